@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Command line of vuswitch: the options after "--".
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+
+#define DEF_MAC_AGING 300
+#define DEF_MAC_CAPACITY 8192
+#define DEF_MAC_PORT_LIMIT 4096
+#define DEF_BACKLOG 4096
+
+void
+app_usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+		"\n"
+		"A poll-mode vhost-user L2 switch. Every EAL worker lcore is a PMD lcore.\n"
+		"\n"
+		"Options:\n"
+		"  --port PATH[,client=1][,queues=N]\n"
+		"                        add a vhost-user port (repeat for more, up to %d).\n"
+		"                        Server mode (default) creates the socket at PATH;\n"
+		"                        client=1 connects to a listening front-end and\n"
+		"                        reconnects when it goes away. queues=N polls N\n"
+		"                        queue pairs (1-%d, default 1).\n"
+		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
+		"                        xconnect: patch ports in pairs 0<->1, 2<->3, ...\n"
+		"  --stats SECONDS       print per-port counters every SECONDS (0: only at exit)\n"
+		"  --mac-aging SECONDS   idle time before a MAC entry is removed (default %d)\n"
+		"  --mac-table-size N    most MAC entries in total (default %d)\n"
+		"  --mac-port-limit N    most MAC entries per port (default %d)\n"
+		"  --backlog N           frames held per suspended port (default %d)\n"
+		"  --mbufs N             mbufs in the pool (default: computed)\n"
+		"  --help                print this help and exit\n"
+		"\n"
+		"Example:\n"
+		"  %s -l 0,1 --no-huge -m 512 --no-pci -- \\\n"
+		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
+		prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
+		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG, prog);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+arg_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, APP_NAME ": error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see --help)\n");
+}
+
+/* Whole-string unsigned number in [min, max]. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+	unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_port_kv(const char *spec, char *kv, struct vsw_vport_conf *c)
+{
+	char *val = strchr(kv, '=');
+	unsigned long v;
+
+	if (val == NULL) {
+		arg_error("--port %s: '%s' is not key=value", spec, kv);
+		return -1;
+	}
+	*val++ = '\0';
+	if (strcmp(kv, "client") == 0) {
+		if (parse_uint(val, 0, 1, &v) != 0) {
+			arg_error("--port %s: client must be 0 or 1", spec);
+			return -1;
+		}
+		c->client = v != 0;
+	} else if (strcmp(kv, "queues") == 0) {
+		if (parse_uint(val, 1, VSW_MAX_QUEUES, &v) != 0) {
+			arg_error("--port %s: queues must be 1 to %d", spec,
+				VSW_MAX_QUEUES);
+			return -1;
+		}
+		c->nb_queues = (uint8_t)v;
+	} else {
+		arg_error("--port %s: unknown key '%s'", spec, kv);
+		return -1;
+	}
+	return 0;
+}
+
+/* PATH[,key=value]... */
+static int
+parse_port(const char *spec, struct vsw_vport_params *ports)
+{
+	struct vsw_vport_conf *c;
+	char buf[PATH_MAX];
+	char *save = NULL, *tok;
+
+	if (ports->nb_ports >= VSW_MAX_PORTS) {
+		arg_error("too many ports (at most %d)", VSW_MAX_PORTS);
+		return -1;
+	}
+	if (strlen(spec) >= sizeof(buf)) {
+		arg_error("--port: spec too long");
+		return -1;
+	}
+	strcpy(buf, spec);
+	tok = strtok_r(buf, ",", &save);
+	if (tok == NULL || buf[0] == ',') {
+		arg_error("--port '%s': missing socket path", spec);
+		return -1;
+	}
+	if (strlen(tok) > VSW_VPORT_PATH_MAX) {
+		arg_error("--port %s: socket path longer than %d bytes", spec,
+			VSW_VPORT_PATH_MAX);
+		return -1;
+	}
+	c = &ports->port[ports->nb_ports];
+	memset(c, 0, sizeof(*c));
+	strcpy(c->path, tok);
+	c->nb_queues = 1;
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL)
+		if (parse_port_kv(spec, tok, c) != 0)
+			return -1;
+	ports->nb_ports++;
+	return 0;
+}
+
+enum {
+	OPT_PORT = 256,
+	OPT_MODE,
+	OPT_STATS,
+	OPT_MAC_AGING,
+	OPT_MAC_SIZE,
+	OPT_MAC_LIMIT,
+	OPT_BACKLOG,
+	OPT_MBUFS,
+	OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
+	{ "mac-table-size", required_argument, NULL, OPT_MAC_SIZE },
+	{ "mac-port-limit", required_argument, NULL, OPT_MAC_LIMIT },
+	{ "backlog", required_argument, NULL, OPT_BACKLOG },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A numeric option; on error prints and returns -1. */
+static int
+parse_num_opt(const char *name, const char *arg, unsigned long min,
+	unsigned long max, uint32_t *out)
+{
+	unsigned long v;
+
+	if (parse_uint(arg, min, max, &v) != 0) {
+		arg_error("--%s must be a number from %lu to %lu, got '%s'",
+			name, min, max, arg);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_one(int opt, const char *arg, struct app_config *cfg)
+{
+	switch (opt) {
+	case OPT_PORT:
+		return parse_port(arg, &cfg->ports);
+	case OPT_MODE:
+		if (strcmp(arg, "learn") == 0) {
+			cfg->mode = VSW_FWD_LEARN;
+		} else if (strcmp(arg, "xconnect") == 0) {
+			cfg->mode = VSW_FWD_XCONNECT;
+		} else {
+			arg_error("--mode must be learn or xconnect, got '%s'",
+				arg);
+			return -1;
+		}
+		return 0;
+	case OPT_STATS:
+		return parse_num_opt("stats", arg, 0, 86400,
+			&cfg->stats_period);
+	case OPT_MAC_AGING:
+		return parse_num_opt("mac-aging", arg, 1, 1000000,
+			&cfg->mac_aging);
+	case OPT_MAC_SIZE:
+		return parse_num_opt("mac-table-size", arg, 1, 1u << 24,
+			&cfg->mac_capacity);
+	case OPT_MAC_LIMIT:
+		return parse_num_opt("mac-port-limit", arg, 1, 1u << 24,
+			&cfg->mac_port_limit);
+	case OPT_BACKLOG:
+		return parse_num_opt("backlog", arg, 1, 1u << 20,
+			&cfg->backlog);
+	case OPT_MBUFS:
+		return parse_num_opt("mbufs", arg, 1024, 1u << 24,
+			&cfg->nb_mbufs);
+	default:
+		return -1;
+	}
+}
+
+int
+app_parse_args(int argc, char **argv, struct app_config *cfg)
+{
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = VSW_FWD_LEARN;
+	cfg->mac_aging = DEF_MAC_AGING;
+	cfg->mac_capacity = DEF_MAC_CAPACITY;
+	cfg->mac_port_limit = DEF_MAC_PORT_LIMIT;
+	cfg->backlog = DEF_BACKLOG;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			app_usage(APP_NAME);
+			return 1;
+		}
+		if (opt == '?') {
+			if (optopt != 0)
+				arg_error("option --%s needs a value",
+					long_opts[optopt - OPT_PORT].name);
+			else
+				arg_error("unknown option '%s'",
+					argv[optind - 1]);
+			return -1;
+		}
+		if (parse_one(opt, optarg, cfg) != 0)
+			return -1;
+	}
+	if (optind < argc) {
+		arg_error("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (cfg->ports.nb_ports == 0) {
+		arg_error("no ports: give at least one --port PATH");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vuswitch: a poll-mode vhost-user L2 switch.
+ *
+ * The main thread parses the command line, builds the objects, launches
+ * the PMD lcores and then only sleeps, ages the MAC table and prints
+ * counters until SIGINT or SIGTERM. rte_vhost's own thread handles the
+ * vhost-user protocol; DPDK's telemetry thread serves /vuswitch/ commands.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "app.h"
+
+#define POOL_CACHE 256
+#define POOL_BASE 8192
+#define POOL_MAX (1u << 20)
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void
+fatal_usage(const char *msg, const char *what)
+{
+	fprintf(stderr, APP_NAME ": error: %s%s\n", msg, what ? what : "");
+}
+
+/* Index of the "--" that ends the EAL options, or argc. */
+static int
+find_dashdash(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return argc;
+}
+
+/* Everything that can be checked before EAL starts: no output but ours. */
+static int
+early_parse(int argc, char **argv, struct app_config *cfg)
+{
+	int dd = find_dashdash(argc, argv);
+	char err[512] = "";
+	int ret, i;
+
+	if (dd == argc) {
+		for (i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--help") == 0 ||
+					strcmp(argv[i], "-h") == 0) {
+				app_usage(APP_NAME);
+				return 1;
+			}
+		}
+		fatal_usage("no application options: put them after '--', e.g. "
+			APP_NAME " -l 0,1 -- --port /tmp/vm1.sock", NULL);
+		return -1;
+	}
+	ret = app_parse_args(argc - dd, argv + dd, cfg);
+	if (ret != 0)
+		return ret;
+	if (vsw_vport_check_params(&cfg->ports, err, sizeof(err)) != 0) {
+		fatal_usage(err, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+collect_pmds(struct app *a)
+{
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (a->nb_pmd == VSW_MAX_PMD)
+			break;
+		a->pmd_lcore[a->nb_pmd++] = lcore;
+	}
+	return a->nb_pmd > 0 ? 0 : -1;
+}
+
+static uint32_t
+pool_size(const struct app *a)
+{
+	uint64_t n;
+
+	if (a->cfg.nb_mbufs != 0)
+		return a->cfg.nb_mbufs;
+	/* Bursts in flight plus every suspended port's backlog. */
+	n = POOL_BASE + (uint64_t)a->nb_pmd * POOL_CACHE * 2 +
+		(uint64_t)a->cfg.ports.nb_ports * a->cfg.backlog;
+	return (uint32_t)RTE_MIN(n, (uint64_t)POOL_MAX);
+}
+
+/* Returns 0 or the exit code. */
+static int
+build(struct app *a)
+{
+	struct vsw_fwd_params fp = { 0 };
+	struct vsw_mac_params mp = { 0 };
+	uint32_t n = pool_size(a);
+	char err[512] = "";
+	uint16_t i;
+
+	a->pool = rte_pktmbuf_pool_create("vsw_mbufs", n, POOL_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (a->pool == NULL) {
+		fprintf(stderr, APP_NAME ": error: cannot allocate %u mbufs "
+			"(%u MB): %s; give EAL more memory (-m) or use a "
+			"smaller --backlog or --mbufs\n", n,
+			(unsigned int)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
+				sizeof(struct rte_mbuf)) >> 20),
+			rte_strerror(rte_errno));
+		return APP_EXIT_FAIL;
+	}
+	if (a->cfg.mode == VSW_FWD_LEARN) {
+		mp.capacity = a->cfg.mac_capacity;
+		mp.port_limit = a->cfg.mac_port_limit;
+		mp.nb_ports = a->cfg.ports.nb_ports;
+		mp.socket_id = (int)rte_socket_id();
+		a->mac = vsw_mac_create(&mp);
+		if (a->mac == NULL) {
+			fatal_usage("cannot create the MAC table: ",
+				rte_strerror(rte_errno));
+			return APP_EXIT_FAIL;
+		}
+	}
+	fp.mode = a->cfg.mode;
+	fp.nb_ports = a->cfg.ports.nb_ports;
+	for (i = 0; i < fp.nb_ports; i++)
+		fp.nb_queues[i] = a->cfg.ports.port[i].nb_queues;
+	fp.nb_pmd = a->nb_pmd;
+	memcpy(fp.pmd_lcore, a->pmd_lcore, sizeof(fp.pmd_lcore));
+	fp.backlog = a->cfg.backlog;
+	fp.pool = a->pool;
+	fp.mac = a->mac;
+	fp.socket_id = (int)rte_socket_id();
+	a->fwd = vsw_fwd_create(&fp);
+	if (a->fwd == NULL) {
+		fatal_usage("cannot create the forwarding engine: ",
+			rte_strerror(rte_errno));
+		return APP_EXIT_FAIL;
+	}
+	a->cfg.ports.fwd = a->fwd;
+	a->cfg.ports.mac = a->mac;
+	a->ports = vsw_vport_create(&a->cfg.ports, err, sizeof(err));
+	if (a->ports == NULL) {
+		fatal_usage(err, NULL);
+		return APP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Stop forwarding: afterwards the counters are final. */
+static void
+stop(struct app *a)
+{
+	app_telemetry_fini();
+	/* Devices are destroyed while the lcores still run (RCU needs them). */
+	vsw_vport_free(a->ports);
+	a->ports = NULL;
+	if (a->fwd != NULL)
+		vsw_fwd_stop(a->fwd);
+}
+
+static void
+release(struct app *a)
+{
+	vsw_fwd_free(a->fwd);
+	vsw_mac_free(a->mac);
+	rte_mempool_free(a->pool);
+}
+
+static void
+main_loop(struct app *a)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t last_age = rte_get_timer_cycles(), last_stats = last_age;
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+
+	while (!quit_signal) {
+		uint64_t now;
+
+		nanosleep(&nap, NULL);
+		now = rte_get_timer_cycles();
+		if (a->mac != NULL && now - last_age >= hz) {
+			vsw_mac_age(a->mac, vsw_fwd_now(a->fwd),
+				a->cfg.mac_aging,
+				vsw_vport_parked_mask(a->ports));
+			last_age = now;
+		}
+		if (a->cfg.stats_period != 0 &&
+				now - last_stats >= a->cfg.stats_period * hz) {
+			app_stats_print(a, (double)(now - last_stats) / hz);
+			last_stats = now;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app a;
+	char err[512] = "";
+	int ret, dd;
+
+	ret = early_parse(argc, argv, &a.cfg);
+	if (ret != 0)
+		return ret > 0 ? 0 : APP_EXIT_USAGE;
+
+	dd = find_dashdash(argc, argv);
+	if (rte_eal_init(dd, argv) < 0) {
+		fatal_usage("EAL initialisation failed: ",
+			rte_strerror(rte_errno));
+		return APP_EXIT_USAGE;
+	}
+	if (collect_pmds(&a) != 0) {
+		fatal_usage("no PMD lcore: give EAL at least two lcores, "
+			"e.g. -l 0,1", NULL);
+		rte_eal_cleanup();
+		return APP_EXIT_USAGE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	ret = build(&a);
+	if (ret != 0)
+		goto out;
+	ret = APP_EXIT_FAIL;
+	if (vsw_fwd_start(a.fwd) != 0) {
+		fatal_usage("cannot launch the PMD lcores", NULL);
+		goto out;
+	}
+	if (vsw_vport_start(a.ports, err, sizeof(err)) != 0) {
+		fatal_usage(err, NULL);
+		ret = APP_EXIT_USAGE;
+		goto out;
+	}
+	app_telemetry_init(&a);
+	printf(APP_NAME ": %u port(s), %u PMD lcore(s), mode %s; "
+		"press Ctrl-C to stop\n", a.cfg.ports.nb_ports, a.nb_pmd,
+		a.cfg.mode == VSW_FWD_LEARN ? "learn" : "xconnect");
+	fflush(stdout);
+	main_loop(&a);
+	printf("\n" APP_NAME ": signal %d received, stopping\n", quit_signal);
+	ret = 0;
+out:
+	stop(&a);
+	if (ret == 0) {
+		printf("\n  ---------------- final counters ----------------");
+		app_stats_print(&a, 0);
+	}
+	release(&a);
+	rte_eal_cleanup();
+	return ret;
+}

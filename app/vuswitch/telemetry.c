@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The switch's control interface: DPDK telemetry commands under
+ * /vuswitch/. Query them with dpdk-telemetry.py or scripts/vuswitch-ctl.
+ *
+ * Handlers run on DPDK's telemetry thread. They take app_lock so that
+ * shutdown can take the objects away from under them.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "app.h"
+
+static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct app *app;
+
+typedef int (*handler_t)(struct app *a, const char *params,
+	struct rte_tel_data *d);
+
+/* Run @p h with the app locked; "shutting down" once it is gone. */
+static int
+with_app(handler_t h, const char *params, struct rte_tel_data *d)
+{
+	int ret;
+
+	pthread_mutex_lock(&app_lock);
+	if (app == NULL) {
+		rte_tel_data_string(d, "shutting down");
+		ret = 0;
+	} else {
+		ret = h(app, params, d);
+	}
+	pthread_mutex_unlock(&app_lock);
+	return ret;
+}
+
+static int
+port_arg(struct app *a, const char *params)
+{
+	if (params == NULL)
+		return -1;
+	return vsw_vport_lookup(a->ports, params);
+}
+
+static int
+h_ports(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	uint16_t i;
+	char key[8];
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < vsw_vport_count(a->ports); i++) {
+		snprintf(key, sizeof(key), "%u", i);
+		rte_tel_data_add_dict_string(d, key,
+			vsw_port_state_name(vsw_vport_state(a->ports, i)));
+	}
+	return 0;
+}
+
+static void
+add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
+{
+	struct vsw_port_stats s;
+	char key[32];
+	int r;
+
+	vsw_fwd_port_stats(a->fwd, port, &s);
+	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_pkts);
+	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
+	rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_pkts);
+	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
+	for (r = 0; r < VSW_DROP_MAX; r++) {
+		snprintf(key, sizeof(key), "drop_%s", vsw_drop_names[r]);
+		rte_tel_data_add_dict_u64(d, key, s.drop[r]);
+	}
+	rte_tel_data_add_dict_u64(d, "learn_table_full", s.learn_table_full);
+	rte_tel_data_add_dict_u64(d, "learn_port_limit", s.learn_port_limit);
+	rte_tel_data_add_dict_u64(d, "mac_moves", s.mac_moves);
+}
+
+static int
+h_port(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	const struct vsw_vport_conf *c;
+	int port = port_arg(a, params);
+
+	if (port < 0)
+		return -EINVAL;
+	c = vsw_vport_conf(a->ports, (uint16_t)port);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "id", port);
+	rte_tel_data_add_dict_string(d, "path", c->path);
+	rte_tel_data_add_dict_string(d, "mode", c->client ? "client" : "server");
+	rte_tel_data_add_dict_int(d, "queues", c->nb_queues);
+	rte_tel_data_add_dict_string(d, "state",
+		vsw_port_state_name(vsw_vport_state(a->ports, (uint16_t)port)));
+	rte_tel_data_add_dict_u64(d, "mac_entries", a->mac == NULL ? 0 :
+		vsw_mac_count(a->mac, (uint16_t)port));
+	rte_tel_data_add_dict_u64(d, "backlog",
+		vsw_fwd_backlog_count(a->fwd, (uint16_t)port));
+	add_port_stats(a, (uint16_t)port, d);
+	return 0;
+}
+
+static int
+h_pmd(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	struct vsw_pmd_stats s;
+	char *end;
+	unsigned long pmd;
+
+	if (params == NULL)
+		return -EINVAL;
+	pmd = strtoul(params, &end, 10);
+	if (*end != '\0' || pmd >= a->nb_pmd)
+		return -EINVAL;
+	vsw_fwd_pmd_stats(a->fwd, (uint16_t)pmd, &s);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "lcore", (int)a->pmd_lcore[pmd]);
+	rte_tel_data_add_dict_int(d, "polls",
+		vsw_fwd_pmd_nb_polls(a->fwd, (uint16_t)pmd));
+	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
+	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
+	rte_tel_data_add_dict_u64(d, "iterations", s.iterations);
+	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_pkts);
+	return 0;
+}
+
+static int
+add_mac(const struct vsw_mac_entry *e, void *arg)
+{
+	struct rte_tel_data *d = arg;
+	char key[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(key, sizeof(key), &e->addr);
+	return rte_tel_data_add_dict_int(d, key, e->port) != 0;
+}
+
+static int
+h_mac(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	if (a->mac != NULL)
+		vsw_mac_walk(a->mac, add_mac, d);
+	return 0;
+}
+
+static int
+h_mempool(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "size", a->pool->size);
+	rte_tel_data_add_dict_u64(d, "in_use",
+		rte_mempool_in_use_count(a->pool));
+	rte_tel_data_add_dict_u64(d, "available",
+		rte_mempool_avail_count(a->pool));
+	return 0;
+}
+
+#define WRAP(name) \
+static int \
+cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
+{ \
+	(void)cmd; \
+	return with_app(h_ ## name, params, d); \
+}
+WRAP(ports)
+WRAP(port)
+WRAP(pmd)
+WRAP(mac)
+WRAP(mempool)
+
+int
+app_telemetry_init(struct app *a)
+{
+	static const struct {
+		const char *cmd;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{ "/vuswitch/ports", cmd_ports,
+			"Port states. No parameters" },
+		{ "/vuswitch/port", cmd_port,
+			"Port configuration and counters. Parameter: port id or socket path" },
+		{ "/vuswitch/pmd", cmd_pmd,
+			"PMD lcore counters. Parameter: PMD index" },
+		{ "/vuswitch/mac", cmd_mac,
+			"MAC table (first 256 entries). No parameters" },
+		{ "/vuswitch/mempool", cmd_mempool,
+			"mbuf pool usage. No parameters" },
+	};
+	unsigned int i;
+
+	pthread_mutex_lock(&app_lock);
+	app = a;
+	pthread_mutex_unlock(&app_lock);
+	for (i = 0; i < RTE_DIM(cmds); i++)
+		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn,
+				cmds[i].help) != 0)
+			return -1;
+	return 0;
+}
+
+void
+app_telemetry_fini(void)
+{
+	pthread_mutex_lock(&app_lock);
+	app = NULL;
+	pthread_mutex_unlock(&app_lock);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to lib/fwd: the engine object and the per-lcore context shared
+ * by the control file (fwd_ctl.c) and the data-path files (fwd_lcore.c,
+ * fwd_classify.c).
+ */
+#ifndef FWD_H
+#define FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+
+#include "vsw_fwd.h"
+
+extern int vsw_fwd_logtype;
+#define FWD_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, vsw_fwd_logtype, "fwd: " __VA_ARGS__)
+
+/* Guest vrings of queue pair q: RX (we enqueue) and TX (we dequeue). */
+#define VRING_GUEST_RX(q) ((uint16_t)(2 * (q)))
+#define VRING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
+
+struct poll_entry {
+	uint16_t port;
+	uint16_t queue;
+};
+
+/*
+ * Frames held for one parked port by one lcore. Only that lcore touches
+ * head, tail and the slots; the ring memory is allocated by the control
+ * side before the port is first parked and lives as long as the engine.
+ */
+struct backlog {
+	struct rte_mbuf **ring;
+	uint32_t head;
+	uint32_t tail;
+};
+
+/* Per-port state written by the control side, read by every lcore. */
+struct port_shared {
+	uint32_t vring_mask;    /* enabled guest vrings, bit per vring */
+	uint32_t backlog_count; /* frames held for the port, all lcores */
+} __rte_cache_aligned;
+
+struct pmd_ctx {
+	struct vsw_fwd *f;
+	uint16_t idx;                 /* PMD index, also the RCU thread id */
+	unsigned int lcore_id;
+	uint16_t nb_polls;
+	struct poll_entry polls[VSW_MAX_PORTS * VSW_MAX_QUEUES];
+
+	uint64_t backlog_pending;     /* ports whose backlog is not empty */
+	uint32_t now;                 /* seconds, for MAC learning */
+	uint64_t next_sec_tsc;
+	uint32_t txq_mask[VSW_MAX_PORTS]; /* vring mask txq[] was chosen for */
+	uint16_t txq[VSW_MAX_PORTS];      /* guest RX vring to send on */
+	struct backlog backlog[VSW_MAX_PORTS];
+
+	struct vsw_pmd_stats stats __rte_cache_aligned;
+	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;
+	struct rte_mbuf *rx[VSW_BURST] __rte_cache_aligned;
+	struct vsw_fwd_burst burst __rte_cache_aligned;
+} __rte_cache_aligned;
+
+#define RETIRE_MAX 64
+
+struct vsw_fwd {
+	struct vsw_fwd_params p;
+	struct rte_rcu_qsbr *qsbr;
+	struct vsw_fwd_view *view;     /* published with store-release */
+	uint32_t backlog_ring_size;    /* power of two, >= p.backlog */
+	uint64_t tsc_hz;
+	uint64_t tsc_base;
+	uint32_t quit;
+	bool launched[VSW_MAX_PMD];
+
+	/* Views replaced but perhaps still read by a slow lcore. */
+	struct {
+		struct vsw_fwd_view *view;
+		uint64_t token;
+	} retired[RETIRE_MAX];
+	unsigned int nb_retired;
+
+	struct port_shared shared[VSW_MAX_PORTS];
+	struct pmd_ctx *pmd[VSW_MAX_PMD];
+};
+
+/* Data path entry point of a PMD lcore (fwd_lcore.c). */
+int
+fwd_pmd_main(void *arg);
+
+/* Free every frame an lcore still holds (the lcore must be stopped). */
+void
+fwd_backlog_discard_all(struct pmd_ctx *pc);
+
+#endif /* FWD_H */

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control side of the forwarding engine: creation, lcore launch, view
+ * publication with RCU grace periods, and counter aggregation.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "fwd.h"
+
+RTE_LOG_REGISTER_DEFAULT(vsw_fwd_logtype, INFO);
+
+/* Spin this long before sleeping between grace-period checks. */
+#define SYNC_SPIN_US 1000
+#define SYNC_SLEEP_NS 20000
+
+static void
+assign_polls(struct vsw_fwd *f)
+{
+	unsigned int k = 0;
+	uint16_t q, port;
+
+	/* Queue-major, so that queue 0 of every port is spread first. */
+	for (q = 0; q < VSW_MAX_QUEUES; q++) {
+		for (port = 0; port < f->p.nb_ports; port++) {
+			struct pmd_ctx *pc;
+
+			if (q >= f->p.nb_queues[port])
+				continue;
+			pc = f->pmd[k++ % f->p.nb_pmd];
+			pc->polls[pc->nb_polls].port = port;
+			pc->polls[pc->nb_polls].queue = q;
+			pc->nb_polls++;
+		}
+	}
+}
+
+static int
+check_params(const struct vsw_fwd_params *p)
+{
+	uint16_t i;
+
+	if (p == NULL || p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS ||
+			p->nb_pmd == 0 || p->nb_pmd > VSW_MAX_PMD ||
+			p->pool == NULL || p->backlog == 0 ||
+			p->backlog > (1u << 20) ||
+			(p->mode == VSW_FWD_LEARN && p->mac == NULL))
+		return -EINVAL;
+	for (i = 0; i < p->nb_ports; i++)
+		if (p->nb_queues[i] == 0 || p->nb_queues[i] > VSW_MAX_QUEUES)
+			return -EINVAL;
+	return 0;
+}
+
+static struct rte_rcu_qsbr *
+qsbr_create(uint16_t nb_pmd, int socket_id)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(nb_pmd);
+	struct rte_rcu_qsbr *v;
+
+	if (sz == 1)	/* rte_rcu_qsbr_get_memsize() reports errors as 1 */
+		return NULL;
+	v = rte_zmalloc_socket("vsw_qsbr", sz, RTE_CACHE_LINE_SIZE, socket_id);
+	if (v != NULL && rte_rcu_qsbr_init(v, nb_pmd) != 0) {
+		rte_free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+static int
+pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
+{
+	unsigned int lcore = f->p.pmd_lcore[idx];
+	struct pmd_ctx *pc;
+	uint16_t port;
+
+	pc = rte_zmalloc_socket("vsw_pmd", sizeof(*pc), RTE_CACHE_LINE_SIZE,
+		(int)rte_lcore_to_socket_id(lcore));
+	if (pc == NULL)
+		return -ENOMEM;
+	pc->f = f;
+	pc->idx = idx;
+	pc->lcore_id = lcore;
+	for (port = 0; port < VSW_MAX_PORTS; port++) {
+		pc->txq_mask[port] = 0;
+		pc->txq[port] = UINT16_MAX;
+	}
+	f->pmd[idx] = pc;
+	return 0;
+}
+
+struct vsw_fwd *
+vsw_fwd_create(const struct vsw_fwd_params *p)
+{
+	struct vsw_fwd *f;
+	uint16_t i;
+
+	if (check_params(p) != 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	f = rte_zmalloc_socket("vsw_fwd", sizeof(*f), RTE_CACHE_LINE_SIZE,
+		p->socket_id);
+	if (f == NULL)
+		goto nomem;
+	f->p = *p;
+	f->backlog_ring_size = rte_align32pow2(p->backlog);
+	f->tsc_hz = rte_get_tsc_hz();
+	f->tsc_base = rte_rdtsc() - f->tsc_hz; /* so that now starts at 1 */
+	f->qsbr = qsbr_create(p->nb_pmd, p->socket_id);
+	f->view = rte_zmalloc_socket("vsw_view", sizeof(*f->view),
+		RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (f->qsbr == NULL || f->view == NULL)
+		goto nomem;
+	for (i = 0; i < VSW_MAX_PORTS; i++)
+		f->view->port[i].vid = -1;
+	for (i = 0; i < p->nb_pmd; i++)
+		if (pmd_ctx_create(f, i) != 0)
+			goto nomem;
+	assign_polls(f);
+	return f;
+nomem:
+	vsw_fwd_free(f);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+static void
+reclaim(struct vsw_fwd *f, bool wait)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < f->nb_retired; i++) {
+		if (rte_rcu_qsbr_check(f->qsbr, f->retired[i].token, wait) == 1)
+			rte_free(f->retired[i].view);
+		else
+			f->retired[kept++] = f->retired[i];
+	}
+	f->nb_retired = kept;
+}
+
+void
+vsw_fwd_free(struct vsw_fwd *f)
+{
+	uint16_t i, port;
+
+	if (f == NULL)
+		return;
+	vsw_fwd_stop(f);
+	if (f->qsbr != NULL)
+		reclaim(f, true);	/* every lcore is offline: immediate */
+	for (i = 0; i < VSW_MAX_PMD; i++) {
+		struct pmd_ctx *pc = f->pmd[i];
+
+		if (pc == NULL)
+			continue;
+		fwd_backlog_discard_all(pc);
+		for (port = 0; port < VSW_MAX_PORTS; port++)
+			rte_free(pc->backlog[port].ring);
+		rte_free(pc);
+	}
+	rte_free(f->view);
+	rte_free(f->qsbr);
+	rte_free(f);
+}
+
+int
+vsw_fwd_start(struct vsw_fwd *f)
+{
+	uint16_t i;
+	int ret;
+
+	__atomic_store_n(&f->quit, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < f->p.nb_pmd; i++) {
+		ret = rte_eal_remote_launch(fwd_pmd_main, f->pmd[i],
+			f->p.pmd_lcore[i]);
+		if (ret != 0) {
+			FWD_LOG(ERR, "cannot launch PMD %u on lcore %u: %s\n",
+				i, f->p.pmd_lcore[i], rte_strerror(-ret));
+			vsw_fwd_stop(f);
+			return ret;
+		}
+		f->launched[i] = true;
+	}
+	return 0;
+}
+
+void
+vsw_fwd_stop(struct vsw_fwd *f)
+{
+	uint16_t i;
+
+	__atomic_store_n(&f->quit, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < f->p.nb_pmd; i++) {
+		if (!f->launched[i])
+			continue;
+		rte_eal_wait_lcore(f->p.pmd_lcore[i]);
+		f->launched[i] = false;
+	}
+}
+
+int
+vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
+	enum vsw_fwd_port_state state, int vid)
+{
+	struct vsw_fwd_view *old = f->view, *nv;
+
+	if (port >= f->p.nb_ports || state > VSW_FWD_PARK)
+		return -EINVAL;
+	reclaim(f, false);
+	if (f->nb_retired == RETIRE_MAX)
+		reclaim(f, true);
+	nv = rte_malloc_socket("vsw_view", sizeof(*nv), RTE_CACHE_LINE_SIZE,
+		f->p.socket_id);
+	if (nv == NULL)
+		return -ENOMEM;
+	*nv = *old;
+	nv->port[port].state = (uint8_t)state;
+	nv->port[port].vid = vid;
+	if (state == VSW_FWD_DOWN)
+		nv->live_mask &= ~(1ULL << port);
+	else
+		nv->live_mask |= 1ULL << port;
+	__atomic_store_n(&f->view, nv, __ATOMIC_RELEASE);
+
+	f->retired[f->nb_retired].view = old;
+	f->retired[f->nb_retired].token = rte_rcu_qsbr_start(f->qsbr);
+	f->nb_retired++;
+	return 0;
+}
+
+static void
+sync_pause(uint64_t elapsed, uint64_t hz)
+{
+	struct timespec ts = { 0, SYNC_SLEEP_NS };
+
+	if (elapsed < hz / 1000000 * SYNC_SPIN_US)
+		rte_pause();
+	else
+		nanosleep(&ts, NULL);
+}
+
+int
+vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t start = rte_get_timer_cycles();
+	uint64_t warn = start + hz;
+	uint64_t token = rte_rcu_qsbr_start(f->qsbr);
+
+	while (rte_rcu_qsbr_check(f->qsbr, token, false) != 1) {
+		uint64_t now = rte_get_timer_cycles();
+
+		if (timeout_us != 0 && now - start > timeout_us * hz / 1000000)
+			return -ETIMEDOUT;
+		if (timeout_us == 0 && now > warn) {
+			FWD_LOG(WARNING, "a PMD lcore has not passed a quiescent state for %" PRIu64 " ms; still waiting\n",
+				(now - start) * 1000 / hz);
+			warn += hz;
+		}
+		sync_pause(now - start, hz);
+	}
+	reclaim(f, false);
+	return 0;
+}
+
+int
+vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
+{
+	size_t sz = f->backlog_ring_size * sizeof(struct rte_mbuf *);
+	uint16_t i;
+
+	if (port >= f->p.nb_ports)
+		return -EINVAL;
+	for (i = 0; i < f->p.nb_pmd; i++) {
+		struct pmd_ctx *pc = f->pmd[i];
+		struct rte_mbuf **ring;
+
+		if (pc->backlog[port].ring != NULL)
+			continue;
+		ring = rte_zmalloc_socket("vsw_backlog", sz,
+			RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(pc->lcore_id));
+		if (ring == NULL)
+			return -ENOMEM;
+		/* Published to the lcore by the next view's store-release. */
+		pc->backlog[port].ring = ring;
+	}
+	return 0;
+}
+
+uint32_t
+vsw_fwd_backlog_count(const struct vsw_fwd *f, uint16_t port)
+{
+	if (port >= f->p.nb_ports)
+		return 0;
+	return __atomic_load_n(&f->shared[port].backlog_count,
+		__ATOMIC_RELAXED);
+}
+
+void
+vsw_fwd_vring_state(struct vsw_fwd *f, uint16_t port, uint16_t vring,
+	int enable)
+{
+	uint32_t bit;
+
+	if (port >= f->p.nb_ports || vring >= 2 * f->p.nb_queues[port])
+		return;	/* a queue we were not configured to use */
+	bit = 1u << vring;
+	if (enable)
+		__atomic_fetch_or(&f->shared[port].vring_mask, bit,
+			__ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&f->shared[port].vring_mask, ~bit,
+			__ATOMIC_RELEASE);
+}
+
+void
+vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port)
+{
+	if (port < f->p.nb_ports)
+		__atomic_store_n(&f->shared[port].vring_mask, 0,
+			__ATOMIC_RELEASE);
+}
+
+uint32_t
+vsw_fwd_now(const struct vsw_fwd *f)
+{
+	return (uint32_t)((rte_rdtsc() - f->tsc_base) / f->tsc_hz);
+}
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+void
+vsw_fwd_port_stats(const struct vsw_fwd *f, uint16_t port,
+	struct vsw_port_stats *out)
+{
+	uint16_t i;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (port >= f->p.nb_ports)
+		return;
+	for (i = 0; i < f->p.nb_pmd; i++) {
+		const struct vsw_port_stats *s = &f->pmd[i]->port_stats[port];
+
+		out->rx_pkts += LOAD(s->rx_pkts);
+		out->rx_bytes += LOAD(s->rx_bytes);
+		out->tx_pkts += LOAD(s->tx_pkts);
+		out->tx_bytes += LOAD(s->tx_bytes);
+		for (r = 0; r < VSW_DROP_MAX; r++)
+			out->drop[r] += LOAD(s->drop[r]);
+		out->learn_table_full += LOAD(s->learn_table_full);
+		out->learn_port_limit += LOAD(s->learn_port_limit);
+		out->mac_moves += LOAD(s->mac_moves);
+	}
+}
+
+void
+vsw_fwd_pmd_stats(const struct vsw_fwd *f, uint16_t pmd,
+	struct vsw_pmd_stats *out)
+{
+	const struct vsw_pmd_stats *s;
+
+	memset(out, 0, sizeof(*out));
+	if (pmd >= f->p.nb_pmd)
+		return;
+	s = &f->pmd[pmd]->stats;
+	out->busy_cycles = LOAD(s->busy_cycles);
+	out->idle_cycles = LOAD(s->idle_cycles);
+	out->iterations = LOAD(s->iterations);
+	out->rx_pkts = LOAD(s->rx_pkts);
+}
+
+uint16_t
+vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd)
+{
+	return pmd < f->p.nb_pmd ? f->pmd[pmd]->nb_polls : 0;
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Data path: the PMD lcore loop, transmission and the suspended-port
+ * backlogs. Nothing here takes a lock of ours or allocates memory.
+ */
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_vhost.h>
+
+#include "fwd.h"
+
+/* Guest RX vring this lcore uses for @p port, or UINT16_MAX if none. */
+static inline uint16_t
+pick_txq(struct pmd_ctx *pc, uint16_t port)
+{
+	uint32_t mask = __atomic_load_n(&pc->f->shared[port].vring_mask,
+		__ATOMIC_RELAXED) & 0x55555555u;
+	unsigned int n, k;
+
+	if (likely(mask == pc->txq_mask[port]))
+		return pc->txq[port];
+	pc->txq_mask[port] = mask;
+	n = __builtin_popcount(mask);
+	if (n == 0) {
+		pc->txq[port] = UINT16_MAX;
+		return UINT16_MAX;
+	}
+	for (k = pc->idx % n; k > 0; k--)
+		mask &= mask - 1;
+	pc->txq[port] = (uint16_t)__builtin_ctz(mask);
+	return pc->txq[port];
+}
+
+/* Enqueue into a running port; returns how many the guest took. */
+static inline uint16_t
+tx_enqueue(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	uint16_t q = pick_txq(pc, port);
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	sent = likely(q != UINT16_MAX) ?
+		rte_vhost_enqueue_burst(v->port[port].vid, q, pkts, n) : 0;
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->tx_pkts += sent;
+	ps->tx_bytes += bytes;
+	return sent;
+}
+
+static inline bool
+backlog_reserve(uint32_t *ctr, uint32_t limit)
+{
+	uint32_t c = __atomic_load_n(ctr, __ATOMIC_RELAXED);
+
+	do {
+		if (c >= limit)
+			return false;
+	} while (!__atomic_compare_exchange_n(ctr, &c, c + 1, true,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Hold frames for @p port; each held frame gets its own reference. */
+static void
+backlog_push(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
+	uint16_t n, bool parked)
+{
+	struct vsw_fwd *f = pc->f;
+	struct backlog *bl = &pc->backlog[port];
+	uint32_t mask = f->backlog_ring_size - 1;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		if (unlikely(bl->ring == NULL ||
+				!backlog_reserve(&f->shared[port].backlog_count,
+					f->p.backlog))) {
+			pc->port_stats[port].drop[parked ? VSW_DROP_SUSPENDED :
+				VSW_DROP_RING_FULL] += n - i;
+			break;
+		}
+		rte_mbuf_refcnt_update(pkts[i], 1);
+		bl->ring[bl->tail++ & mask] = pkts[i];
+	}
+	if (bl->tail != bl->head)
+		pc->backlog_pending |= 1ULL << port;
+}
+
+static void
+backlog_release(struct pmd_ctx *pc, uint16_t port, uint32_t n)
+{
+	struct backlog *bl = &pc->backlog[port];
+
+	bl->head += n;
+	__atomic_fetch_sub(&pc->f->shared[port].backlog_count, n,
+		__ATOMIC_RELAXED);
+	if (bl->head == bl->tail)
+		pc->backlog_pending &= ~(1ULL << port);
+}
+
+static void
+backlog_discard(struct pmd_ctx *pc, uint16_t port)
+{
+	struct backlog *bl = &pc->backlog[port];
+	uint32_t mask = pc->f->backlog_ring_size - 1;
+	uint32_t n = bl->tail - bl->head, i;
+
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(bl->ring[(bl->head + i) & mask]);
+	pc->port_stats[port].drop[VSW_DROP_PORT_DOWN] += n;
+	backlog_release(pc, port, n);
+}
+
+/* Send held frames, oldest first, while the guest takes them. */
+static void
+backlog_drain(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port)
+{
+	struct backlog *bl = &pc->backlog[port];
+	uint32_t mask = pc->f->backlog_ring_size - 1;
+	struct rte_mbuf *burst[VSW_BURST];
+
+	switch (v->port[port].state) {
+	case VSW_FWD_PARK:
+		return;
+	case VSW_FWD_DOWN:
+		backlog_discard(pc, port);
+		return;
+	default:
+		break;
+	}
+	while (bl->head != bl->tail) {
+		uint32_t n = RTE_MIN(bl->tail - bl->head, (uint32_t)VSW_BURST);
+		uint16_t sent, i;
+
+		for (i = 0; i < n; i++)
+			burst[i] = bl->ring[(bl->head + i) & mask];
+		sent = tx_enqueue(pc, v, port, burst, (uint16_t)n);
+		rte_pktmbuf_free_bulk(burst, sent);
+		backlog_release(pc, port, sent);
+		if (sent < n)
+			break;
+	}
+}
+
+static void
+backlog_drain_all(struct pmd_ctx *pc, const struct vsw_fwd_view *v)
+{
+	uint64_t m = pc->backlog_pending;
+
+	while (m != 0) {
+		backlog_drain(pc, v, (uint16_t)__builtin_ctzll(m));
+		m &= m - 1;
+	}
+}
+
+void
+fwd_backlog_discard_all(struct pmd_ctx *pc)
+{
+	uint64_t m = pc->backlog_pending;
+
+	while (m != 0) {
+		backlog_discard(pc, (uint16_t)__builtin_ctzll(m));
+		m &= m - 1;
+	}
+}
+
+static void
+send_one(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint8_t state = v->port[port].state;
+	uint16_t sent;
+
+	if (likely(state == VSW_FWD_RUN &&
+			!(pc->backlog_pending & (1ULL << port)))) {
+		sent = tx_enqueue(pc, v, port, pkts, n);
+		pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - sent;
+		return;
+	}
+	if (state == VSW_FWD_DOWN) {
+		pc->port_stats[port].drop[VSW_DROP_PORT_DOWN] += n;
+		return;
+	}
+	/* Parked, or running with older frames still held: keep order. */
+	backlog_push(pc, port, pkts, n, state == VSW_FWD_PARK);
+	if (state == VSW_FWD_RUN)
+		backlog_drain(pc, v, port);
+}
+
+static void
+account_rx(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
+	uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	const struct vsw_fwd_burst *b = &pc->burst;
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->rx_pkts += n;
+	ps->rx_bytes += bytes;
+	for (i = 0; i < VSW_DROP_MAX; i++)
+		ps->drop[i] += b->drop[i];
+	ps->learn_table_full += b->learn_table_full;
+	ps->learn_port_limit += b->learn_port_limit;
+	ps->mac_moves += b->mac_moves;
+	pc->stats.rx_pkts += n;
+}
+
+/* Forward one burst received on @p in. */
+static void
+forward(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t in,
+	uint16_t n)
+{
+	struct vsw_fwd *f = pc->f;
+	struct vsw_fwd_burst *b = &pc->burst;
+	uint64_t m;
+
+	vsw_fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
+	account_rx(pc, in, pc->rx, n);
+	for (m = b->dst_mask; m != 0; m &= m - 1) {
+		uint16_t d = (uint16_t)__builtin_ctzll(m);
+
+		send_one(pc, v, d, b->pkts[d], b->nb[d]);
+	}
+	/* rte_vhost copied what it took; held frames have their own ref. */
+	rte_pktmbuf_free_bulk(pc->rx, n);
+	vsw_fwd_burst_reset(b);
+}
+
+static unsigned int
+poll_once(struct pmd_ctx *pc, const struct vsw_fwd_view *v)
+{
+	struct vsw_fwd *f = pc->f;
+	unsigned int work = 0;
+	uint16_t i;
+
+	if (unlikely(pc->backlog_pending != 0))
+		backlog_drain_all(pc, v);
+
+	for (i = 0; i < pc->nb_polls; i++) {
+		uint16_t port = pc->polls[i].port;
+		uint16_t vring = VRING_GUEST_TX(pc->polls[i].queue);
+		uint16_t n;
+
+		if (v->port[port].state != VSW_FWD_RUN)
+			continue;
+		if (!(__atomic_load_n(&f->shared[port].vring_mask,
+				__ATOMIC_RELAXED) & (1u << vring)))
+			continue;
+		n = rte_vhost_dequeue_burst(v->port[port].vid, vring,
+			f->p.pool, pc->rx, VSW_BURST);
+		if (n == 0)
+			continue;
+		forward(pc, v, port, n);
+		work += n;
+	}
+	return work;
+}
+
+static inline void
+update_clock(struct pmd_ctx *pc, uint64_t tsc)
+{
+	const struct vsw_fwd *f = pc->f;
+
+	if (likely(tsc < pc->next_sec_tsc))
+		return;
+	pc->now = (uint32_t)((tsc - f->tsc_base) / f->tsc_hz);
+	pc->next_sec_tsc = f->tsc_base + (uint64_t)(pc->now + 1) * f->tsc_hz;
+}
+
+int
+fwd_pmd_main(void *arg)
+{
+	struct pmd_ctx *pc = arg;
+	struct vsw_fwd *f = pc->f;
+	uint64_t t0, t1;
+
+	rte_rcu_qsbr_thread_register(f->qsbr, pc->idx);
+	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
+	FWD_LOG(INFO, "PMD %u on lcore %u polls %u queue(s)\n",
+		pc->idx, pc->lcore_id, pc->nb_polls);
+
+	t0 = rte_rdtsc();
+	update_clock(pc, t0);
+	while (!__atomic_load_n(&f->quit, __ATOMIC_RELAXED)) {
+		const struct vsw_fwd_view *v;
+		unsigned int work;
+
+		/* No port reference is held here: the view is re-read. */
+		rte_rcu_qsbr_quiescent(f->qsbr, pc->idx);
+		v = __atomic_load_n(&f->view, __ATOMIC_ACQUIRE);
+		work = poll_once(pc, v);
+
+		t1 = rte_rdtsc();
+		if (work != 0)
+			pc->stats.busy_cycles += t1 - t0;
+		else
+			pc->stats.idle_cycles += t1 - t0;
+		pc->stats.iterations++;
+		update_clock(pc, t1);
+		t0 = t1;
+	}
+	fwd_backlog_discard_all(pc);
+	rte_rcu_qsbr_thread_offline(f->qsbr, pc->idx);
+	rte_rcu_qsbr_thread_unregister(f->qsbr, pc->idx);
+	return 0;
+}

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_FWD_H
+#define VSW_FWD_H
+
+/**
+ * @file
+ * Forwarding engine: the PMD lcores and what they share with the control side.
+ *
+ * Each PMD lcore busy-polls a fixed list of (port, queue) pairs; every pair
+ * is polled by exactly one lcore. An iteration dequeues a burst from a
+ * guest's TX ring, classifies it into per-destination arrays (learning the
+ * source MAC and looking up the destination), sends one burst per
+ * destination into the guests' RX rings, and frees the mbufs (rte_vhost
+ * copies on enqueue, so a flooded frame needs no clone).
+ *
+ * What the lcores know about ports comes from a *view*: an immutable array
+ * of per-port states (down, running, parked) and vhost device ids. The
+ * control side changes a port by publishing a new view
+ * (vsw_fwd_port_publish()) and then, when it needs to know that no lcore
+ * still uses the old one, by waiting for an RCU grace period
+ * (vsw_fwd_sync()). The lcores report a quiescent state with rte_rcu_qsbr
+ * at the top of every iteration, where they hold no reference to any port.
+ * This is the only way state reaches the data path: there is no lock.
+ *
+ * Guest ring enable state (rte_vhost's vring_state_changed) is not in the
+ * view, because that callback runs with the vrings locked and must not
+ * wait. It lands in per-port atomic masks (vsw_fwd_vring_state()) that the
+ * lcores read before touching a ring.
+ *
+ * Parked ports. A port in VSW_FWD_PARK is never touched: no dequeue, no
+ * enqueue, so no guest memory access and no call eventfd. Frames for it are
+ * held, with an extra mbuf reference, in per-lcore backlogs bounded per port,
+ * and each lcore drains its own backlog in order once the port runs again.
+ *
+ * Transmit queues. An lcore sends to a port through guest RX queue
+ * (its PMD index modulo the number of enabled queues). With at least as
+ * many enabled queues as PMD lcores no two lcores share a queue; otherwise
+ * rte_vhost's per-virtqueue spinlock serialises the sharers.
+ *
+ * Thread safety. Functions marked "control" must be called from one
+ * thread at a time (the caller serialises them) and never from a PMD lcore.
+ * vsw_fwd_vring_state() may be called from any thread at any time.
+ * Statistics readers may run concurrently with everything.
+ */
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "vsw_config.h"
+#include "vsw_mac.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Forwarding modes. */
+enum vsw_fwd_mode {
+	VSW_FWD_LEARN = 0, /**< MAC-learning L2 switch. */
+	VSW_FWD_XCONNECT,  /**< Ports patched in pairs: 0<->1, 2<->3, ... */
+};
+
+/** How the data path sees a port. */
+enum vsw_fwd_port_state {
+	VSW_FWD_DOWN = 0, /**< Not forwarding; frames to it are dropped. */
+	VSW_FWD_RUN,      /**< Polled and transmitted to. */
+	VSW_FWD_PARK,     /**< Suspended: untouched; frames to it are held. */
+};
+
+/**
+ * Why a frame was dropped. The first three are counted on the ingress
+ * port (the frame was never sent), the rest on the egress port.
+ */
+enum vsw_drop_reason {
+	VSW_DROP_OWN_PORT = 0, /**< rx: destination is the ingress port. */
+	VSW_DROP_NO_DEST,      /**< rx: no other port up to flood to, or the
+				    destination's port is down. */
+	VSW_DROP_MALFORMED,    /**< rx: shorter than an Ethernet header. */
+	VSW_DROP_RING_FULL,    /**< tx: guest RX ring full or not enabled. */
+	VSW_DROP_SUSPENDED,    /**< tx: backlog of a suspended port full. */
+	VSW_DROP_PORT_DOWN,    /**< tx: held frames discarded because the
+				    port went down. */
+	VSW_DROP_MAX
+};
+
+/** Short names of the drop reasons, for output. */
+extern const char * const vsw_drop_names[VSW_DROP_MAX];
+
+/** Counters of one port. */
+struct vsw_port_stats {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t drop[VSW_DROP_MAX];
+	uint64_t learn_table_full; /**< Source not learned: table full. */
+	uint64_t learn_port_limit; /**< Source not learned: port limit. */
+	uint64_t mac_moves;        /**< Stations that moved to this port. */
+};
+
+/** Counters of one PMD lcore. */
+struct vsw_pmd_stats {
+	uint64_t busy_cycles;  /**< Iterations that moved packets. */
+	uint64_t idle_cycles;  /**< Iterations that found nothing. */
+	uint64_t iterations;
+	uint64_t rx_pkts;
+};
+
+/** Creation parameters. */
+struct vsw_fwd_params {
+	enum vsw_fwd_mode mode;
+	uint16_t nb_ports;
+	uint8_t nb_queues[VSW_MAX_PORTS]; /**< Queue pairs per port. */
+	uint16_t nb_pmd;                  /**< PMD lcores. */
+	unsigned int pmd_lcore[VSW_MAX_PMD]; /**< Their EAL lcore ids. */
+	uint32_t backlog;                 /**< Held frames per parked port. */
+	struct rte_mempool *pool;         /**< For dequeued mbufs. */
+	struct vsw_mac_table *mac;        /**< Used in VSW_FWD_LEARN. */
+	int socket_id;
+};
+
+struct vsw_fwd;
+
+/**
+ * Control: create the engine. All ports start VSW_FWD_DOWN.
+ *
+ * @return
+ *   The engine, or NULL with rte_errno set (EINVAL, ENOMEM).
+ */
+struct vsw_fwd *
+vsw_fwd_create(const struct vsw_fwd_params *params);
+
+/** Control: free the engine; its lcores must be stopped. NULL is accepted. */
+void
+vsw_fwd_free(struct vsw_fwd *f);
+
+/**
+ * Control: launch the PMD lcores.
+ *
+ * @return 0, or a negative errno if an lcore could not be launched (the
+ *   ones already launched are stopped).
+ */
+int
+vsw_fwd_start(struct vsw_fwd *f);
+
+/** Control: stop the PMD lcores and wait for them. Idempotent. */
+void
+vsw_fwd_stop(struct vsw_fwd *f);
+
+/**
+ * Control: publish a new state for one port. Does not wait: the lcores
+ * pick it up at their next iteration. Call vsw_fwd_sync() to know when
+ * they have.
+ *
+ * @param vid
+ *   rte_vhost device id the lcores use in VSW_FWD_RUN, or -1.
+ * @return
+ *   0, -EINVAL, or -ENOMEM (nothing published).
+ */
+int
+vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
+	enum vsw_fwd_port_state state, int vid);
+
+/**
+ * Control: wait until every PMD lcore has passed a quiescent state after
+ * the last publication, so that none can still be using an older view.
+ *
+ * @param timeout_us
+ *   Give up after this long; 0 waits for ever (with a warning each second).
+ * @return
+ *   0, or -ETIMEDOUT.
+ */
+int
+vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us);
+
+/**
+ * Control: make sure the backlog memory of @p port exists. Call before
+ * publishing VSW_FWD_PARK for it.
+ *
+ * @return 0 or -ENOMEM.
+ */
+int
+vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port);
+
+/** Frames currently held for @p port. */
+uint32_t
+vsw_fwd_backlog_count(const struct vsw_fwd *f, uint16_t port);
+
+/**
+ * Any thread: record that guest vring @p vring of @p port was enabled or
+ * disabled. Never blocks.
+ */
+void
+vsw_fwd_vring_state(struct vsw_fwd *f, uint16_t port, uint16_t vring,
+	int enable);
+
+/** Any thread: forget every vring of @p port (connection gone). */
+void
+vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port);
+
+/** The engine's clock for MAC ages, in seconds. */
+uint32_t
+vsw_fwd_now(const struct vsw_fwd *f);
+
+/** Sum of every lcore's counters for @p port. */
+void
+vsw_fwd_port_stats(const struct vsw_fwd *f, uint16_t port,
+	struct vsw_port_stats *out);
+
+/** Counters of PMD @p pmd (0 .. nb_pmd - 1). */
+void
+vsw_fwd_pmd_stats(const struct vsw_fwd *f, uint16_t pmd,
+	struct vsw_pmd_stats *out);
+
+/** Number of (port, queue) pairs PMD @p pmd polls. */
+uint16_t
+vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd);
+
+/**
+ * Per-destination result of classifying one burst, also the scratch area
+ * of one PMD lcore. The invariant between bursts is nb[] all zero and
+ * dst_mask zero; vsw_fwd_burst_reset() restores it.
+ */
+struct vsw_fwd_burst {
+	uint64_t dst_mask;                   /**< Ports with frames. */
+	uint16_t drop[VSW_DROP_MAX];         /**< rx drops of this burst. */
+	uint16_t learn_table_full;
+	uint16_t learn_port_limit;
+	uint16_t mac_moves;
+	uint16_t nb[VSW_MAX_PORTS];          /**< Frames per destination. */
+	struct rte_mbuf *pkts[VSW_MAX_PORTS][VSW_BURST];
+};
+
+/** A read-only picture of the ports, as the lcores see it. */
+struct vsw_fwd_view {
+	uint64_t live_mask;  /**< Ports in RUN or PARK: flood targets. */
+	struct {
+		int vid;
+		uint8_t state;   /**< enum vsw_fwd_port_state */
+	} port[VSW_MAX_PORTS];
+};
+
+/**
+ * Classify a burst received on @p in_port: learn sources, look up
+ * destinations, and fill @p b. Does not free or send anything; every frame
+ * of @p pkts is either in some destination array of @p b or counted in
+ * b->drop. A frame flooded to k ports appears in k arrays.
+ *
+ * @return
+ *   Number of frames dropped.
+ */
+uint16_t
+vsw_fwd_classify(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
+	enum vsw_fwd_mode mode, struct vsw_mac_table *mac, uint16_t in_port,
+	struct rte_mbuf **pkts, uint16_t n, uint32_t now);
+
+/** Clear a burst after its destinations were sent. */
+static inline void
+vsw_fwd_burst_reset(struct vsw_fwd_burst *b)
+{
+	uint64_t m = b->dst_mask;
+	unsigned int i;
+
+	while (m != 0) {
+		b->nb[__builtin_ctzll(m)] = 0;
+		m &= m - 1;
+	}
+	b->dst_mask = 0;
+	for (i = 0; i < VSW_DROP_MAX; i++)
+		b->drop[i] = 0;
+	b->learn_table_full = 0;
+	b->learn_port_limit = 0;
+	b->mac_moves = 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VSW_FWD_H */

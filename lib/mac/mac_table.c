@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lock-free MAC learning table. See vsw_mac.h for the contract.
+ *
+ * An entry word is (mac48 << 16) | (port + 1); zero means empty. All
+ * changes to an entry word are compare-and-swaps, so a concurrent reader
+ * sees a whole binding or none. Counters (table total and per port) are
+ * reserved with a bounded compare-and-swap before an insert is attempted
+ * and given back if the insert loses a race.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "vsw_config.h"
+#include "vsw_mac.h"
+
+#define BUCKET_ENTRIES 8
+#define LEARN_RETRIES 4
+
+struct bucket {
+	uint64_t e[BUCKET_ENTRIES];
+} __rte_cache_aligned;
+
+struct vsw_mac_table {
+	struct bucket *buckets;
+	uint32_t *last_seen;   /* one per entry, same index as the word */
+	uint32_t bucket_mask;
+	uint32_t capacity;
+	uint32_t port_limit;
+	uint16_t nb_ports;
+
+	/* Written only on insert and removal, so sharing is cheap. */
+	uint32_t count __rte_cache_aligned;
+	uint32_t port_count[VSW_MAX_PORTS];
+};
+
+static inline uint32_t
+mac_hash(uint64_t mac)
+{
+	return (uint32_t)((mac * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
+static inline uint64_t
+entry_make(uint64_t mac, uint16_t port)
+{
+	return (mac << 16) | (uint64_t)(port + 1);
+}
+
+static inline uint16_t
+entry_port(uint64_t e)
+{
+	return (uint16_t)((e & 0xffff) - 1);
+}
+
+static inline bool
+entry_is(uint64_t e, uint64_t mac)
+{
+	return e != 0 && (e >> 16) == mac;
+}
+
+static bool
+reserve(uint32_t *ctr, uint32_t limit)
+{
+	uint32_t v = __atomic_load_n(ctr, __ATOMIC_RELAXED);
+
+	do {
+		if (v >= limit)
+			return false;
+	} while (!__atomic_compare_exchange_n(ctr, &v, v + 1, true,
+			__ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+static inline void
+release(uint32_t *ctr)
+{
+	__atomic_fetch_sub(ctr, 1, __ATOMIC_RELAXED);
+}
+
+struct vsw_mac_table *
+vsw_mac_create(const struct vsw_mac_params *p)
+{
+	struct vsw_mac_table *t;
+	uint32_t nb_buckets;
+
+	if (p == NULL || p->capacity == 0 || p->port_limit == 0 ||
+			p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS ||
+			p->capacity > (1u << 24)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* Twice the capacity in slots keeps buckets from filling early. */
+	nb_buckets = rte_align32pow2((p->capacity * 2 + BUCKET_ENTRIES - 1) /
+		BUCKET_ENTRIES);
+
+	t = rte_zmalloc_socket("vsw_mac", sizeof(*t), RTE_CACHE_LINE_SIZE,
+		p->socket_id);
+	if (t == NULL)
+		goto nomem;
+	t->buckets = rte_zmalloc_socket("vsw_mac_b",
+		(size_t)nb_buckets * sizeof(struct bucket),
+		RTE_CACHE_LINE_SIZE, p->socket_id);
+	t->last_seen = rte_zmalloc_socket("vsw_mac_ts",
+		(size_t)nb_buckets * BUCKET_ENTRIES * sizeof(uint32_t),
+		RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->buckets == NULL || t->last_seen == NULL)
+		goto nomem;
+	t->bucket_mask = nb_buckets - 1;
+	t->capacity = p->capacity;
+	t->port_limit = p->port_limit;
+	t->nb_ports = p->nb_ports;
+	return t;
+nomem:
+	vsw_mac_free(t);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+vsw_mac_free(struct vsw_mac_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_free(t->buckets);
+	rte_free(t->last_seen);
+	rte_free(t);
+}
+
+uint16_t
+vsw_mac_lookup(const struct vsw_mac_table *t, uint64_t mac)
+{
+	const struct bucket *b = &t->buckets[mac_hash(mac) & t->bucket_mask];
+	unsigned int i;
+
+	for (i = 0; i < BUCKET_ENTRIES; i++) {
+		uint64_t e = __atomic_load_n(&b->e[i], __ATOMIC_ACQUIRE);
+
+		if (entry_is(e, mac))
+			return entry_port(e);
+	}
+	return VSW_MAC_PORT_NONE;
+}
+
+static inline void
+touch(struct vsw_mac_table *t, uint32_t idx, uint32_t now)
+{
+	if (__atomic_load_n(&t->last_seen[idx], __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
+}
+
+/* Remove the word at @p slot if it still holds @p e; fix the counters. */
+static bool
+remove_entry(struct vsw_mac_table *t, uint64_t *slot, uint64_t e)
+{
+	if (!__atomic_compare_exchange_n(slot, &e, 0, false,
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return false;
+	release(&t->port_count[entry_port(e)]);
+	release(&t->count);
+	return true;
+}
+
+/* A known station showed up on another port. */
+static int
+learn_move(struct vsw_mac_table *t, uint32_t idx, uint64_t e, uint16_t port,
+	uint32_t now)
+{
+	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
+	uint64_t want = entry_make(e >> 16, port);
+
+	if (!reserve(&t->port_count[port], t->port_limit)) {
+		/* Better to flood than to keep sending to the old port. */
+		remove_entry(t, slot, e);
+		return VSW_MAC_LEARN_PORT_LIMIT;
+	}
+	__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(slot, &e, want, false,
+			__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		release(&t->port_count[port]);
+		return -EAGAIN;
+	}
+	release(&t->port_count[entry_port(e)]);
+	return VSW_MAC_LEARN_MOVED;
+}
+
+static int
+learn_insert(struct vsw_mac_table *t, uint32_t idx, uint64_t mac,
+	uint16_t port, uint32_t now)
+{
+	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
+	uint64_t empty = 0;
+
+	if (!reserve(&t->count, t->capacity))
+		return VSW_MAC_LEARN_TABLE_FULL;
+	if (!reserve(&t->port_count[port], t->port_limit)) {
+		release(&t->count);
+		return VSW_MAC_LEARN_PORT_LIMIT;
+	}
+	/* Time first: the ager must never see the new word with a stale time. */
+	__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
+	if (!__atomic_compare_exchange_n(slot, &empty, entry_make(mac, port),
+			false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		release(&t->port_count[port]);
+		release(&t->count);
+		return -EAGAIN;
+	}
+	return VSW_MAC_LEARN_NEW;
+}
+
+enum vsw_mac_learn_result
+vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
+	uint32_t now)
+{
+	uint32_t base = (mac_hash(mac) & t->bucket_mask) * BUCKET_ENTRIES;
+	const struct bucket *b = &t->buckets[base / BUCKET_ENTRIES];
+	int tries, ret = VSW_MAC_LEARN_TABLE_FULL;
+
+	if (mac & (1ULL << 40))  /* I/G bit of the first octet */
+		return VSW_MAC_LEARN_IGNORED;
+	if (port >= t->nb_ports)
+		return VSW_MAC_LEARN_IGNORED;
+
+	for (tries = 0; tries < LEARN_RETRIES; tries++) {
+		int free_slot = -1;
+		unsigned int i;
+
+		for (i = 0; i < BUCKET_ENTRIES; i++) {
+			uint64_t e = __atomic_load_n(&b->e[i], __ATOMIC_ACQUIRE);
+
+			if (e == 0) {
+				if (free_slot < 0)
+					free_slot = i;
+				continue;
+			}
+			if ((e >> 16) != mac)
+				continue;
+			if (entry_port(e) == port) {
+				touch(t, base + i, now);
+				return VSW_MAC_LEARN_HIT;
+			}
+			ret = learn_move(t, base + i, e, port, now);
+			break;
+		}
+		if (i == BUCKET_ENTRIES) {
+			if (free_slot < 0)
+				return VSW_MAC_LEARN_TABLE_FULL;
+			ret = learn_insert(t, base + free_slot, mac, port, now);
+		}
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	/* Lost every race: someone else is changing this bucket right now. */
+	return VSW_MAC_LEARN_TABLE_FULL;
+}
+
+uint32_t
+vsw_mac_age(struct vsw_mac_table *t, uint32_t now, uint32_t max_idle,
+	uint64_t keep)
+{
+	uint32_t n = (t->bucket_mask + 1) * BUCKET_ENTRIES;
+	uint32_t idx, removed = 0;
+
+	for (idx = 0; idx < n; idx++) {
+		uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
+		uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+		uint32_t seen;
+
+		if (e == 0)
+			continue;
+		if (entry_port(e) < 64 && (keep & (1ULL << entry_port(e)))) {
+			touch(t, idx, now);
+			continue;
+		}
+		seen = __atomic_load_n(&t->last_seen[idx], __ATOMIC_RELAXED);
+		/* Signed: a learner's clock may be a little ahead of ours. */
+		if ((int32_t)(now - seen) > (int32_t)max_idle &&
+				remove_entry(t, slot, e))
+			removed++;
+	}
+	return removed;
+}
+
+uint32_t
+vsw_mac_flush_port(struct vsw_mac_table *t, uint16_t port)
+{
+	uint32_t n = (t->bucket_mask + 1) * BUCKET_ENTRIES;
+	uint32_t idx, removed = 0;
+
+	for (idx = 0; idx < n; idx++) {
+		uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
+		uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+		if (e != 0 && entry_port(e) == port && remove_entry(t, slot, e))
+			removed++;
+	}
+	return removed;
+}
+
+uint32_t
+vsw_mac_count(const struct vsw_mac_table *t, uint16_t port)
+{
+	if (port == VSW_MAC_PORT_NONE)
+		return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+	if (port >= t->nb_ports)
+		return 0;
+	return __atomic_load_n(&t->port_count[port], __ATOMIC_RELAXED);
+}
+
+int
+vsw_mac_walk(const struct vsw_mac_table *t,
+	int (*cb)(const struct vsw_mac_entry *e, void *arg), void *arg)
+{
+	uint32_t n = (t->bucket_mask + 1) * BUCKET_ENTRIES;
+	uint32_t idx;
+	int ret;
+
+	for (idx = 0; idx < n; idx++) {
+		uint64_t e = __atomic_load_n(
+			&t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES],
+			__ATOMIC_ACQUIRE);
+		struct vsw_mac_entry ent;
+		int k;
+
+		if (e == 0)
+			continue;
+		for (k = 0; k < RTE_ETHER_ADDR_LEN; k++)
+			ent.addr.addr_bytes[k] = (uint8_t)(e >> (56 - 8 * k));
+		ent.port = entry_port(e);
+		ent.last_seen = __atomic_load_n(&t->last_seen[idx],
+			__ATOMIC_RELAXED);
+		ret = cb(&ent, arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

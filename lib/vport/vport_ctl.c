@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control side of vhost-user ports: socket checks, registration with
+ * rte_vhost, and the device callbacks.
+ */
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_vhost.h>
+#include <linux/virtio_net.h>
+
+#include "vport.h"
+
+RTE_LOG_REGISTER_DEFAULT(vsw_vport_logtype, INFO);
+
+struct vsw_vport_set *vport_set;
+
+/*
+ * Offloads a switch that does not segment or checksum must not accept
+ * from a guest: frames would reach other guests unsegmented or with
+ * partial checksums. (OVS-DPDK disables the same ones without TSO.)
+ */
+#define VPORT_DISABLED_FEATURES ((1ULL << VIRTIO_NET_F_HOST_TSO4) | \
+	(1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_CSUM) | \
+	(1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
+
+#define ERRF(err, len, ...) snprintf((err), (len), __VA_ARGS__)
+
+/* Is somebody accepting connections on @p path? */
+static bool
+socket_is_live(const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;	/* cannot tell: assume in use */
+	strncpy(un.sun_path, path, sizeof(un.sun_path) - 1);
+	ret = connect(fd, (struct sockaddr *)&un, sizeof(un));
+	close(fd);
+	return ret == 0 || errno != ECONNREFUSED;
+}
+
+static int
+check_dir(const char *path, char *err, size_t errlen)
+{
+	char buf[VSW_VPORT_PATH_MAX + 1];
+	struct stat st;
+	const char *dir;
+
+	strcpy(buf, path);
+	dir = dirname(buf);
+	if (stat(dir, &st) != 0) {
+		ERRF(err, errlen, "directory %s does not exist", dir);
+		return -ENOENT;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ERRF(err, errlen, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int
+vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	if (path == NULL || path[0] == '\0') {
+		ERRF(err, errlen, "empty socket path");
+		return -EINVAL;
+	}
+	if (strlen(path) > VSW_VPORT_PATH_MAX) {
+		ERRF(err, errlen, "socket path longer than %d bytes: %s",
+			VSW_VPORT_PATH_MAX, path);
+		return -ENAMETOOLONG;
+	}
+	ret = check_dir(path, err, errlen);
+	if (ret != 0 || client)
+		return ret;
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		ERRF(err, errlen, "%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	if (socket_is_live(path)) {
+		ERRF(err, errlen, "socket %s is in use by another process",
+			path);
+		return -EADDRINUSE;
+	}
+	/* Nobody listens: a leftover of a process that died. */
+	if (unlink(path) != 0) {
+		ERRF(err, errlen, "cannot remove stale socket %s: %s", path,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* "dir/./x.sock" and "dir/x.sock" name the same socket. */
+static void
+canonical_path(const char *path, char *out, size_t len)
+{
+	char d[VSW_VPORT_PATH_MAX + 1], b[VSW_VPORT_PATH_MAX + 1];
+	char real[PATH_MAX];
+
+	strcpy(d, path);
+	strcpy(b, path);
+	if (realpath(dirname(d), real) != NULL)
+		snprintf(out, len, "%s/%s", real, basename(b));
+	else
+		snprintf(out, len, "%s", path);
+}
+
+int
+vsw_vport_check_params(const struct vsw_vport_params *p, char *err,
+	size_t errlen)
+{
+	static char canon[VSW_MAX_PORTS][PATH_MAX + VSW_VPORT_PATH_MAX + 2];
+	uint16_t i, j;
+	int ret;
+
+	if (p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS) {
+		ERRF(err, errlen, "need 1 to %d ports, got %u", VSW_MAX_PORTS,
+			p->nb_ports);
+		return -EINVAL;
+	}
+	for (i = 0; i < p->nb_ports; i++) {
+		const struct vsw_vport_conf *c = &p->port[i];
+
+		if (c->nb_queues == 0 || c->nb_queues > VSW_MAX_QUEUES) {
+			ERRF(err, errlen, "%s: queues must be 1 to %d",
+				c->path, VSW_MAX_QUEUES);
+			return -EINVAL;
+		}
+		ret = vsw_vport_check_path(c->path, c->client, err, errlen);
+		if (ret != 0)
+			return ret;
+		canonical_path(c->path, canon[i], sizeof(canon[i]));
+		for (j = 0; j < i; j++) {
+			if (strcmp(canon[i], canon[j]) == 0) {
+				ERRF(err, errlen, "duplicate socket path %s",
+					c->path);
+				return -EEXIST;
+			}
+		}
+	}
+	return 0;
+}
+
+struct vport *
+vport_by_vid(struct vsw_vport_set *set, int vid)
+{
+	uint16_t i;
+
+	if (vid < 0)
+		return NULL;
+	for (i = 0; i < set->nb_ports; i++)
+		if (set->port[i].vid == vid)
+			return &set->port[i];
+	return NULL;
+}
+
+static struct vport *
+vport_by_ifname(struct vsw_vport_set *set, int vid)
+{
+	char name[PATH_MAX];
+	uint16_t i;
+
+	if (rte_vhost_get_ifname(vid, name, sizeof(name)) != 0)
+		return NULL;
+	for (i = 0; i < set->nb_ports; i++)
+		if (strcmp(set->port[i].conf.path, name) == 0)
+			return &set->port[i];
+	return NULL;
+}
+
+static inline uint16_t
+port_id(const struct vsw_vport_set *set, const struct vport *p)
+{
+	return (uint16_t)(p - set->port);
+}
+
+int
+vport_publish(struct vsw_vport_set *set, struct vport *p)
+{
+	return vsw_fwd_port_publish(set->fwd, port_id(set, p),
+		vsw_port_fsm_dp(&p->fsm), p->vid);
+}
+
+/* Apply an event and publish the result; caller holds the lock. */
+static int
+vport_event(struct vsw_vport_set *set, struct vport *p,
+	enum vsw_port_event ev)
+{
+	uint8_t before = p->fsm.state;
+	int ret = vsw_port_fsm_step(&p->fsm, ev);
+
+	if (ret < 0) {
+		VPORT_LOG(WARNING, port_id(set, p), "%s in state %s: %s\n",
+			vsw_port_event_name(ev), vsw_port_state_name(before),
+			strerror(-ret));
+		return ret;
+	}
+	if (ret == 0 && p->fsm.state != before)
+		VPORT_LOG(INFO, port_id(set, p), "%s -> %s (%s)\n",
+			vsw_port_state_name(before),
+			vsw_port_state_name(p->fsm.state),
+			vsw_port_event_name(ev));
+	return vport_publish(set, p);
+}
+
+static int
+cb_new_connection(int vid)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct vport *p;
+	int ret;
+
+	pthread_mutex_lock(&set->lock);
+	p = vport_by_ifname(set, vid);
+	if (p == NULL) {
+		pthread_mutex_unlock(&set->lock);
+		return -1;
+	}
+	if (p->fsm.connected) {
+		VPORT_LOG(WARNING, port_id(set, p),
+			"refusing a second front-end on %s\n", p->conf.path);
+		pthread_mutex_unlock(&set->lock);
+		return -1;
+	}
+	ret = vport_event(set, p, VSW_PORT_EV_CONNECT);
+	if (ret == 0) {
+		p->vid = vid;
+		vsw_fwd_vring_reset(set->fwd, port_id(set, p));
+	}
+	pthread_mutex_unlock(&set->lock);
+	return ret < 0 ? -1 : 0;
+}
+
+static void
+cb_destroy_connection(int vid)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct vport *p;
+	uint32_t flushed = 0;
+
+	pthread_mutex_lock(&set->lock);
+	p = vport_by_vid(set, vid);
+	if (p == NULL) {
+		pthread_mutex_unlock(&set->lock);
+		return;
+	}
+	vport_event(set, p, VSW_PORT_EV_CLOSE);
+	vsw_fwd_sync(set->fwd, 0);
+	p->vid = -1;
+	vsw_fwd_vring_reset(set->fwd, port_id(set, p));
+	if (set->mac != NULL)
+		flushed = vsw_mac_flush_port(set->mac, port_id(set, p));
+	VPORT_LOG(INFO, port_id(set, p),
+		"front-end disconnected, %u MAC entries flushed\n", flushed);
+	pthread_mutex_unlock(&set->lock);
+}
+
+static int
+cb_new_device(int vid)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct vport *p;
+	int ret;
+
+	pthread_mutex_lock(&set->lock);
+	p = vport_by_vid(set, vid);
+	if (p == NULL) {
+		pthread_mutex_unlock(&set->lock);
+		return -1;
+	}
+	if (rte_vhost_get_vring_num(vid) > 2 * p->conf.nb_queues)
+		VPORT_LOG(WARNING, port_id(set, p),
+			"front-end has %u queue pairs, only %u are polled\n",
+			rte_vhost_get_vring_num(vid) / 2, p->conf.nb_queues);
+	ret = vport_event(set, p, VSW_PORT_EV_READY);
+	pthread_mutex_unlock(&set->lock);
+	return ret < 0 ? -1 : 0;
+}
+
+/*
+ * rte_vhost frees ring state as soon as this returns (GET_VRING_BASE,
+ * RESET_OWNER, disconnect), so wait for the lcores without a deadline.
+ */
+static void
+cb_destroy_device(int vid)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct vport *p;
+
+	pthread_mutex_lock(&set->lock);
+	p = vport_by_vid(set, vid);
+	if (p != NULL) {
+		vport_event(set, p, VSW_PORT_EV_STOP);
+		vsw_fwd_sync(set->fwd, 0);
+	}
+	pthread_mutex_unlock(&set->lock);
+}
+
+/*
+ * Called with the device's vrings locked: an lcore may be spinning on one
+ * of those locks, so neither wait nor take set->lock here. vport_by_vid()
+ * reads p->vid, which only this thread's callbacks write (the vid of a
+ * live connection never changes under it).
+ */
+static int
+cb_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct vport *p = vport_by_vid(set, vid);
+
+	if (p != NULL)
+		vsw_fwd_vring_state(set->fwd, port_id(set, p), vring, enable);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vport_ops = {
+	.new_device = cb_new_device,
+	.destroy_device = cb_destroy_device,
+	.vring_state_changed = cb_vring_state_changed,
+	.new_connection = cb_new_connection,
+	.destroy_connection = cb_destroy_connection,
+};
+
+static int
+register_port(struct vport *p, char *err, size_t errlen)
+{
+	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+
+	if (p->conf.client)
+		flags |= RTE_VHOST_USER_CLIENT;
+	if (rte_vhost_driver_register(p->conf.path, flags) != 0) {
+		ERRF(err, errlen, "cannot register vhost-user socket %s",
+			p->conf.path);
+		return -EIO;
+	}
+	p->registered = true;
+	if (rte_vhost_driver_disable_features(p->conf.path,
+			VPORT_DISABLED_FEATURES) != 0 ||
+			rte_vhost_driver_callback_register(p->conf.path,
+				&vport_ops) != 0) {
+		ERRF(err, errlen, "cannot configure vhost-user socket %s",
+			p->conf.path);
+		return -EIO;
+	}
+	return 0;
+}
+
+struct vsw_vport_set *
+vsw_vport_create(const struct vsw_vport_params *params, char *err,
+	size_t errlen)
+{
+	struct vsw_vport_set *set;
+	uint16_t i;
+	int ret;
+
+	if (vport_set != NULL || params == NULL || params->fwd == NULL) {
+		ERRF(err, errlen, "invalid port set parameters");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	ret = vsw_vport_check_params(params, err, errlen);
+	if (ret != 0) {
+		rte_errno = -ret;
+		return NULL;
+	}
+	set = calloc(1, sizeof(*set));
+	if (set == NULL) {
+		ERRF(err, errlen, "out of memory");
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&set->lock, NULL);
+	set->fwd = params->fwd;
+	set->mac = params->mac;
+	set->nb_ports = params->nb_ports;
+	vport_set = set;
+	for (i = 0; i < set->nb_ports; i++) {
+		set->port[i].conf = params->port[i];
+		set->port[i].vid = -1;
+		ret = register_port(&set->port[i], err, errlen);
+		if (ret != 0) {
+			vsw_vport_free(set);
+			rte_errno = -ret;
+			return NULL;
+		}
+	}
+	return set;
+}
+
+int
+vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
+{
+	uint16_t i;
+
+	for (i = 0; i < set->nb_ports; i++) {
+		struct vport *p = &set->port[i];
+
+		if (rte_vhost_driver_start(p->conf.path) != 0) {
+			ERRF(err, errlen, "cannot %s vhost-user socket %s",
+				p->conf.client ? "connect to" : "listen on",
+				p->conf.path);
+			return -EIO;
+		}
+		p->started = true;
+	}
+	return 0;
+}
+
+void
+vsw_vport_free(struct vsw_vport_set *set)
+{
+	uint16_t i;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->nb_ports; i++) {
+		struct vport *p = &set->port[i];
+
+		if (!p->registered)
+			continue;
+		/*
+		 * Destroys live devices through cb_destroy_device() (not
+		 * destroy_connection) and removes a server's socket file.
+		 */
+		rte_vhost_driver_unregister(p->conf.path);
+		p->registered = false;
+	}
+	pthread_mutex_destroy(&set->lock);
+	vport_set = NULL;
+	free(set);
+}
+
+uint16_t
+vsw_vport_count(const struct vsw_vport_set *set)
+{
+	return set->nb_ports;
+}
+
+const struct vsw_vport_conf *
+vsw_vport_conf(const struct vsw_vport_set *set, uint16_t port)
+{
+	return port < set->nb_ports ? &set->port[port].conf : NULL;
+}
+
+enum vsw_port_state
+vsw_vport_state(const struct vsw_vport_set *set, uint16_t port)
+{
+	if (port >= set->nb_ports)
+		return VSW_PORT_DISCONNECTED;
+	return (enum vsw_port_state)__atomic_load_n(
+		&set->port[port].fsm.state, __ATOMIC_RELAXED);
+}
+
+uint64_t
+vsw_vport_parked_mask(const struct vsw_vport_set *set)
+{
+	uint64_t mask = 0;
+	uint16_t i;
+
+	for (i = 0; i < set->nb_ports; i++)
+		if (vsw_port_fsm_dp(&set->port[i].fsm) == VSW_FWD_PARK)
+			mask |= 1ULL << i;
+	return mask;
+}
+
+int
+vsw_vport_lookup(const struct vsw_vport_set *set, const char *name)
+{
+	char *end;
+	unsigned long n;
+	uint16_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return -1;
+	n = strtoul(name, &end, 10);
+	if (*end == '\0')
+		return n < set->nb_ports ? (int)n : -1;
+	for (i = 0; i < set->nb_ports; i++)
+		if (strcmp(set->port[i].conf.path, name) == 0)
+			return i;
+	return -1;
+}

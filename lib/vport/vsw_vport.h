@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VSW_VPORT_H
+#define VSW_VPORT_H
+
+/**
+ * @file
+ * vhost-user ports: sockets, front-end connections and port state.
+ *
+ * A port is one vhost-user socket, server (we listen) or client (we connect
+ * to a listening front-end, and reconnect when it goes away). This module
+ * registers the sockets with rte_vhost, reacts to its callbacks, and keeps
+ * each port's state machine (vsw_port_fsm_step()): disconnected, running,
+ * suspending, suspended, resuming. Every state change is published to the
+ * forwarding engine as a new view (see vsw_fwd.h); where the change must
+ * not be acknowledged before the lcores let go of the device, it then waits
+ * for an RCU grace period:
+ *
+ * - destroy_device waits without a deadline, so that once it returns no
+ *   lcore touches that vid (rte_vhost frees ring state right after);
+ * - SUSPEND waits with a deadline, and fails (leaving the port running)
+ *   if some lcore does not pass a quiescent state in time.
+ *
+ * The vring_state_changed callback runs with the device's vrings locked;
+ * an lcore blocked on such a lock cannot pass a quiescent state, so that
+ * callback never waits and never takes the port mutex: it only updates an
+ * atomic mask in the engine.
+ *
+ * A front-end that disconnects leaves its port configured; the port comes
+ * back when a front-end connects again. A second front-end on a port that
+ * already has one is refused.
+ *
+ * Thread safety. State changes come from rte_vhost's "vhost-events" thread
+ * (callbacks and SUSPEND/RESUME messages) and from admin requests on any
+ * other thread; one mutex per port set serialises them. None of these
+ * functions may be called from a PMD lcore. vsw_vport_state() and the
+ * other getters only read, and may be called from any thread.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vsw_config.h"
+#include "vsw_fwd.h"
+#include "vsw_mac.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest socket path (struct sockaddr_un's sun_path, less the NUL). */
+#define VSW_VPORT_PATH_MAX 107
+
+/** Port states, as the control side sees them. */
+enum vsw_port_state {
+	VSW_PORT_DISCONNECTED = 0, /**< No front-end, or rings stopped. */
+	VSW_PORT_RUNNING,          /**< Forwarding. */
+	VSW_PORT_SUSPENDING,       /**< Parked; waiting for the lcores. */
+	VSW_PORT_SUSPENDED,        /**< Parked; no lcore touches it. */
+	VSW_PORT_RESUMING,         /**< Being restarted. */
+	VSW_PORT_STATE_MAX
+};
+
+/** Events that drive the port state machine. */
+enum vsw_port_event {
+	VSW_PORT_EV_CONNECT = 0, /**< A front-end connected. */
+	VSW_PORT_EV_READY,       /**< rte_vhost new_device: rings usable. */
+	VSW_PORT_EV_STOP,        /**< rte_vhost destroy_device. */
+	VSW_PORT_EV_CLOSE,       /**< The connection closed. */
+	VSW_PORT_EV_SUSPEND,     /**< SUSPEND requested. */
+	VSW_PORT_EV_QUIESCED,    /**< Every lcore let go of the device. */
+	VSW_PORT_EV_TIMEOUT,     /**< An lcore did not let go in time. */
+	VSW_PORT_EV_RESUME,      /**< RESUME requested. */
+	VSW_PORT_EV_RESUMED,     /**< Processing restarted. */
+	VSW_PORT_EV_MAX
+};
+
+/** State machine of one port. */
+struct vsw_port_fsm {
+	uint8_t state;   /**< enum vsw_port_state */
+	bool connected;  /**< A front-end connection exists. */
+	bool ready;      /**< rte_vhost reported the device ready. */
+};
+
+/**
+ * Apply @p ev to @p fsm.
+ *
+ * @return
+ *   0 if the state changed, 1 if the event was a no-op in this state
+ *   (SUSPEND while suspended, RESUME while not suspended, ...),
+ *   -ENOTCONN for SUSPEND without a front-end, -EBUSY for a request while
+ *   another is half done, -EINVAL for an event that cannot happen here.
+ *   On error @p fsm is unchanged.
+ */
+int
+vsw_port_fsm_step(struct vsw_port_fsm *fsm, enum vsw_port_event ev);
+
+/** What the forwarding engine must do with a port in this state. */
+enum vsw_fwd_port_state
+vsw_port_fsm_dp(const struct vsw_port_fsm *fsm);
+
+/** Name of a state ("running", ...). */
+const char *
+vsw_port_state_name(enum vsw_port_state s);
+
+/** Name of an event. */
+const char *
+vsw_port_event_name(enum vsw_port_event ev);
+
+/** Configuration of one port. */
+struct vsw_vport_conf {
+	char path[VSW_VPORT_PATH_MAX + 1]; /**< Socket path. */
+	bool client;        /**< Connect instead of listen. */
+	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
+};
+
+/** Parameters of vsw_vport_create(). */
+struct vsw_vport_params {
+	uint16_t nb_ports;
+	struct vsw_vport_conf port[VSW_MAX_PORTS];
+	struct vsw_fwd *fwd;           /**< Engine the ports feed. */
+	struct vsw_mac_table *mac;     /**< Flushed per port on disconnect;
+					    may be NULL (xconnect). */
+};
+
+/** The set of ports of one switch. */
+struct vsw_vport_set;
+
+/**
+ * Check that a socket path can be used, before anything is created.
+ *
+ * For a server port the directory must exist and the path must not be in
+ * use. A stale socket (a socket file nobody listens on) is removed; any
+ * other existing file is an error. For a client port the directory must
+ * exist. Needs no EAL.
+ *
+ * @param err
+ *   Buffer for a one-line reason when the check fails.
+ * @return
+ *   0, or a negative errno (-ENAMETOOLONG, -ENOENT, -EADDRINUSE, -EEXIST).
+ */
+int
+vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen);
+
+/**
+ * Check a whole configuration: port count, queue counts, every path with
+ * vsw_vport_check_path(), and duplicate paths (after resolving the
+ * directory, so "./a.sock" and "a.sock" are the same). Needs no EAL.
+ *
+ * @return 0, or a negative errno with a one-line reason in @p err.
+ */
+int
+vsw_vport_check_params(const struct vsw_vport_params *params, char *err,
+	size_t errlen);
+
+/**
+ * Register every port's socket with rte_vhost (nothing listens or connects
+ * until vsw_vport_start()). On failure nothing is left registered and no
+ * socket file is left behind.
+ *
+ * @param err
+ *   Buffer for a one-line reason when creation fails.
+ * @return
+ *   The set, or NULL with rte_errno set.
+ */
+struct vsw_vport_set *
+vsw_vport_create(const struct vsw_vport_params *params, char *err,
+	size_t errlen);
+
+/**
+ * Start listening (server ports) or connecting (client ports).
+ *
+ * @return 0, or a negative errno with the reason in @p err.
+ */
+int
+vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen);
+
+/**
+ * Unregister every socket (removing server socket files) and free the set.
+ * Connected devices are destroyed first, which waits for the lcores, so
+ * the engine must still be running. NULL is accepted.
+ */
+void
+vsw_vport_free(struct vsw_vport_set *set);
+
+/** Number of ports. */
+uint16_t
+vsw_vport_count(const struct vsw_vport_set *set);
+
+/** Configuration of a port, or NULL. */
+const struct vsw_vport_conf *
+vsw_vport_conf(const struct vsw_vport_set *set, uint16_t port);
+
+/** Current state of a port. */
+enum vsw_port_state
+vsw_vport_state(const struct vsw_vport_set *set, uint16_t port);
+
+/** Ports in SUSPENDING, SUSPENDED or RESUMING, as a bit mask. */
+uint64_t
+vsw_vport_parked_mask(const struct vsw_vport_set *set);
+
+/** Find a port by index ("3") or socket path; -1 if none. */
+int
+vsw_vport_lookup(const struct vsw_vport_set *set, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VSW_VPORT_H */
