@@ -30,6 +30,7 @@ struct app_config {
 	uint32_t mac_port_limit;
 	uint32_t backlog;            /* frames held per suspended port */
 	uint32_t nb_mbufs;           /* 0 = computed */
+	uint32_t suspend_timeout_ms;
 };
 
 struct app {

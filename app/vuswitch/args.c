@@ -17,6 +17,7 @@
 #define DEF_MAC_CAPACITY 8192
 #define DEF_MAC_PORT_LIMIT 4096
 #define DEF_BACKLOG 4096
+#define DEF_SUSPEND_TIMEOUT_MS (VSW_VPORT_SUSPEND_TIMEOUT_US / 1000)
 
 void
 app_usage(const char *prog)
@@ -26,12 +27,13 @@ app_usage(const char *prog)
 		"A poll-mode vhost-user L2 switch. Every EAL worker lcore is a PMD lcore.\n"
 		"\n"
 		"Options:\n"
-		"  --port PATH[,client=1][,queues=N]\n"
+		"  --port PATH[,client=1][,queues=N][,suspend=0]\n"
 		"                        add a vhost-user port (repeat for more, up to %d).\n"
 		"                        Server mode (default) creates the socket at PATH;\n"
 		"                        client=1 connects to a listening front-end and\n"
 		"                        reconnects when it goes away. queues=N polls N\n"
-		"                        queue pairs (1-%d, default 1).\n"
+		"                        queue pairs (1-%d, default 1). suspend=0 stops\n"
+		"                        advertising SUSPEND/RESUME (protocol feature 18)\n"
 		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
 		"                        xconnect: patch ports in pairs 0<->1, 2<->3, ...\n"
 		"  --stats SECONDS       print per-port counters every SECONDS (0: only at exit)\n"
@@ -40,13 +42,17 @@ app_usage(const char *prog)
 		"  --mac-port-limit N    most MAC entries per port (default %d)\n"
 		"  --backlog N           frames held per suspended port (default %d)\n"
 		"  --mbufs N             mbufs in the pool (default: computed)\n"
+		"  --no-suspend          advertise SUSPEND/RESUME on no port (for QEMU >= 8.2,\n"
+		"                        which uses protocol feature bit 18 for another thing)\n"
+		"  --suspend-timeout MS  bound on the SUSPEND handshake (default %d)\n"
 		"  --help                print this help and exit\n"
 		"\n"
 		"Example:\n"
 		"  %s -l 0,1 --no-huge -m 512 --no-pci -- \\\n"
 		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
 		prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
-		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG, prog);
+		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG,
+		DEF_SUSPEND_TIMEOUT_MS, prog);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -103,6 +109,12 @@ parse_port_kv(const char *spec, char *kv, struct vsw_vport_conf *c)
 			return -1;
 		}
 		c->nb_queues = (uint8_t)v;
+	} else if (strcmp(kv, "suspend") == 0) {
+		if (parse_uint(val, 0, 1, &v) != 0) {
+			arg_error("--port %s: suspend must be 0 or 1", spec);
+			return -1;
+		}
+		c->suspend = v != 0;
 	} else {
 		arg_error("--port %s: unknown key '%s'", spec, kv);
 		return -1;
@@ -141,6 +153,7 @@ parse_port(const char *spec, struct vsw_vport_params *ports)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->path, tok);
 	c->nb_queues = 1;
+	c->suspend = true;
 	while ((tok = strtok_r(NULL, ",", &save)) != NULL)
 		if (parse_port_kv(spec, tok, c) != 0)
 			return -1;
@@ -157,6 +170,8 @@ enum {
 	OPT_MAC_LIMIT,
 	OPT_BACKLOG,
 	OPT_MBUFS,
+	OPT_NO_SUSPEND,
+	OPT_SUSPEND_TIMEOUT,
 	OPT_HELP,
 };
 
@@ -169,6 +184,8 @@ static const struct option long_opts[] = {
 	{ "mac-port-limit", required_argument, NULL, OPT_MAC_LIMIT },
 	{ "backlog", required_argument, NULL, OPT_BACKLOG },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "no-suspend", no_argument, NULL, OPT_NO_SUSPEND },
+	{ "suspend-timeout", required_argument, NULL, OPT_SUSPEND_TIMEOUT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -224,6 +241,9 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	case OPT_MBUFS:
 		return parse_num_opt("mbufs", arg, 1024, 1u << 24,
 			&cfg->nb_mbufs);
+	case OPT_SUSPEND_TIMEOUT:
+		return parse_num_opt("suspend-timeout", arg, 1, 60000,
+			&cfg->suspend_timeout_ms);
 	default:
 		return -1;
 	}
@@ -232,6 +252,8 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 int
 app_parse_args(int argc, char **argv, struct app_config *cfg)
 {
+	bool no_suspend = false;
+	uint16_t i;
 	int opt;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -240,6 +262,7 @@ app_parse_args(int argc, char **argv, struct app_config *cfg)
 	cfg->mac_capacity = DEF_MAC_CAPACITY;
 	cfg->mac_port_limit = DEF_MAC_PORT_LIMIT;
 	cfg->backlog = DEF_BACKLOG;
+	cfg->suspend_timeout_ms = DEF_SUSPEND_TIMEOUT_MS;
 
 	opterr = 0;
 	optind = 1;
@@ -247,6 +270,10 @@ app_parse_args(int argc, char **argv, struct app_config *cfg)
 		if (opt == OPT_HELP) {
 			app_usage(APP_NAME);
 			return 1;
+		}
+		if (opt == OPT_NO_SUSPEND) {
+			no_suspend = true;
+			continue;
 		}
 		if (opt == '?') {
 			if (optopt != 0)
@@ -268,5 +295,8 @@ app_parse_args(int argc, char **argv, struct app_config *cfg)
 		arg_error("no ports: give at least one --port PATH");
 		return -1;
 	}
+	for (i = 0; no_suspend && i < cfg->ports.nb_ports; i++)
+		cfg->ports.port[i].suspend = false;
+	cfg->ports.suspend_timeout_us = (uint64_t)cfg->suspend_timeout_ms * 1000;
 	return 0;
 }

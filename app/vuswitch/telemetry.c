@@ -84,6 +84,27 @@ add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "mac_moves", s.mac_moves);
 }
 
+static void
+add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
+{
+	struct vsw_vport_info in;
+
+	if (vsw_vport_info(a->ports, port, &in) != 0)
+		return;
+	rte_tel_data_add_dict_int(d, "connected", in.connected);
+	rte_tel_data_add_dict_int(d, "suspend_advertised",
+		vsw_vport_conf(a->ports, port)->suspend);
+	rte_tel_data_add_dict_int(d, "suspend_negotiated",
+		in.suspend_negotiated);
+	rte_tel_data_add_dict_u64(d, "protocol_features",
+		in.protocol_features);
+	rte_tel_data_add_dict_u64(d, "suspends", in.suspends);
+	rte_tel_data_add_dict_u64(d, "suspend_failures", in.suspend_failures);
+	rte_tel_data_add_dict_u64(d, "last_handshake_us",
+		in.last_handshake_us);
+	rte_tel_data_add_dict_u64(d, "max_handshake_us", in.max_handshake_us);
+}
+
 static int
 h_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
@@ -105,6 +126,65 @@ h_port(struct app *a, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "backlog",
 		vsw_fwd_backlog_count(a->fwd, (uint16_t)port));
 	add_port_stats(a, (uint16_t)port, d);
+	add_suspend_info(a, (uint16_t)port, d);
+	return 0;
+}
+
+/* Admin SUSPEND/RESUME: the same code path as the vhost-user messages. */
+static int
+admin_op(struct app *a, const char *params, struct rte_tel_data *d,
+	bool suspend)
+{
+	int port = port_arg(a, params);
+	int ret;
+
+	if (port < 0)
+		return -EINVAL;
+	ret = suspend ? vsw_vport_suspend(a->ports, (uint16_t)port) :
+		vsw_vport_resume(a->ports, (uint16_t)port);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "port", port);
+	rte_tel_data_add_dict_int(d, "result", ret);
+	rte_tel_data_add_dict_string(d, "error", ret == 0 ? "" :
+		strerror(-ret));
+	rte_tel_data_add_dict_string(d, "state",
+		vsw_port_state_name(vsw_vport_state(a->ports, (uint16_t)port)));
+	add_suspend_info(a, (uint16_t)port, d);
+	return 0;
+}
+
+static int
+h_suspend(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	return admin_op(a, params, d, true);
+}
+
+static int
+h_resume(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	return admin_op(a, params, d, false);
+}
+
+/* "PMD,MS": make a PMD lcore look stuck, to test the SUSPEND timeout. */
+static int
+h_stall(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	unsigned long pmd, ms;
+	char *end;
+
+	if (params == NULL)
+		return -EINVAL;
+	pmd = strtoul(params, &end, 10);
+	if (*end != ',')
+		return -EINVAL;
+	ms = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || pmd > UINT16_MAX || ms > UINT32_MAX ||
+			vsw_fwd_debug_stall(a->fwd, (uint16_t)pmd,
+				(uint32_t)ms) != 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "pmd", (int)pmd);
+	rte_tel_data_add_dict_u64(d, "stall_ms", ms);
 	return 0;
 }
 
@@ -175,6 +255,9 @@ WRAP(port)
 WRAP(pmd)
 WRAP(mac)
 WRAP(mempool)
+WRAP(suspend)
+WRAP(resume)
+WRAP(stall)
 
 int
 app_telemetry_init(struct app *a)
@@ -194,6 +277,12 @@ app_telemetry_init(struct app *a)
 			"MAC table (first 256 entries). No parameters" },
 		{ "/vuswitch/mempool", cmd_mempool,
 			"mbuf pool usage. No parameters" },
+		{ "/vuswitch/suspend", cmd_suspend,
+			"Suspend a port (same as a vhost-user SUSPEND). Parameter: port id or socket path" },
+		{ "/vuswitch/resume", cmd_resume,
+			"Resume a suspended port. Parameter: port id or socket path" },
+		{ "/vuswitch/debug/stall", cmd_stall,
+			"Fault injection: PMD,MS makes PMD lcore hold its view for MS ms" },
 	};
 	unsigned int i;
 

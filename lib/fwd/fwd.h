@@ -54,6 +54,7 @@ struct pmd_ctx {
 	struct poll_entry polls[VSW_MAX_PORTS * VSW_MAX_QUEUES];
 
 	uint64_t backlog_pending;     /* ports whose backlog is not empty */
+	uint32_t stall_ms;            /* fault injection, see debug_stall */
 	uint32_t now;                 /* seconds, for MAC learning */
 	uint64_t next_sec_tsc;
 	uint32_t txq_mask[VSW_MAX_PORTS]; /* vring mask txq[] was chosen for */

@@ -387,3 +387,12 @@ vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd)
 {
 	return pmd < f->p.nb_pmd ? f->pmd[pmd]->nb_polls : 0;
 }
+
+int
+vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms)
+{
+	if (pmd >= f->p.nb_pmd || ms == 0 || ms > 60000)
+		return -EINVAL;
+	__atomic_store_n(&f->pmd[pmd]->stall_ms, ms, __ATOMIC_RELAXED);
+	return 0;
+}

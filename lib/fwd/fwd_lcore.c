@@ -275,6 +275,17 @@ update_clock(struct pmd_ctx *pc, uint64_t tsc)
 	pc->next_sec_tsc = f->tsc_base + (uint64_t)(pc->now + 1) * f->tsc_hz;
 }
 
+/* Fault injection: hold the current view without a quiescent state. */
+static void __rte_noinline
+stall(struct pmd_ctx *pc)
+{
+	uint32_t ms = __atomic_exchange_n(&pc->stall_ms, 0, __ATOMIC_RELAXED);
+
+	FWD_LOG(WARNING, "PMD %u stalls for %u ms (debug request)\n",
+		pc->idx, ms);
+	rte_delay_us_block(ms * 1000);
+}
+
 int
 fwd_pmd_main(void *arg)
 {
@@ -296,6 +307,8 @@ fwd_pmd_main(void *arg)
 		/* No port reference is held here: the view is re-read. */
 		rte_rcu_qsbr_quiescent(f->qsbr, pc->idx);
 		v = __atomic_load_n(&f->view, __ATOMIC_ACQUIRE);
+		if (unlikely(__atomic_load_n(&pc->stall_ms, __ATOMIC_RELAXED)))
+			stall(pc);
 		work = poll_once(pc, v);
 
 		t1 = rte_rdtsc();

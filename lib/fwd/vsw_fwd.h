@@ -218,6 +218,16 @@ uint16_t
 vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd);
 
 /**
+ * Fault injection: make PMD @p pmd hold its current view for @p ms
+ * milliseconds without passing a quiescent state, as a stuck lcore would.
+ * Used to test that a SUSPEND handshake gives up in bounded time.
+ *
+ * @return 0 or -EINVAL (ms must be 1..60000).
+ */
+int
+vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms);
+
+/**
  * Per-destination result of classifying one burst, also the scratch area
  * of one PMD lcore. The invariant between bursts is nb[] all zero and
  * dst_mask zero; vsw_fwd_burst_reset() restores it.

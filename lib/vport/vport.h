@@ -22,12 +22,19 @@ struct vport {
 	int vid;             /* connection's device id, -1 without one */
 	bool registered;     /* rte_vhost_driver_register() succeeded */
 	bool started;        /* rte_vhost_driver_start() succeeded */
+	struct {
+		uint64_t suspends;
+		uint64_t suspend_failures;
+		uint64_t last_handshake_us;
+		uint64_t max_handshake_us;
+	} stats;
 };
 
 struct vsw_vport_set {
 	pthread_mutex_t lock;    /* serialises every state change */
 	struct vsw_fwd *fwd;
 	struct vsw_mac_table *mac;
+	uint64_t suspend_timeout_us;
 	uint16_t nb_ports;
 	struct vport port[VSW_MAX_PORTS];
 };
@@ -45,5 +52,9 @@ vport_by_vid(struct vsw_vport_set *set, int vid);
 /* Publish @p p's state to the engine (no wait). Caller holds set->lock. */
 int
 vport_publish(struct vsw_vport_set *set, struct vport *p);
+
+/* Install the SUSPEND/RESUME message hook on a new connection. */
+int
+vport_msg_attach(int vid);
 
 #endif /* VPORT_H */

@@ -246,6 +246,10 @@ cb_new_connection(int vid)
 	if (ret == 0) {
 		p->vid = vid;
 		vsw_fwd_vring_reset(set->fwd, port_id(set, p));
+		/* vids are reused: the hook goes on every connection. */
+		if (vport_msg_attach(vid) != 0)
+			VPORT_LOG(WARNING, port_id(set, p),
+				"cannot install the SUSPEND/RESUME hook\n");
 	}
 	pthread_mutex_unlock(&set->lock);
 	return ret < 0 ? -1 : 0;
@@ -341,6 +345,20 @@ static const struct rte_vhost_device_ops vport_ops = {
 	.destroy_connection = cb_destroy_connection,
 };
 
+/* After register (which resets them), before start. */
+static int
+advertise_suspend(struct vport *p)
+{
+	uint64_t pf;
+
+	if (!p->conf.suspend)
+		return 0;
+	if (rte_vhost_driver_get_protocol_features(p->conf.path, &pf) != 0)
+		return -EIO;
+	pf |= 1ULL << VSW_VHOST_USER_PROTOCOL_F_SUSPEND;
+	return rte_vhost_driver_set_protocol_features(p->conf.path, pf);
+}
+
 static int
 register_port(struct vport *p, char *err, size_t errlen)
 {
@@ -357,7 +375,8 @@ register_port(struct vport *p, char *err, size_t errlen)
 	if (rte_vhost_driver_disable_features(p->conf.path,
 			VPORT_DISABLED_FEATURES) != 0 ||
 			rte_vhost_driver_callback_register(p->conf.path,
-				&vport_ops) != 0) {
+				&vport_ops) != 0 ||
+			advertise_suspend(p) != 0) {
 		ERRF(err, errlen, "cannot configure vhost-user socket %s",
 			p->conf.path);
 		return -EIO;
@@ -392,6 +411,8 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 	pthread_mutex_init(&set->lock, NULL);
 	set->fwd = params->fwd;
 	set->mac = params->mac;
+	set->suspend_timeout_us = params->suspend_timeout_us != 0 ?
+		params->suspend_timeout_us : VSW_VPORT_SUSPEND_TIMEOUT_US;
 	set->nb_ports = params->nb_ports;
 	vport_set = set;
 	for (i = 0; i < set->nb_ports; i++) {
@@ -481,6 +502,35 @@ vsw_vport_parked_mask(const struct vsw_vport_set *set)
 		if (vsw_port_fsm_dp(&set->port[i].fsm) == VSW_FWD_PARK)
 			mask |= 1ULL << i;
 	return mask;
+}
+
+int
+vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
+	struct vsw_vport_info *info)
+{
+	struct vport *p;
+
+	if (port >= set->nb_ports)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	pthread_mutex_lock(&set->lock);
+	p = &set->port[port];
+	info->state = (enum vsw_port_state)p->fsm.state;
+	info->connected = p->fsm.connected;
+	info->ready = p->fsm.ready;
+	info->vid = p->vid;
+	if (p->vid >= 0)
+		rte_vhost_get_negotiated_protocol_features(p->vid,
+			&info->protocol_features);
+	info->suspend_negotiated = p->conf.suspend &&
+		(info->protocol_features &
+		 (1ULL << VSW_VHOST_USER_PROTOCOL_F_SUSPEND)) != 0;
+	info->suspends = p->stats.suspends;
+	info->suspend_failures = p->stats.suspend_failures;
+	info->last_handshake_us = p->stats.last_handshake_us;
+	info->max_handshake_us = p->stats.max_handshake_us;
+	pthread_mutex_unlock(&set->lock);
+	return 0;
 }
 
 int

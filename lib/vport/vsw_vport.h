@@ -51,6 +51,16 @@ extern "C" {
 /** Longest socket path (struct sockaddr_un's sun_path, less the NUL). */
 #define VSW_VPORT_PATH_MAX 107
 
+/**
+ * Protocol feature bit of the SUSPEND/RESUME draft (messages 41 and 42).
+ * QEMU 8.2 and later use this bit for F_SHARED_OBJECT, which is why a port
+ * can be told not to advertise it (struct vsw_vport_conf::suspend).
+ */
+#define VSW_VHOST_USER_PROTOCOL_F_SUSPEND 18
+
+/** Default bound on the SUSPEND handshake. */
+#define VSW_VPORT_SUSPEND_TIMEOUT_US 1000000
+
 /** Port states, as the control side sees them. */
 enum vsw_port_state {
 	VSW_PORT_DISCONNECTED = 0, /**< No front-end, or rings stopped. */
@@ -111,6 +121,7 @@ vsw_port_event_name(enum vsw_port_event ev);
 struct vsw_vport_conf {
 	char path[VSW_VPORT_PATH_MAX + 1]; /**< Socket path. */
 	bool client;        /**< Connect instead of listen. */
+	bool suspend;       /**< Advertise protocol feature SUSPEND. */
 	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
 };
 
@@ -121,6 +132,8 @@ struct vsw_vport_params {
 	struct vsw_fwd *fwd;           /**< Engine the ports feed. */
 	struct vsw_mac_table *mac;     /**< Flushed per port on disconnect;
 					    may be NULL (xconnect). */
+	uint64_t suspend_timeout_us;   /**< Bound on a SUSPEND handshake;
+					    0 means the default. */
 };
 
 /** The set of ports of one switch. */
@@ -198,6 +211,48 @@ vsw_vport_state(const struct vsw_vport_set *set, uint16_t port);
 /** Ports in SUSPENDING, SUSPENDED or RESUMING, as a bit mask. */
 uint64_t
 vsw_vport_parked_mask(const struct vsw_vport_set *set);
+
+/**
+ * Suspend a port: park it in the engine, then wait (at most the suspend
+ * timeout) until no PMD lcore can still touch its device. This is what a
+ * front-end's SUSPEND does; an operator may call it too. The operator and
+ * the front-end share one suspended state: a RESUME from either ends it.
+ *
+ * @return
+ *   0 when suspended (also if it already was), -ENOTCONN without a
+ *   front-end, -EBUSY while another suspend or resume is half done,
+ *   -ETIMEDOUT if an lcore did not let go in time (the port is left as it
+ *   was), -ENOMEM if the backlog could not be allocated.
+ */
+int
+vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port);
+
+/**
+ * Resume a suspended port. A port that is not suspended is left alone.
+ *
+ * @return 0, or a negative errno.
+ */
+int
+vsw_vport_resume(struct vsw_vport_set *set, uint16_t port);
+
+/** What vsw_vport_info() reports. */
+struct vsw_vport_info {
+	enum vsw_port_state state;
+	bool connected;
+	bool ready;
+	int vid;
+	bool suspend_negotiated;    /**< Front-end negotiated bit 18. */
+	uint64_t protocol_features; /**< Negotiated, 0 if not connected. */
+	uint64_t suspends;          /**< Successful SUSPEND handshakes. */
+	uint64_t suspend_failures;  /**< Handshakes that timed out. */
+	uint64_t last_handshake_us; /**< Duration of the last handshake. */
+	uint64_t max_handshake_us;
+};
+
+/** Fill @p info for @p port. @return 0 or -EINVAL. */
+int
+vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
+	struct vsw_vport_info *info);
 
 /** Find a port by index ("3") or socket path; -1 if none. */
 int
