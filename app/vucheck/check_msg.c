@@ -70,11 +70,11 @@ vc_check_negotiate(struct vc *vc)
 static bool
 still_flows(struct vc *vc, char *why, size_t len)
 {
-	uint64_t done0;
+	struct vc_mark m;
 	int r;
 
 	vc_epoch_begin(vc);
-	done0 = vsw_vufe_get_stats(vc->t.fe)->tx_completed;
+	vc_mark(vc, &m);
 	r = vc_pump(vc, VC_WARMUP_MS);
 	if (r == 0)
 		r = vc_settle(vc, vc->o->timeout_ms);
@@ -85,9 +85,8 @@ still_flows(struct vc *vc, char *why, size_t len)
 	}
 	if (!vc_delivered(vc, why, len))
 		return false;
-	if (vsw_vufe_get_stats(vc->t.fe)->tx_completed == done0 ||
-			(vc->have_peer && vc->p2t.received == 0)) {
-		snprintf(why, len, "no frames flowed");
+	if (!vc_flow_text(vc, &m, why, len)) {
+		snprintf(why + strlen(why), len - strlen(why), ": no traffic");
 		return false;
 	}
 	return true;
@@ -139,11 +138,8 @@ vc_check_payload_41(struct vc *vc)
 		return;
 	}
 	vc_report(vc, VC_PAYLOAD_41, VC_PASS, "error reply %llu in %.1f us; "
-		"connection up; port kept forwarding (%llu tested->peer, "
-		"%llu peer->tested frames after it)",
-		(unsigned long long)reply, (double)rtt / 1e3,
-		(unsigned long long)vc->t2p.received,
-		(unsigned long long)vc->p2t.received);
+		"connection up; port kept forwarding (%s after it)",
+		(unsigned long long)reply, (double)rtt / 1e3, why);
 }
 
 /* SUSPEND or RESUME with the write end of a pipe attached. */

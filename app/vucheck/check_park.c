@@ -181,10 +181,12 @@ report_park(struct vc *vc, const struct vc_park *pk, uint64_t rtt,
 		vc_report(vc, VC_ACK_AFTER_PARK, VC_PASS, "SUSPEND acked in "
 			"%.1f us; used->idx (RX %u, TX %u) and the %zu-byte "
 			"memory checksum stayed put for %u ms while %u TX "
-			"frames were posted and kicked and the peer sent %u",
+			"frames were posted and kicked%s%.0u%s",
 			(double)rtt / 1e3, pk->used[0], pk->used[1],
 			vsw_vufe_mem_size(vc->t.fe), PARK_MS, pk->tx_posted,
-			p2t);
+			vc->have_peer ? " and the peer sent " : "",
+			vc->have_peer ? p2t : 0,
+			vc->have_peer ? " towards the port" : "");
 	if (pk->called)
 		vc_report(vc, VC_NO_CALL, VC_FAIL, "%s", pk->why_call);
 	else
@@ -209,13 +211,14 @@ vc_check_delivered(struct vc *vc, enum vc_check c, const char *what)
 			vc->o->timeout_ms, why);
 	} else if (!vc->have_peer) {
 		vc_report(vc, c, VC_PASS, "%s; all %llu TX frames consumed "
-			"%.1f ms after RESUME (no --peer: delivery not seen)",
+			"%.3f ms after the RESUME ack (no --peer: delivery not "
+			"seen)",
 			what, (unsigned long long)vc->t2p.sent,
 			(double)(vc_now_ns() - t0) / 1e6);
 	} else {
 		vc_report(vc, c, VC_PASS, "%s; all %llu tested->peer and "
-			"%llu peer->tested frames delivered in order, %.1f ms "
-			"after RESUME", what,
+			"%llu peer->tested frames delivered in order, %.3f ms "
+			"after the RESUME ack", what,
 			(unsigned long long)vc->t2p.sent,
 			(unsigned long long)vc->p2t.sent,
 			(double)(vc_now_ns() - t0) / 1e6);
@@ -225,8 +228,9 @@ vc_check_delivered(struct vc *vc, enum vc_check c, const char *what)
 void
 vc_check_resume_running(struct vc *vc)
 {
-	uint64_t rtt, p2t0, t2p0;
-	char why[320];
+	char why[320], flow[128];
+	struct vc_mark m;
+	uint64_t rtt;
 
 	if (!vc_check_start(vc, VC_RESUME_RUNNING))
 		return;
@@ -236,25 +240,20 @@ vc_check_resume_running(struct vc *vc)
 		vc_report(vc, VC_RESUME_RUNNING, VC_FAIL, "%s", why);
 		return;
 	}
-	t2p0 = vc->t2p.received;
-	p2t0 = vc->p2t.received;
+	vc_mark(vc, &m);
 	if (vc_pump(vc, VC_WARMUP_MS) < 0 || vc_settle(vc, vc->o->timeout_ms) < 0 ||
 			!vc_delivered(vc, why, sizeof(why))) {
 		vc_report(vc, VC_RESUME_RUNNING, VC_FAIL, "after RESUME on a "
 			"running port: %s", why[0] ? why : vc_err(&vc->t));
 		return;
 	}
-	if (vc->have_peer && (vc->t2p.received == t2p0 ||
-			vc->p2t.received == p2t0)) {
-		vc_report(vc, VC_RESUME_RUNNING, VC_FAIL, "no frames flowed "
-			"after RESUME on a running port");
+	if (!vc_flow_text(vc, &m, flow, sizeof(flow))) {
+		vc_report(vc, VC_RESUME_RUNNING, VC_FAIL, "traffic stopped "
+			"after RESUME on a running port (%s)", flow);
 		return;
 	}
 	vc_report(vc, VC_RESUME_RUNNING, VC_PASS, "acked 0 in %.1f us; "
-		"traffic kept flowing (%llu/%llu frames after it)",
-		(double)rtt / 1e3,
-		(unsigned long long)(vc->t2p.received - t2p0),
-		(unsigned long long)(vc->p2t.received - p2t0));
+		"traffic kept flowing (%s after it)", (double)rtt / 1e3, flow);
 }
 
 void

@@ -152,10 +152,10 @@ vc_json_write(const struct vc *vc, const struct vsw_vufe_stats *tst,
 	else
 		fprintf(f, "null");
 	fprintf(f, ",\n  \"params\": {\"cycles\": %u, \"hold_us\": %u, "
-		"\"backlog\": %u, \"timeout_ms\": %u, \"window\": %u, "
-		"\"frames_per_suspension\": %u},\n", vc->o->cycles,
-		vc->o->hold_us, vc->o->backlog, vc->o->timeout_ms,
-		vc->window, vc->susp_frames);
+		"\"backlog\": %u, \"timeout_ms\": %u, \"rate\": %u, "
+		"\"window\": %u, \"frames_per_suspension\": %u},\n",
+		vc->o->cycles, vc->o->hold_us, vc->o->backlog,
+		vc->o->timeout_ms, vc->o->rate, vc->window, vc->susp_frames);
 	fprintf(f, "  \"protocol_features_offered\": \"0x%llx\",\n",
 		(unsigned long long)vc->offered_pf);
 	json_checks(f, vc);

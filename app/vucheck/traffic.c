@@ -31,6 +31,8 @@
 #define STREAM_HELLO 0
 #define STREAM_T2P 1
 #define STREAM_P2T 2
+/* Loop period of vc_pump() when --rate paces it. */
+#define PACE_US 200u
 
 static const uint8_t magic[4] = { 'V', 'U', 'C', 'K' };
 
@@ -336,26 +338,46 @@ inflight(const struct vc_stream *s)
 	return (unsigned int)(s->sent - s->received);
 }
 
+/* Frames stream s may send now: window, and the --rate budget. */
+static unsigned int
+allowance(const struct vc *vc, const struct vc_stream *s, uint64_t t0,
+		uint64_t base)
+{
+	unsigned int fl = inflight(s), n;
+	uint64_t budget;
+
+	if (!s->active || fl >= vc->window)
+		return 0;
+	n = vc->window - fl;
+	if (vc->o->rate == 0)
+		return n;
+	budget = (vc_now_ns() - t0) * vc->o->rate / 1000000000ull + 1;
+	budget = budget > s->sent - base ? budget - (s->sent - base) : 0;
+	return budget < n ? (unsigned int)budget : n;
+}
+
 int
 vc_pump(struct vc *vc, unsigned int ms)
 {
-	uint64_t end = vc_now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t t0 = vc_now_ns(), end = t0 + (uint64_t)ms * 1000000ull;
 	struct vc_stream *ss[2] = { &vc->t2p, &vc->p2t };
-	unsigned int i, fl;
+	uint64_t base[2] = { vc->t2p.sent, vc->p2t.sent };
+	unsigned int i, n;
 	int r;
 
 	do {
 		r = vc_poll(vc, true);
 		for (i = 0; r >= 0 && i < 2; i++) {
-			if (!ss[i]->active)
-				continue;
-			fl = inflight(ss[i]);
-			if (fl < vc->window)
-				r = vc_send(vc, ss[i], vc->window - fl);
+			n = allowance(vc, ss[i], t0, base[i]);
+			if (n > 0)
+				r = vc_send(vc, ss[i], n);
 		}
 		if (r < 0)
 			return r;
-		wait_calls(vc, true, 1);
+		if (vc->o->rate != 0)
+			vc_sleep_us(PACE_US);
+		else
+			wait_calls(vc, true, 1);
 	} while (vc_now_ns() < end);
 	return 0;
 }
@@ -458,6 +480,33 @@ vc_delivered(const struct vc *vc, char *why, size_t len)
 		return false;
 	}
 	return true;
+}
+
+void
+vc_mark(const struct vc *vc, struct vc_mark *m)
+{
+	m->t2p = vc->t2p.received;
+	m->p2t = vc->p2t.received;
+	m->txc = vsw_vufe_get_stats(vc->t.fe)->tx_completed;
+}
+
+/* Describe what flowed since m; false if nothing did (both ways). */
+bool
+vc_flow_text(const struct vc *vc, const struct vc_mark *m, char *buf,
+		size_t len)
+{
+	struct vc_mark n;
+
+	vc_mark(vc, &n);
+	if (!vc->have_peer) {
+		snprintf(buf, len, "%llu TX frames consumed",
+			(unsigned long long)(n.txc - m->txc));
+		return n.txc != m->txc;
+	}
+	snprintf(buf, len, "%llu tested->peer and %llu peer->tested frames",
+		(unsigned long long)(n.t2p - m->t2p),
+		(unsigned long long)(n.p2t - m->p2t));
+	return n.t2p != m->t2p && n.p2t != m->p2t;
 }
 
 void

@@ -59,6 +59,7 @@ struct vc_opts {
 	unsigned int hold_us;
 	unsigned int backlog;
 	unsigned int timeout_ms;
+	unsigned int rate;          /* frames/s per direction, 0: no pacing */
 };
 
 /* One direction of test frames: sequence numbers and what arrived. */
@@ -144,6 +145,13 @@ struct vc_park {
 	char why_call[120];
 };
 
+/* Counters at some instant, to tell what flowed since. */
+struct vc_mark {
+	uint64_t t2p;               /* tested->peer frames received */
+	uint64_t p2t;               /* peer->tested frames received */
+	uint64_t txc;               /* tested TX descriptors used */
+};
+
 /* main.c */
 void
 vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
@@ -216,6 +224,13 @@ vc_park_post(struct vc *vc, struct vc_park *pk, unsigned int n);
 
 bool
 vc_delivered(const struct vc *vc, char *why, size_t len);
+
+void
+vc_mark(const struct vc *vc, struct vc_mark *m);
+
+bool
+vc_flow_text(const struct vc *vc, const struct vc_mark *m, char *buf,
+		size_t len);
 
 /* check_park.c: checks that suspend the tested port, and helpers. */
 #define VC_WARMUP_MS 100u
