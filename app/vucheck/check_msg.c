@@ -191,7 +191,7 @@ static int
 stray_fds_run(struct vc *vc, int *rfd, char *why, size_t len)
 {
 	struct vc_park pk;
-	char tail[160];
+	char tail[400];
 	int p1[2], p2[2];
 	int r;
 
@@ -211,9 +211,11 @@ stray_fds_run(struct vc *vc, int *rfd, char *why, size_t len)
 		r = vc_park_post(vc, &pk, 4);
 		vc_sleep_us(50 * 1000);
 		vc_park_verify(vc, &pk);
+		pk.why_call[0] = '\0';
 		if (r == 0 && (pk.used_changed || pk.mem_changed))
 			snprintf(why, len, "SUSPEND with an fd did not park "
-				"the port: %s%s", pk.why_used, pk.why_mem);
+				"the port: %s", vc_park_why(&pk, tail,
+				sizeof(tail)));
 	}
 	if (r == -EPIPE || vc->dead) {
 		close(p2[1]);

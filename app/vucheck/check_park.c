@@ -92,9 +92,15 @@ vc_warmup(struct vc *vc, unsigned int ms, char *why, size_t len)
 		note_error(vc, r, why, len, "traffic before the check");
 		return r;
 	}
-	if (vsw_vufe_get_stats(vc->t.fe)->tx_completed == done0 ||
-			(vc->have_peer && (vc->t2p.received == 0 ||
-			vc->p2t.received == 0))) {
+	if (!vc->have_peer &&
+			vsw_vufe_get_stats(vc->t.fe)->tx_completed == done0) {
+		snprintf(why, len, "no traffic flows before the check (no TX "
+			"descriptor used in %u ms, %u pending)", ms,
+			vc_tx_pending(&vc->t));
+		return -EIO;
+	}
+	if (vc->have_peer && (vc->t2p.received == 0 ||
+			vc->p2t.received == 0)) {
 		snprintf(why, len, "no traffic flows before the check "
 			"(tested->peer %llu/%llu, peer->tested %llu/%llu)",
 			(unsigned long long)vc->t2p.received,
@@ -174,9 +180,9 @@ report_park(struct vc *vc, const struct vc_park *pk, uint64_t rtt,
 {
 	if (pk->used_changed || pk->mem_changed)
 		vc_report(vc, VC_ACK_AFTER_PARK, VC_FAIL, "after the SUSPEND "
-			"ack: %s%s%s", pk->used_changed ? pk->why_used : "",
+			"ack: %s%s%s", pk->why_used,
 			pk->used_changed && pk->mem_changed ? "; " : "",
-			pk->mem_changed ? pk->why_mem : "");
+			pk->why_mem);
 	else
 		vc_report(vc, VC_ACK_AFTER_PARK, VC_PASS, "SUSPEND acked in "
 			"%.1f us; used->idx (RX %u, TX %u) and the %zu-byte "
@@ -334,8 +340,8 @@ vc_check_double_suspend(struct vc *vc)
 		note_error(vc, r, why, sizeof(why), "while suspended");
 	if (r < 0 || pk.used_changed || pk.mem_changed || pk.called) {
 		vc_report(vc, VC_DOUBLE_SUSPEND, VC_FAIL, "after the second "
-			"SUSPEND: %s%s%s", r < 0 ? why : pk.why_used,
-			r < 0 ? "" : pk.why_mem, r < 0 ? "" : pk.why_call);
+			"SUSPEND: %s", r < 0 ? why :
+			vc_park_why(&pk, why, sizeof(why)));
 		return;
 	}
 	snprintf(why, sizeof(why), "second SUSPEND acked 0 in %.1f us; port "
@@ -429,7 +435,7 @@ vc_check_vring_base(struct vc *vc)
 	if (pk.used_changed || pk.mem_changed || pk.called) {
 		vc_report(vc, VC_VRING_BASE, VC_FAIL, "between GET_VRING_BASE "
 			"and RESUME (rings set up again, still suspended): "
-			"%s%s%s", pk.why_used, pk.why_mem, pk.why_call);
+			"%s", vc_park_why(&pk, why, sizeof(why)));
 		return;
 	}
 	if (vc_settle(vc, vc->o->timeout_ms) == 0)
@@ -502,9 +508,13 @@ one_cycle(struct vc *vc, unsigned int k, char *why, size_t len)
 		return r;
 	}
 	vc_park_verify(vc, &pk);
-	if ((pk.used_changed || pk.called) && l->violations++ == 0)
-		snprintf(why, len, "cycle %u: %s%s", l->cycles + 1,
-			pk.why_used, pk.why_call);
+	pk.why_mem[0] = '\0';	/* only used indexes and calls count here */
+	if ((pk.used_changed || pk.called) && l->violations++ == 0) {
+		char buf[400];
+
+		snprintf(why, len, "cycle %u: %s", l->cycles + 1,
+			vc_park_why(&pk, buf, sizeof(buf)));
+	}
 	r = park_msg(vc, false, &rtt, why, len);
 	if (r < 0)
 		return r;
@@ -517,7 +527,7 @@ vc_check_latency(struct vc *vc)
 {
 	struct vc_latency *l = &vc->lat;
 	unsigned int k = vc->susp_frames < 8 ? vc->susp_frames : 8;
-	char why[400];
+	char why[400], loss[200];
 	int r = 0;
 
 	if (!vc_check_start(vc, VC_LATENCY))
@@ -544,27 +554,26 @@ vc_check_latency(struct vc *vc)
 	l->done = true;
 	summarize(l->suspend_us, l->cycles, &l->suspend);
 	summarize(l->resume_us, l->cycles, &l->resume);
+	if (vc->have_peer)
+		snprintf(loss, sizeof(loss), "frames to the tested port sent "
+			"%llu, received %llu, lost %llu; tested->peer sent "
+			"%llu, lost %llu", (unsigned long long)l->sent,
+			(unsigned long long)l->received,
+			(unsigned long long)(l->sent - l->received),
+			(unsigned long long)l->tx_sent,
+			(unsigned long long)(l->tx_sent - l->tx_received));
+	else
+		snprintf(loss, sizeof(loss), "no --peer: loss not measured");
 	if (r == 0 && l->violations == 0 && (!vc->have_peer ||
 			(l->received == l->sent && l->tx_received == l->tx_sent)))
 		vc_report(vc, VC_LATENCY, VC_PASS, "%u cycles, hold %u us: "
 			"SUSPEND ack median %.1f us, p99 %.1f us, max %.1f us; "
-			"RESUME ack median %.1f us; frames to the tested port "
-			"sent %llu, received %llu, lost %llu", l->cycles,
+			"RESUME ack median %.1f us; %s", l->cycles,
 			vc->o->hold_us, l->suspend.median, l->suspend.p99,
-			l->suspend.max, l->resume.median,
-			(unsigned long long)l->sent,
-			(unsigned long long)l->received,
-			(unsigned long long)(l->sent - l->received));
+			l->suspend.max, l->resume.median, loss);
 	else
 		vc_report(vc, VC_LATENCY, VC_FAIL, "%u/%u cycles; SUSPEND ack "
-			"median %.1f us, max %.1f us; frames to the tested "
-			"port sent %llu, received %llu, lost %llu; tested->"
-			"peer sent %llu, received %llu%s%s", l->cycles,
-			vc->o->cycles, l->suspend.median, l->suspend.max,
-			(unsigned long long)l->sent,
-			(unsigned long long)l->received,
-			(unsigned long long)(l->sent - l->received),
-			(unsigned long long)l->tx_sent,
-			(unsigned long long)l->tx_received,
+			"median %.1f us, max %.1f us; %s%s%s", l->cycles,
+			vc->o->cycles, l->suspend.median, l->suspend.max, loss,
 			why[0] ? "; " : "", why);
 }

@@ -564,6 +564,24 @@ vc_park_verify(struct vc *vc, struct vc_park *pk)
 	}
 }
 
+/* Join the violations seen (used, memory, calls) with "; ". */
+const char *
+vc_park_why(const struct vc_park *pk, char *buf, size_t len)
+{
+	const char *parts[3] = { pk->why_used, pk->why_mem, pk->why_call };
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 3 && off < len; i++) {
+		if (parts[i][0] == '\0')
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+			off ? "; " : "", parts[i]);
+	}
+	return buf;
+}
+
 /*
  * vucheck's own writes while suspended: check first, then post and kick,
  * then take the new checksum as the reference.

@@ -219,6 +219,9 @@ vc_park_begin(struct vc *vc, struct vc_park *pk);
 void
 vc_park_verify(struct vc *vc, struct vc_park *pk);
 
+const char *
+vc_park_why(const struct vc_park *pk, char *buf, size_t len);
+
 int
 vc_park_post(struct vc *vc, struct vc_park *pk, unsigned int n);
 
