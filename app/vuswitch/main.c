@@ -226,8 +226,8 @@ main(int argc, char **argv)
 
 	dd = find_dashdash(argc, argv);
 	if (rte_eal_init(dd, argv) < 0) {
-		fatal_usage("EAL initialisation failed: ",
-			rte_strerror(rte_errno));
+		fatal_usage("EAL initialisation failed: ", rte_errno != 0 ?
+			rte_strerror(rte_errno) : "see the EAL messages above");
 		return APP_EXIT_USAGE;
 	}
 	if (collect_pmds(&a) != 0) {

@@ -7,6 +7,7 @@
  * shutdown can take the objects away from under them.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -76,7 +77,13 @@ add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
 	for (r = 0; r < VSW_DROP_MAX; r++) {
+		char *c;
+
+		/* Telemetry names allow no '-': drop_ring_full etc. */
 		snprintf(key, sizeof(key), "drop_%s", vsw_drop_names[r]);
+		for (c = key; *c != '\0'; c++)
+			if (*c == '-')
+				*c = '_';
 		rte_tel_data_add_dict_u64(d, key, s.drop[r]);
 	}
 	rte_tel_data_add_dict_u64(d, "learn_table_full", s.learn_table_full);
@@ -212,22 +219,52 @@ h_pmd(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+struct mac_walk {
+	struct rte_tel_data *per_port[VSW_MAX_PORTS];
+};
+
 static int
 add_mac(const struct vsw_mac_entry *e, void *arg)
 {
-	struct rte_tel_data *d = arg;
-	char key[RTE_ETHER_ADDR_FMT_SIZE];
+	struct mac_walk *w = arg;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char *c;
 
-	rte_ether_format_addr(key, sizeof(key), &e->addr);
-	return rte_tel_data_add_dict_int(d, key, e->port) != 0;
+	if (e->port >= VSW_MAX_PORTS || w->per_port[e->port] == NULL)
+		return 0;
+	rte_ether_format_addr(mac, sizeof(mac), &e->addr);
+	for (c = mac; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	rte_tel_data_add_array_string(w->per_port[e->port], mac);
+	return 0;
 }
 
+/* Telemetry names cannot hold ':', so: { "port": [ "mac", ... ], ... }. */
 static int
 h_mac(struct app *a, const char *params, struct rte_tel_data *d)
 {
+	struct mac_walk w = { { NULL } };
+	uint16_t i, n = vsw_vport_count(a->ports);
+	char key[8];
+
 	rte_tel_data_start_dict(d);
-	if (a->mac != NULL)
-		vsw_mac_walk(a->mac, add_mac, d);
+	if (a->mac == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		w.per_port[i] = rte_tel_data_alloc();
+		if (w.per_port[i] != NULL)
+			rte_tel_data_start_array(w.per_port[i],
+				RTE_TEL_STRING_VAL);
+	}
+	vsw_mac_walk(a->mac, add_mac, &w);
+	for (i = 0; i < n; i++) {
+		if (w.per_port[i] == NULL)
+			continue;
+		snprintf(key, sizeof(key), "%u", i);
+		if (rte_tel_data_add_dict_container(d, key, w.per_port[i],
+				0) != 0)
+			rte_tel_data_free(w.per_port[i]);
+	}
 	return 0;
 }
 
@@ -274,7 +311,7 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/pmd", cmd_pmd,
 			"PMD lcore counters. Parameter: PMD index" },
 		{ "/vuswitch/mac", cmd_mac,
-			"MAC table (first 256 entries). No parameters" },
+			"Learned MAC addresses by port (first 512 per port). No parameters" },
 		{ "/vuswitch/mempool", cmd_mempool,
 			"mbuf pool usage. No parameters" },
 		{ "/vuswitch/suspend", cmd_suspend,

@@ -1,0 +1,398 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Integration-test harness: real vuswitch and dpdk-testpmd "VMs".
+
+Every process gets a unique --file-prefix and lives in a temporary socket
+directory; every process is stopped by PID at the end, whatever happens;
+every wait has a deadline. Python stdlib only (meson already needs python3).
+
+Exit codes follow meson: 0 pass, 1 fail, 77 skip.
+"""
+
+import importlib.machinery
+import importlib.util
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+SKIP = 77
+
+
+def _load_ctl():
+    path = os.path.join(SRC, "scripts", "vuswitch-ctl")
+    loader = importlib.machinery.SourceFileLoader("vuswitch_ctl", path)
+    spec = importlib.util.spec_from_loader("vuswitch_ctl", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+ctl = _load_ctl()
+
+
+class TestFailure(Exception):
+    pass
+
+
+def log(msg):
+    print("[%7.2f] %s" % (time.monotonic() - _T0, msg), flush=True)
+
+
+_T0 = time.monotonic()
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+    log("ok: " + msg)
+
+
+def wait_for(pred, timeout, what, interval=0.1):
+    """Poll pred() until it returns a true value or timeout seconds pass."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise TestFailure("timed out after %.1fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def find_binary(env_name, build_rel, fallback=None):
+    p = os.environ.get(env_name)
+    if p and os.access(p, os.X_OK):
+        return p
+    build = os.environ.get("VSW_BUILD", os.path.join(SRC, "build"))
+    p = os.path.join(build, build_rel)
+    if os.access(p, os.X_OK):
+        return p
+    if fallback:
+        return shutil.which(fallback)
+    return None
+
+
+def runtime_dir(prefix):
+    """DPDK's runtime directory for a file prefix (EAL eal_filesystem.h)."""
+    if os.geteuid() == 0:
+        return os.path.join("/var/run/dpdk", prefix)
+    xdg = os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(xdg, "dpdk", prefix)
+
+
+class Proc:
+    """A child process with its output captured through a pty or a file."""
+
+    def __init__(self, env, name, argv, interactive=False):
+        self.env = env
+        self.name = name
+        self.argv = argv
+        self.buf = b""
+        self.logpath = os.path.join(env.dir, name + ".log")
+        self.logf = open(self.logpath, "wb")
+        if interactive:
+            master, slave = pty.openpty()
+            self.fd = master
+            self.p = subprocess.Popen(argv, stdin=slave, stdout=slave,
+                                      stderr=slave, close_fds=True,
+                                      start_new_session=True)
+            os.close(slave)
+        else:
+            r, w = os.pipe()
+            self.fd = r
+            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                      stdout=w, stderr=w, close_fds=True,
+                                      start_new_session=True)
+            os.close(w)
+        env.procs.append(self)
+        log("started %s (pid %d): %s" % (name, self.p.pid, " ".join(argv)))
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def pump(self, timeout=0.0):
+        """Read what is available (waiting at most timeout seconds)."""
+        if self.fd is None:
+            return False
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            os.close(self.fd)
+            self.fd = None
+            return False
+        self.buf += data
+        self.logf.write(data)
+        self.logf.flush()
+        return True
+
+    def output(self):
+        while self.pump(0):
+            pass
+        return self.buf.decode(errors="replace")
+
+    def expect(self, pattern, timeout, start=0):
+        """Wait until pattern matches the output after offset start."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        end = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf, start)
+            if m:
+                return m
+            left = end - time.monotonic()
+            if left <= 0 or (self.fd is None and self.p.poll() is not None):
+                tail = self.buf[-1500:].decode(errors="replace")
+                raise TestFailure("%s: no '%s' after %.0fs; output tail:\n%s"
+                                  % (self.name, pattern, timeout, tail))
+            self.pump(min(left, 0.2))
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def send_signal(self, sig):
+        if self.alive():
+            os.kill(self.p.pid, sig)
+
+    def wait(self, timeout):
+        end = time.monotonic() + timeout
+        while self.p.poll() is None and time.monotonic() < end:
+            self.pump(0.1)
+        self.output()
+        return self.p.poll()
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        """Stop by PID: sig, then SIGKILL after timeout. Returns exit code."""
+        if self.alive():
+            self.send_signal(sig)
+            rc = self.wait(timeout)
+            if rc is None:
+                log("%s did not exit after %s; killing pid %d"
+                    % (self.name, sig, self.p.pid))
+                self.p.kill()
+                rc = self.p.wait(10)
+        else:
+            rc = self.p.returncode
+        self.output()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        self.logf.close() if not self.logf.closed else None
+        return rc
+
+
+class Switch(Proc):
+    """A vuswitch process. PMD on CPU 1; main and control threads on CPU 0."""
+
+    def __init__(self, env, ports, args=(), lcores="0@0,1@1", name="vuswitch",
+                 wait_ready=True, mem=512):
+        self.prefix = env.prefix(name)
+        self.ports = list(ports)
+        argv = [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
+                "--no-pci", "--file-prefix", self.prefix,
+                "--log-level", "lib.vhost.config:warning", "--"]
+        for p in self.ports:
+            argv += ["--port", p]
+        argv += list(args)
+        super().__init__(env, name, argv)
+        self._tel = None
+        if wait_ready:
+            self.expect(r"press Ctrl-C to stop", 30)
+
+    def tel(self, cmd, params=None):
+        if self._tel is None:
+            path = os.path.join(runtime_dir(self.prefix), ctl.TELEMETRY_SOCK)
+            wait_for(lambda: os.path.exists(path), 10, "telemetry socket")
+            self._tel = ctl.Telemetry(path)
+        return self._tel.cmd(cmd, params)
+
+    def port(self, p):
+        return self.tel("/vuswitch/port", str(p))
+
+    def state(self, p):
+        return self.port(p)["state"]
+
+    def wait_state(self, p, state, timeout=20):
+        wait_for(lambda: self.state(p) == state, timeout,
+                 "port %s to be %s" % (p, state))
+
+    def suspend(self, p):
+        return self.tel("/vuswitch/suspend", str(p))
+
+    def resume(self, p):
+        return self.tel("/vuswitch/resume", str(p))
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        if self._tel is not None:
+            try:
+                self._tel.close()
+            except OSError:
+                pass
+            self._tel = None
+        return super().stop(sig, timeout)
+
+
+STATS_RX = re.compile(rb"RX-packets:\s*(\d+)")
+STATS_TX = re.compile(rb"TX-packets:\s*(\d+)")
+PROMPT = "testpmd> "
+
+
+class VM(Proc):
+    """A dpdk-testpmd with one net_virtio_user port, driven interactively.
+
+    By default the VM is a vhost-user client of the switch's socket;
+    server=True makes it listen (for the switch's client mode).
+    """
+
+    def __init__(self, env, name, sock, mac, queues=1, server=False,
+                 cpu=0, extra_vdev="", wait_ready=True):
+        self.prefix = env.prefix(name)
+        self.mac = mac
+        vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock, queues, mac)
+        if server:
+            vdev += ",server=1"
+        if extra_vdev:
+            vdev += "," + extra_vdev
+        argv = [env.testpmd, "--lcores", "0@%d,1@%d" % (cpu, cpu),
+                "--no-pci", "--no-huge", "-m", "256", "--single-file-segments",
+                "--file-prefix", self.prefix, "--vdev", vdev,
+                "--log-level", "pmd.net.virtio.*:warning", "--",
+                "-i", "--total-num-mbufs=8192", "--nb-cores=1",
+                "--rxq=%d" % queues, "--txq=%d" % queues,
+                "--no-lsc-interrupt"]
+        super().__init__(env, name, argv, interactive=True)
+        if wait_ready:
+            self.ready()
+
+    def ready(self, timeout=40):
+        self.expect(re.escape(PROMPT), timeout)
+
+    def cmd(self, line, timeout=20):
+        """Run one testpmd command; return its output."""
+        start = len(self.buf)
+        os.write(self.fd, line.encode() + b"\n")
+        m = self.expect(re.escape(PROMPT), timeout, start + len(line))
+        return self.buf[start:m.start()].decode(errors="replace")
+
+    def stats(self):
+        out = self.cmd("show port stats 0").encode()
+        rx, tx = STATS_RX.search(out), STATS_TX.search(out)
+        if not rx or not tx:
+            raise TestFailure("%s: cannot parse port stats:\n%s" % (self.name, out))
+        return int(rx.group(1)), int(tx.group(1))
+
+    def rx(self):
+        return self.stats()[0]
+
+    def tx(self):
+        return self.stats()[1]
+
+    def xstat(self, name):
+        out = self.cmd("show port xstats 0")
+        m = re.search(r"\b%s:\s*(\d+)" % re.escape(name), out)
+        return int(m.group(1)) if m else None
+
+    def setup(self, fwd, peer=None):
+        self.cmd("set fwd %s" % fwd)
+        if peer:
+            self.cmd("set eth-peer 0 %s" % peer)
+
+    def start(self, tx_first=None):
+        self.cmd("start" if tx_first is None else "start tx_first %d" % tx_first)
+
+    def halt(self):
+        """testpmd's 'stop' (forwarding only; the process stays)."""
+        return self.cmd("stop")
+
+    def stop(self, sig=signal.SIGINT, timeout=20):
+        if self.alive() and self.fd is not None:
+            try:
+                os.write(self.fd, b"quit\n")
+                if self.wait(timeout) is not None:
+                    return super().stop(sig, timeout)
+            except OSError:
+                pass
+        return super().stop(sig, timeout)
+
+
+class Env:
+    """Temporary directory, unique prefixes, and cleanup of everything."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="vsw-%s-" % name)
+        self.procs = []
+        self.prefixes = []
+        self.vuswitch = find_binary("VUSWITCH", "app/vuswitch/vuswitch")
+        self.vucheck = find_binary("VUCHECK", "app/vucheck/vucheck")
+        self.testpmd = os.environ.get("TESTPMD") or shutil.which("dpdk-testpmd")
+
+    def sock(self, name):
+        return os.path.join(self.dir, name + ".sock")
+
+    def prefix(self, name):
+        p = "vsw-%s-%d-%s-%d" % (self.name, os.getpid(), name, len(self.prefixes))
+        self.prefixes.append(p)
+        return p
+
+    def run(self, argv, timeout=60):
+        """Run a command to completion (bounded); return (rc, output)."""
+        log("run: " + " ".join(argv))
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, stdin=subprocess.DEVNULL)
+        return r.returncode, r.stdout.decode(errors="replace")
+
+    def cleanup(self):
+        for p in reversed(self.procs):
+            try:
+                p.stop(timeout=15)
+            except Exception as e:  # keep cleaning up
+                log("cleanup of %s: %s" % (p.name, e))
+        for pfx in self.prefixes:
+            shutil.rmtree(runtime_dir(pfx), ignore_errors=True)
+        if os.environ.get("VSW_KEEP_LOGS"):
+            log("logs kept in " + self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def dump_logs(self):
+        for p in self.procs:
+            print("----- %s (pid %d) log tail -----" % (p.name, p.pid))
+            print(p.output()[-3000:])
+
+
+def main(name, body, need=("vuswitch", "testpmd")):
+    """Run body(env) with cleanup; translate the outcome to an exit code."""
+    env = Env(name)
+    missing = [n for n in need if not getattr(env, n)]
+    if missing:
+        print("SKIP: missing %s" % ", ".join(missing))
+        env.cleanup()
+        sys.exit(SKIP)
+    rc = 1
+    try:
+        body(env)
+        rc = 0
+        log("PASS " + name)
+    except TestFailure as e:
+        log("FAIL %s: %s" % (name, e))
+        env.dump_logs()
+    except Exception:
+        traceback.print_exc()
+        env.dump_logs()
+    finally:
+        env.cleanup()
+    sys.exit(rc)
