@@ -340,7 +340,8 @@ vc_init(struct vc *vc, const struct vc_opts *o)
 }
 
 static void
-finish(struct vc *vc, const struct vsw_vufe_stats *tst, int code)
+finish(struct vc *vc, FILE *json, const struct vsw_vufe_stats *tst,
+		int code)
 {
 	struct vsw_vufe_stats pst;
 	unsigned int pass, fail, skip;
@@ -352,7 +353,7 @@ finish(struct vc *vc, const struct vsw_vufe_stats *tst, int code)
 	printf("summary: %u passed, %u failed, %u skipped (exit %d)\n", pass,
 		fail, skip, code);
 	fflush(stdout);
-	if (vc->o->json != NULL && vc_json_write(vc, tst, &pst, code) < 0)
+	if (json != NULL && vc_json_write(json, vc, tst, &pst, code) < 0)
 		fprintf(stderr, "%s: --json %s: %s\n", VC_NAME, vc->o->json,
 			strerror(errno));
 }
@@ -362,6 +363,7 @@ main(int argc, char **argv)
 {
 	struct vsw_vufe_stats tst;
 	unsigned int pass, fail, skip;
+	FILE *json = NULL;
 	struct vc_opts o;
 	struct vc vc;
 	int code, r;
@@ -369,6 +371,11 @@ main(int argc, char **argv)
 	r = parse_args(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? VC_EXIT_OK : VC_EXIT_USAGE;
+	if (o.json != NULL && (json = fopen(o.json, "w")) == NULL) {
+		fprintf(stderr, "%s: --json %s: %s\n", VC_NAME, o.json,
+			strerror(errno));
+		return VC_EXIT_USAGE;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	vc_init(&vc, &o);
@@ -379,6 +386,10 @@ main(int argc, char **argv)
 	if (code == VC_EXIT_USAGE) {
 		vc_vm_close(&vc.t);
 		vc_vm_close(&vc.p);
+		if (json != NULL) {
+			fclose(json);
+			remove(o.json);
+		}
 		return code;
 	}
 	if (code == VC_EXIT_OK) {
@@ -392,7 +403,7 @@ main(int argc, char **argv)
 			"the back-end does not support SUSPEND" :
 			"set-up failed");
 	}
-	finish(&vc, &tst, code);
+	finish(&vc, json, &tst, code);
 	vc_vm_close(&vc.t);
 	vc_vm_close(&vc.p);
 	vc_streams_free(&vc);

@@ -134,15 +134,11 @@ json_checks(FILE *f, const struct vc *vc)
 }
 
 int
-vc_json_write(const struct vc *vc, const struct vsw_vufe_stats *tst,
+vc_json_write(FILE *f, const struct vc *vc, const struct vsw_vufe_stats *tst,
 		const struct vsw_vufe_stats *pst, int code)
 {
 	unsigned int pass, fail, skip;
-	FILE *f;
 
-	f = fopen(vc->o->json, "w");
-	if (f == NULL)
-		return -errno;
 	vc_count(vc, &pass, &fail, &skip);
 	fprintf(f, "{\n  \"tool\": \"%s\",\n  \"socket\": ", VC_NAME);
 	json_str(f, vc->o->socket);

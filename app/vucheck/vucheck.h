@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "vsw_vufe.h"
 
@@ -165,8 +166,9 @@ void
 vc_count(const struct vc *vc, unsigned int *pass, unsigned int *fail,
 		unsigned int *skip);
 
+/* Writes the results to f and closes it. */
 int
-vc_json_write(const struct vc *vc, const struct vsw_vufe_stats *tst,
+vc_json_write(FILE *f, const struct vc *vc, const struct vsw_vufe_stats *tst,
 		const struct vsw_vufe_stats *pst, int code);
 
 /* traffic.c */

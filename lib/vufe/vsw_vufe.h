@@ -229,7 +229,9 @@ vsw_vufe_ring_restart(struct vsw_vufe *fe, unsigned int ring,
  * Send one message and, if req->need_reply, wait for its u64 reply.
  *
  * The reply must carry the same request id, the REPLY flag, version 1
- * and an 8-byte payload.
+ * and an 8-byte payload. Without need_reply nothing is read: a reply the
+ * back-end sends anyway is then taken for the answer to the next request,
+ * which fails its checks and marks the connection broken.
  *
  * @param reply  If not NULL and a reply was awaited, the u64 reply.
  * @param rtt_ns If not NULL, nanoseconds from just before sending to the
