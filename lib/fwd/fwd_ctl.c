@@ -23,20 +23,20 @@ RTE_LOG_REGISTER_DEFAULT(vsw_fwd_logtype, INFO);
 #define SYNC_SPIN_US 1000
 #define SYNC_SLEEP_NS 20000
 
+/*
+ * Round-robin over (port, queue) in port order, as OVS does: a port's
+ * queues land on different PMDs, and single-queue ports spread too.
+ */
 static void
 assign_polls(struct vsw_fwd *f)
 {
 	unsigned int k = 0;
 	uint16_t q, port;
 
-	/* Queue-major, so that queue 0 of every port is spread first. */
-	for (q = 0; q < VSW_MAX_QUEUES; q++) {
-		for (port = 0; port < f->p.nb_ports; port++) {
-			struct pmd_ctx *pc;
+	for (port = 0; port < f->p.nb_ports; port++) {
+		for (q = 0; q < f->p.nb_queues[port]; q++) {
+			struct pmd_ctx *pc = f->pmd[k++ % f->p.nb_pmd];
 
-			if (q >= f->p.nb_queues[port])
-				continue;
-			pc = f->pmd[k++ % f->p.nb_pmd];
 			pc->polls[pc->nb_polls].port = port;
 			pc->polls[pc->nb_polls].queue = q;
 			pc->nb_polls++;

@@ -328,6 +328,54 @@ class VM(Proc):
         return super().stop(sig, timeout)
 
 
+def drops(port, kinds):
+    """Sum of a switch port's drop counters (telemetry names)."""
+    return sum(port["drop_" + k] for k in kinds)
+
+
+RX_DROPS = ("own_port", "no_dest", "malformed")
+TX_DROPS = ("ring_full", "suspended", "port_down")
+
+
+def burst(sw, vm, peer, seconds, in_port):
+    """VM sends txonly frames to peer for a while; wait until the switch
+    has taken them all. Returns the number of frames the VM sent."""
+    vm.halt()
+    before = vm.tx()
+    vm.setup("txonly", peer=peer)
+    vm.start()
+    time.sleep(seconds)
+    vm.halt()
+    sent = vm.tx() - before
+    base = sw.port(in_port)["rx_packets"]
+    # The switch's rx counter only grows; wait until it stops growing.
+    last = [base, time.monotonic()]
+
+    def settled():
+        cur = sw.port(in_port)["rx_packets"]
+        if cur != last[0]:
+            last[0], last[1] = cur, time.monotonic()
+        return time.monotonic() - last[1] > 0.5
+    wait_for(settled, 15, "switch port %d rx to settle" % in_port)
+    return sent
+
+
+def delivered(sw, vm, port, timeout=10):
+    """Wait until vm has polled every frame the switch put in its ring
+    (its RX-packets equal the port's tx_packets: same connection)."""
+    wait_for(lambda: vm.rx() == sw.port(port)["tx_packets"], timeout,
+             "%s to receive all the switch sent on port %d" % (vm.name, port))
+
+
+def learn(sw, vm, port, timeout=10):
+    """Make the switch learn vm's MAC on port: one burst from the VM."""
+    vm.halt()
+    vm.setup("rxonly")
+    vm.start(tx_first=1)
+    wait_for(lambda: vm.mac in sw.tel("/vuswitch/mac").get(str(port), []),
+             timeout, "%s learned on port %d" % (vm.mac, port))
+
+
 class Env:
     """Temporary directory, unique prefixes, and cleanup of everything."""
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bad command lines: exit code 2, one clear error line, nothing left.
+
+Each case runs vuswitch with a bad option and checks the exit code, that
+stderr has exactly one 'vuswitch: error:' line naming the problem, and
+that no socket file was left behind. Also: --help exits 0, and a stale
+socket file (nobody listening) is replaced rather than refused.
+"""
+import os
+import socket
+import stat
+
+import harness as h
+
+
+def cases(env):
+    d = env.dir
+    a, b = os.path.join(d, "a.sock"), os.path.join(d, "b.sock")
+    missing = os.path.join(d, "no-such-dir", "a.sock")
+    regular = os.path.join(d, "regular-file")
+    live = os.path.join(d, "live.sock")
+    longp = os.path.join(d, "x" * 120 + ".sock")
+    eal = ["--no-huge", "-m", "256", "--no-pci", "--lcores", "0@0,1@1"]
+    return [
+        ("no --", ["--port", a], "put them after '--'"),
+        ("no ports", eal + ["--"], "no ports"),
+        ("unknown option", eal + ["--", "--port", a, "--bogus"],
+         "unknown option '--bogus'"),
+        ("missing value", eal + ["--", "--port"], "--port needs a value"),
+        ("empty path", eal + ["--", "--port", ",queues=1"], "missing socket path"),
+        ("queues=0", eal + ["--", "--port", a + ",queues=0"], "queues must be 1 to"),
+        ("queues=9", eal + ["--", "--port", a + ",queues=9"], "queues must be 1 to"),
+        ("client=2", eal + ["--", "--port", a + ",client=2"], "client must be 0 or 1"),
+        ("unknown key", eal + ["--", "--port", a + ",speed=10"], "unknown key 'speed'"),
+        ("not key=value", eal + ["--", "--port", a + ",fast"], "not key=value"),
+        ("bad mode", eal + ["--", "--port", a, "--mode", "hub"],
+         "--mode must be learn or xconnect"),
+        ("bad stats", eal + ["--", "--port", a, "--stats", "1x"],
+         "--stats must be a number"),
+        ("negative aging", eal + ["--", "--port", a, "--mac-aging", "-5"],
+         "--mac-aging must be a number"),
+        ("duplicate path", eal + ["--", "--port", a, "--port",
+                                  os.path.join(d, ".", "a.sock")],
+         "duplicate socket path"),
+        ("missing directory", eal + ["--", "--port", missing],
+         "directory %s does not exist" % os.path.dirname(missing)),
+        ("not a socket", eal + ["--", "--port", regular],
+         "%s exists and is not a socket" % regular),
+        ("socket in use", eal + ["--", "--port", live],
+         "socket %s is in use" % live),
+        ("path too long", eal + ["--", "--port", longp], "longer than 107"),
+        ("stray argument", eal + ["--", "--port", a, "extra"],
+         "unexpected argument 'extra'"),
+        ("bad EAL option", ["--no-such-eal-option", "--", "--port", a],
+         "EAL initialisation failed"),
+        ("one lcore", ["--no-huge", "-m", "256", "--no-pci", "-l", "0",
+                       "--file-prefix", env.prefix("one-lcore"), "--",
+                       "--port", a, "--port", b], "no PMD lcore"),
+    ]
+
+
+def body(env):
+    with open(os.path.join(env.dir, "regular-file"), "w") as f:
+        f.write("not a socket\n")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(os.path.join(env.dir, "live.sock"))
+    listener.listen(1)
+    before = sorted(os.listdir(env.dir))
+
+    for name, args, want in cases(env):
+        r = h.subprocess.run([env.vuswitch] + args, stdout=h.subprocess.PIPE,
+                             stderr=h.subprocess.PIPE, timeout=60,
+                             stdin=h.subprocess.DEVNULL)
+        err = r.stderr.decode(errors="replace")
+        lines = [l for l in err.splitlines() if "vuswitch: error:" in l]
+        h.check(r.returncode == 2, "%s: exit code 2 (got %d)" % (name, r.returncode))
+        h.check(len(lines) == 1 and want in lines[0],
+                "%s: one error line with '%s': %s" % (name, want, lines))
+        h.check(sorted(os.listdir(env.dir)) == before,
+                "%s: nothing left behind" % name)
+    listener.close()
+
+    rc, out = env.run([env.vuswitch, "--", "--help"])
+    h.check(rc == 0 and "--port PATH" in out and "--mode" in out,
+            "--help prints usage and exits 0")
+
+    # A stale socket (nobody listening) is removed and replaced.
+    stale = os.path.join(env.dir, "stale.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(stale)
+    s.close()
+    sw = h.Switch(env, [stale], name="stale")
+    h.check(stat.S_ISSOCK(os.stat(stale).st_mode), "stale socket replaced")
+    h.check(sw.stop() == 0 and not os.path.exists(stale),
+            "switch on a stale path stops cleanly and removes it")
+
+
+if __name__ == "__main__":
+    h.main("bad-cmdline", body, need=("vuswitch",))

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A station moves from port B to port C, and traffic follows it.
+
+VMs B and C both use MAC X. B speaks first, so X is learned on port 1 and
+A's frames for X go only to B. Then C speaks: X moves to port 2 (counted
+as a MAC move on port 2), and A's frames for X go only to C.
+"""
+import harness as h
+
+MAC_A = "02:00:00:00:00:0a"
+MAC_X = "02:00:00:00:00:77"
+
+
+def send_and_count(sw, a, b, c):
+    h.delivered(sw, b, 1)
+    h.delivered(sw, c, 2)
+    rx_b, rx_c = b.rx(), c.rx()
+    p = [sw.port(i) for i in range(3)]
+    sent = h.burst(sw, a, MAC_X, 1.5, 0)
+    q = [sw.port(i) for i in range(3)]
+    out = {}
+    for i, vm, rx in ((1, b, rx_b), (2, c, rx_c)):
+        tx = q[i]["tx_packets"] - p[i]["tx_packets"]
+        txd = h.drops(q[i], h.TX_DROPS) - h.drops(p[i], h.TX_DROPS)
+        h.delivered(sw, vm, i)
+        h.check(vm.rx() - rx == tx, "port %d: VM received what was sent" % i)
+        out[i] = tx + txd
+    return sent, out
+
+
+def body(env):
+    socks = [env.sock(n) for n in "abc"]
+    sw = h.Switch(env, socks)
+    a = h.VM(env, "vm-a", socks[0], MAC_A)
+    b = h.VM(env, "vm-b", socks[1], MAC_X)
+    c = h.VM(env, "vm-c", socks[2], MAC_X)
+    for i in range(3):
+        sw.wait_state(i, "running")
+    for vm in (a, b, c):
+        vm.setup("rxonly")
+        vm.start()
+
+    h.learn(sw, b, 1)
+    sent, got = send_and_count(sw, a, b, c)
+    h.check(got[1] == sent and got[2] == 0,
+            "before the move: all %d frames for X go to port 1 (%s)" % (sent, got))
+
+    moves = sw.port(2)["mac_moves"]
+    h.learn(sw, c, 2)
+    mac = sw.tel("/vuswitch/mac")
+    h.check(MAC_X not in mac.get("1", []), "X no longer on port 1: %s" % mac)
+    h.check(sw.port(2)["mac_moves"] == moves + 1, "one MAC move counted on port 2")
+    sent, got = send_and_count(sw, a, b, c)
+    h.check(got[2] == sent and got[1] == 0,
+            "after the move: all %d frames for X go to port 2 (%s)" % (sent, got))
+
+
+if __name__ == "__main__":
+    h.main("station-move", body)

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Three ports: learned unicast goes only where it should; broadcast and
+unknown unicast reach every other port; a frame for its own ingress port
+is dropped and counted.
+
+For each kind of traffic A sends for a while, then every frame is
+accounted for: frames that reached B (or C) == what the switch sent there,
+and what the switch received == what it sent + counted drops.
+"""
+import harness as h
+
+MAC_A = "02:00:00:00:00:0a"
+MAC_B = "02:00:00:00:00:0b"
+MAC_C = "02:00:00:00:00:0c"
+
+
+def snapshot(sw, vms):
+    for i in (1, 2):
+        h.delivered(sw, vms[i], i)
+    return [sw.port(i) for i in range(3)], [vm.rx() for vm in vms]
+
+
+def body(env):
+    socks = [env.sock(n) for n in "abc"]
+    sw = h.Switch(env, socks)
+    vms = [h.VM(env, "vm-" + n, s, m)
+           for n, s, m in zip("abc", socks, (MAC_A, MAC_B, MAC_C))]
+    a, b, c = vms
+    for i in range(3):
+        sw.wait_state(i, "running")
+    for i, vm in enumerate(vms):
+        vm.setup("rxonly")
+        vm.start()
+    h.learn(sw, b, 1)
+    h.learn(sw, c, 2)
+
+    cases = [
+        ("unicast to B", MAC_B, {1}),
+        ("broadcast", "ff:ff:ff:ff:ff:ff", {1, 2}),
+        ("unknown unicast", "02:00:00:00:00:99", {1, 2}),
+        ("multicast", "01:00:5e:00:00:01", {1, 2}),
+        ("A's own MAC", MAC_A, set()),
+    ]
+    for name, dst, targets in cases:
+        ports0, rx0 = snapshot(sw, vms)
+        sent = h.burst(sw, a, dst, 1.5, 0)
+        ports1, rx1 = snapshot(sw, vms)
+        h.check(sent > 100, "%s: A sent %d frames" % (name, sent))
+        got = ports1[0]["rx_packets"] - ports0[0]["rx_packets"]
+        h.check(got == sent, "%s: switch received all %d" % (name, sent))
+        for i in (1, 2):
+            tx = ports1[i]["tx_packets"] - ports0[i]["tx_packets"]
+            txd = h.drops(ports1[i], h.TX_DROPS) - h.drops(ports0[i], h.TX_DROPS)
+            vm_rx = rx1[i] - rx0[i]
+            h.check(vm_rx == tx, "%s: VM %d received what the switch sent "
+                    "(%d == %d)" % (name, i, vm_rx, tx))
+            if i in targets:
+                h.check(tx + txd == sent and tx > 0,
+                        "%s: port %d got every frame (%d sent + %d ring-full)"
+                        % (name, i, tx, txd))
+            else:
+                h.check(tx + txd == 0, "%s: nothing for port %d" % (name, i))
+        own = ports1[0]["drop_own_port"] - ports0[0]["drop_own_port"]
+        h.check(own == (sent if not targets else 0),
+                "%s: own-port drops on port 0: %d" % (name, own))
+    mac = sw.tel("/vuswitch/mac")
+    h.check(mac.get("0") == [MAC_A] and mac.get("1") == [MAC_B] and
+            mac.get("2") == [MAC_C], "MAC table: %s" % mac)
+
+
+if __name__ == "__main__":
+    h.main("three-ports", body)
