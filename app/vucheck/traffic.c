@@ -516,12 +516,16 @@ vc_park_begin(struct vc *vc, struct vc_park *pk)
 
 	memset(pk, 0, sizeof(*pk));
 	pk->t_ack_ns = vc_now_ns();
+	/*
+	 * Used indexes first, the moment the ack is read: a back-end that
+	 * still writes after the ack moves them and is caught below.
+	 */
+	for (i = 0; i < VSW_VUFE_NB_RINGS; i++)
+		pk->used[i] = vsw_vufe_used_idx(vc->t.fe, i);
 	/* A signal written before the ack is still in the eventfd. */
 	for (i = 0; i < VSW_VUFE_NB_RINGS; i++)
 		if (vsw_vufe_call_signalled(vc->t.fe, i) > 0)
 			pk->inflight_calls++;
-	for (i = 0; i < VSW_VUFE_NB_RINGS; i++)
-		pk->used[i] = vsw_vufe_used_idx(vc->t.fe, i);
 	pk->sum = vsw_vufe_mem_checksum(vc->t.fe);
 }
 
