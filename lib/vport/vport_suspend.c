@@ -105,7 +105,8 @@ suspend_locked(struct vsw_vport_set *set, struct vport *p)
 	}
 	vsw_port_fsm_step(&p->fsm, VSW_PORT_EV_QUIESCED);
 	note_handshake(p, elapsed_us(start), true);
-	VPORT_LOG(INFO, id, "suspended (handshake %" PRIu64 " us)\n",
+	/* DEBUG: a front-end may cycle thousands of times; see telemetry. */
+	VPORT_LOG(DEBUG, id, "suspended (handshake %" PRIu64 " us)\n",
 		p->stats.last_handshake_us);
 	return 0;
 }
@@ -126,7 +127,7 @@ resume_locked(struct vsw_vport_set *set, struct vport *p)
 	/* Not needed for safety: only so the ack means "running again". */
 	if (vsw_fwd_sync(set->fwd, set->suspend_timeout_us) != 0)
 		VPORT_LOG(WARNING, id, "resumed, but a PMD lcore is slow to notice\n");
-	VPORT_LOG(INFO, id, "resumed, now %s\n",
+	VPORT_LOG(DEBUG, id, "resumed, now %s\n",
 		vsw_port_state_name(p->fsm.state));
 	return 0;
 }
