@@ -360,6 +360,20 @@ def burst(sw, vm, peer, seconds, in_port):
     return sent
 
 
+def send_counted(sw, vm, dst, seconds, in_port, out_ports):
+    """vm sends to dst for a while (see burst). Returns (sent, {port:
+    (frames the switch put in that port's ring, frames it dropped for it
+    at transmission)}) over the burst."""
+    before = {i: sw.port(i) for i in out_ports}
+    sent = burst(sw, vm, dst, seconds, in_port)
+    out = {}
+    for i in out_ports:
+        after = sw.port(i)
+        out[i] = (after["tx_packets"] - before[i]["tx_packets"],
+                  drops(after, TX_DROPS) - drops(before[i], TX_DROPS))
+    return sent, out
+
+
 def delivered(sw, vm, port, timeout=10):
     """Wait until vm has polled every frame the switch put in its ring
     (its RX-packets equal the port's tx_packets: same connection)."""

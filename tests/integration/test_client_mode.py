@@ -12,11 +12,8 @@ MAC_B = "02:00:00:00:00:0b"
 
 
 def check_traffic(sw, a, b, what):
-    before = sw.port(1)
-    sent = h.burst(sw, a, MAC_B, 1.0, 0)
-    after = sw.port(1)
-    tx = after["tx_packets"] - before["tx_packets"]
-    txd = h.drops(after, h.TX_DROPS) - h.drops(before, h.TX_DROPS)
+    sent, got = h.send_counted(sw, a, MAC_B, 1.0, 0, (1,))
+    tx, txd = got[1]
     h.check(sent > 0 and tx > 0 and tx + txd == sent,
             "%s: A's %d frames reach port 1 (%d sent, %d ring-full)"
             % (what, sent, tx, txd))

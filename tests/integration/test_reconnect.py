@@ -55,11 +55,8 @@ def body(env):
     a.halt()
     c2.setup("rxonly")
     c2.start()
-    before = sw.port(2)
-    sent = h.burst(sw, a, "ff:ff:ff:ff:ff:ff", 1.0, 0)
-    after = sw.port(2)
-    tx = after["tx_packets"] - before["tx_packets"]
-    txd = h.drops(after, h.TX_DROPS) - h.drops(before, h.TX_DROPS)
+    sent, got = h.send_counted(sw, a, "ff:ff:ff:ff:ff:ff", 1.0, 0, (2,))
+    tx, txd = got[2]
     h.check(tx > 0 and tx + txd == sent,
             "reconnected C gets A's broadcast (%d + %d dropped of %d)"
             % (tx, txd, sent))

@@ -15,18 +15,13 @@ MAC_X = "02:00:00:00:00:77"
 def send_and_count(sw, a, b, c):
     h.delivered(sw, b, 1)
     h.delivered(sw, c, 2)
-    rx_b, rx_c = b.rx(), c.rx()
-    p = [sw.port(i) for i in range(3)]
-    sent = h.burst(sw, a, MAC_X, 1.5, 0)
-    q = [sw.port(i) for i in range(3)]
-    out = {}
-    for i, vm, rx in ((1, b, rx_b), (2, c, rx_c)):
-        tx = q[i]["tx_packets"] - p[i]["tx_packets"]
-        txd = h.drops(q[i], h.TX_DROPS) - h.drops(p[i], h.TX_DROPS)
+    rx = {1: b.rx(), 2: c.rx()}
+    sent, got = h.send_counted(sw, a, MAC_X, 1.5, 0, (1, 2))
+    for i, vm in ((1, b), (2, c)):
         h.delivered(sw, vm, i)
-        h.check(vm.rx() - rx == tx, "port %d: VM received what was sent" % i)
-        out[i] = tx + txd
-    return sent, out
+        h.check(vm.rx() - rx[i] == got[i][0],
+                "port %d: VM received what was sent" % i)
+    return sent, {i: tx + txd for i, (tx, txd) in got.items()}
 
 
 def body(env):
