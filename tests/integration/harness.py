@@ -328,6 +328,20 @@ class VM(Proc):
         return super().stop(sig, timeout)
 
 
+def topology(env, macs, args=()):
+    """A switch with one port per MAC, a testpmd VM on each, every port
+    running and every VM receiving (rxonly). Returns (switch, [VMs])."""
+    names = [chr(ord("a") + i) for i in range(len(macs))]
+    socks = [env.sock(n) for n in names]
+    sw = Switch(env, socks, args=args)
+    vms = [VM(env, "vm-" + n, s, m) for n, s, m in zip(names, socks, macs)]
+    for i, vm in enumerate(vms):
+        sw.wait_state(i, "running")
+        vm.setup("rxonly")
+        vm.start()
+    return sw, vms
+
+
 def drops(port, kinds):
     """Sum of a switch port's drop counters (telemetry names)."""
     return sum(port["drop_" + k] for k in kinds)

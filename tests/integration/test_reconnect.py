@@ -22,16 +22,7 @@ def growing(vm, seconds=1.0):
 
 
 def body(env):
-    socks = [env.sock(n) for n in "abc"]
-    sw = h.Switch(env, socks)
-    a = h.VM(env, "vm-a", socks[0], MAC_A)
-    b = h.VM(env, "vm-b", socks[1], MAC_B)
-    c = h.VM(env, "vm-c", socks[2], MAC_C)
-    for i in range(3):
-        sw.wait_state(i, "running")
-    for vm in (a, b, c):
-        vm.setup("rxonly")
-        vm.start()
+    sw, (a, b, c) = h.topology(env, (MAC_A, MAC_B, MAC_C))
     h.learn(sw, b, 1)
     h.learn(sw, c, 2)
 
@@ -49,7 +40,7 @@ def body(env):
             "C's MAC entries were flushed")
     h.check(growing(b) > 0, "B keeps receiving while C is gone")
 
-    c2 = h.VM(env, "vm-c2", socks[2], MAC_C)
+    c2 = h.VM(env, "vm-c2", env.sock("c"), MAC_C)
     sw.wait_state(2, "running")
     h.check(growing(b) > 0, "B kept receiving while C reconnected")
     a.halt()

@@ -25,16 +25,7 @@ def send_and_count(sw, a, b, c):
 
 
 def body(env):
-    socks = [env.sock(n) for n in "abc"]
-    sw = h.Switch(env, socks)
-    a = h.VM(env, "vm-a", socks[0], MAC_A)
-    b = h.VM(env, "vm-b", socks[1], MAC_X)
-    c = h.VM(env, "vm-c", socks[2], MAC_X)
-    for i in range(3):
-        sw.wait_state(i, "running")
-    for vm in (a, b, c):
-        vm.setup("rxonly")
-        vm.start()
+    sw, (a, b, c) = h.topology(env, (MAC_A, MAC_X, MAC_X))
 
     h.learn(sw, b, 1)
     sent, got = send_and_count(sw, a, b, c)

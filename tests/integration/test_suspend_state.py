@@ -19,16 +19,9 @@ BACKLOG = 512
 
 
 def body(env):
-    socks = [env.sock(n) for n in "acd"]
-    sw = h.Switch(env, socks, args=["--mac-aging", "2", "--backlog", str(BACKLOG)])
-    vms = [h.VM(env, "vm-" + n, s, m)
-           for n, s, m in zip("acd", socks, (MAC_A, MAC_C, MAC_D))]
+    sw, vms = h.topology(env, (MAC_A, MAC_C, MAC_D),
+                         args=["--mac-aging", "2", "--backlog", str(BACKLOG)])
     a, c, d = vms
-    for i in range(3):
-        sw.wait_state(i, "running")
-    for vm in vms:
-        vm.setup("rxonly")
-        vm.start()
     for i, vm in enumerate(vms):
         h.learn(sw, vm, i)
     h.delivered(sw, c, 1)

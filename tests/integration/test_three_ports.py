@@ -22,16 +22,8 @@ def vm_rx(sw, vms):
 
 
 def body(env):
-    socks = [env.sock(n) for n in "abc"]
-    sw = h.Switch(env, socks)
-    vms = [h.VM(env, "vm-" + n, s, m)
-           for n, s, m in zip("abc", socks, (MAC_A, MAC_B, MAC_C))]
+    sw, vms = h.topology(env, (MAC_A, MAC_B, MAC_C))
     a, b, c = vms
-    for i in range(3):
-        sw.wait_state(i, "running")
-    for i, vm in enumerate(vms):
-        vm.setup("rxonly")
-        vm.start()
     h.learn(sw, b, 1)
     h.learn(sw, c, 2)
 
