@@ -66,6 +66,19 @@ backlog_reserve(uint32_t *ctr, uint32_t limit)
 	return true;
 }
 
+/*
+ * Take a reference on every segment: freeing a chain drops one reference
+ * per segment, and rte_vhost chains mbufs for frames bigger than one.
+ */
+static inline void
+hold(struct rte_mbuf *m)
+{
+	do {
+		rte_mbuf_refcnt_update(m, 1);
+		m = m->next;
+	} while (m != NULL);
+}
+
 /* Hold frames for @p port; each held frame gets its own reference. */
 static void
 backlog_push(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
@@ -84,7 +97,7 @@ backlog_push(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 				VSW_DROP_RING_FULL] += n - i;
 			break;
 		}
-		rte_mbuf_refcnt_update(pkts[i], 1);
+		hold(pkts[i]);
 		bl->ring[bl->tail++ & mask] = pkts[i];
 	}
 	if (bl->tail != bl->head)

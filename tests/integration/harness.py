@@ -258,7 +258,7 @@ class VM(Proc):
     """
 
     def __init__(self, env, name, sock, mac, queues=1, server=False,
-                 cpu=0, extra_vdev="", wait_ready=True):
+                 cpu=0, extra_vdev="", wait_ready=True, extra_args=()):
         self.prefix = env.prefix(name)
         self.mac = mac
         vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock, queues, mac)
@@ -272,7 +272,7 @@ class VM(Proc):
                 "--log-level", "pmd.net.virtio.*:warning", "--",
                 "-i", "--total-num-mbufs=8192", "--nb-cores=1",
                 "--rxq=%d" % queues, "--txq=%d" % queues,
-                "--no-lsc-interrupt"]
+                "--no-lsc-interrupt"] + list(extra_args)
         super().__init__(env, name, argv, interactive=True)
         if wait_ready:
             self.ready()
