@@ -66,9 +66,12 @@ vc_check_negotiate(struct vc *vc)
 	return VC_EXIT_OK;
 }
 
-/* Traffic flows now: a fresh exchange gets through both ways. */
-static bool
-still_flows(struct vc *vc, char *why, size_t len)
+/*
+ * Traffic flows now: a fresh exchange gets through both ways, all of it
+ * (why then says how much flowed).
+ */
+bool
+vc_still_flows(struct vc *vc, char *why, size_t len)
 {
 	struct vc_mark m;
 	int r;
@@ -131,7 +134,7 @@ vc_check_payload_41(struct vc *vc)
 			"after the error reply: %s", vc_err(&vc->t));
 		return;
 	}
-	if (!still_flows(vc, why, sizeof(why))) {
+	if (!vc_still_flows(vc, why, sizeof(why))) {
 		vc_report(vc, VC_PAYLOAD_41, VC_FAIL, "error reply %llu, but "
 			"the port stopped forwarding: %s",
 			(unsigned long long)reply, why);
@@ -265,7 +268,7 @@ vc_check_stray_fds(struct vc *vc)
 			vc->o->timeout_ms);
 		return;
 	}
-	if (!still_flows(vc, why, sizeof(why))) {
+	if (!vc_still_flows(vc, why, sizeof(why))) {
 		vc_report(vc, VC_STRAY_FDS, VC_FAIL, "after RESUME with an fd: "
 			"%s", why);
 		return;

@@ -18,7 +18,6 @@
 #include "vucheck.h"
 
 #define STEP_MS 10u
-#define PARK_MS 200u
 #define SHORT_PARK_MS 100u
 
 /* Returns true if check c is to run now; reports SKIP after a loss. */
@@ -35,8 +34,8 @@ vc_check_start(struct vc *vc, enum vc_check c)
 	return true;
 }
 
-static void
-note_error(struct vc *vc, int r, char *why, size_t len, const char *what)
+void
+vc_note_error(struct vc *vc, int r, char *why, size_t len, const char *what)
 {
 	snprintf(why, len, "%s: %s", what,
 		r == -ETIMEDOUT ? "timed out" : vc_err(&vc->t));
@@ -89,7 +88,7 @@ vc_warmup(struct vc *vc, unsigned int ms, char *why, size_t len)
 	vc_epoch_begin(vc);
 	r = vc_pump(vc, ms);
 	if (r < 0) {
-		note_error(vc, r, why, len, "traffic before the check");
+		vc_note_error(vc, r, why, len, "traffic before the check");
 		return r;
 	}
 	if (!vc->have_peer &&
@@ -113,8 +112,8 @@ vc_warmup(struct vc *vc, unsigned int ms, char *why, size_t len)
 }
 
 /* Send a window's worth both ways and do not wait: frames in flight. */
-static int
-burst(struct vc *vc)
+int
+vc_burst(struct vc *vc)
 {
 	int r;
 
@@ -137,8 +136,8 @@ share(unsigned int total, unsigned int i, unsigned int steps)
  * its share of p2t_total frames towards the tested port; the tested port
  * is watched all along.
  */
-static int
-hold_suspended(struct vc *vc, struct vc_park *pk, unsigned int ms,
+int
+vc_hold_parked(struct vc *vc, struct vc_park *pk, unsigned int ms,
 		unsigned int tx_total, unsigned int p2t_total)
 {
 	unsigned int steps = ms / STEP_MS ? ms / STEP_MS : 1, i;
@@ -189,7 +188,7 @@ report_park(struct vc *vc, const struct vc_park *pk, uint64_t rtt,
 			"memory checksum stayed put for %u ms while %u TX "
 			"frames were posted and kicked%s%.0u%s",
 			(double)rtt / 1e3, pk->used[0], pk->used[1],
-			vsw_vufe_mem_size(vc->t.fe), PARK_MS, pk->tx_posted,
+			vsw_vufe_mem_size(vc->t.fe), VC_PARK_MS, pk->tx_posted,
 			vc->have_peer ? " and the peer sent " : "",
 			vc->have_peer ? p2t : 0,
 			vc->have_peer ? " towards the port" : "");
@@ -198,7 +197,7 @@ report_park(struct vc *vc, const struct vc_park *pk, uint64_t rtt,
 	else
 		vc_report(vc, VC_NO_CALL, VC_PASS, "%u call signal(s) in "
 			"flight drained at the ack; none between the ack and "
-			"RESUME (%u ms)", pk->inflight_calls, PARK_MS);
+			"RESUME (%u ms)", pk->inflight_calls, VC_PARK_MS);
 }
 
 void
@@ -210,7 +209,7 @@ vc_check_delivered(struct vc *vc, enum vc_check c, const char *what)
 
 	r = vc_settle(vc, vc->o->timeout_ms);
 	if (r < 0 && r != -ETIMEDOUT) {
-		note_error(vc, r, why, sizeof(why), "after RESUME");
+		vc_note_error(vc, r, why, sizeof(why), "after RESUME");
 		vc_report(vc, c, VC_FAIL, "%s", why);
 	} else if (!vc_delivered(vc, why, sizeof(why))) {
 		vc_report(vc, c, VC_FAIL, "%u ms after RESUME: %s",
@@ -278,17 +277,18 @@ vc_check_park(struct vc *vc)
 	if (!any)
 		return;
 	why[0] = '\0';
-	if (vc_warmup(vc, VC_WARMUP_MS, why, sizeof(why)) < 0 || burst(vc) < 0 ||
+	if (vc_warmup(vc, VC_WARMUP_MS, why, sizeof(why)) < 0 ||
+			vc_burst(vc) < 0 ||
 			park_msg(vc, true, &rtt, why, sizeof(why)) < 0) {
 		park_fail_all(vc, why[0] ? why : vc_err(&vc->t));
 		return;
 	}
 	vc_park_begin(vc, &pk);
 	p0 = vc->p2t.sent;
-	r = hold_suspended(vc, &pk, PARK_MS, 64, vc->susp_frames);
+	r = vc_hold_parked(vc, &pk, VC_PARK_MS, 64, vc->susp_frames);
 	p2t = (unsigned int)(vc->p2t.sent - p0);
 	if (r < 0) {
-		note_error(vc, r, why, sizeof(why), "while suspended");
+		vc_note_error(vc, r, why, sizeof(why), "while suspended");
 		park_fail_all(vc, why);
 		return;
 	}
@@ -333,11 +333,11 @@ vc_check_double_suspend(struct vc *vc)
 		vc_report(vc, VC_DOUBLE_SUSPEND, VC_FAIL, "second %s", why);
 		return;
 	}
-	r = hold_suspended(vc, &pk, SHORT_PARK_MS, 16, vc->susp_frames / 2);
+	r = vc_hold_parked(vc, &pk, SHORT_PARK_MS, 16, vc->susp_frames / 2);
 	if (r == 0)
 		r = park_msg(vc, false, NULL, why, sizeof(why));
 	else
-		note_error(vc, r, why, sizeof(why), "while suspended");
+		vc_note_error(vc, r, why, sizeof(why), "while suspended");
 	if (r < 0 || pk.used_changed || pk.mem_changed || pk.called) {
 		vc_report(vc, VC_DOUBLE_SUSPEND, VC_FAIL, "after the second "
 			"SUSPEND: %s", r < 0 ? why :
@@ -350,8 +350,8 @@ vc_check_double_suspend(struct vc *vc)
 	vc_check_delivered(vc, VC_DOUBLE_SUSPEND, why);
 }
 
-static int
-restart_rings(struct vc *vc, const uint32_t *base, char *why, size_t len)
+int
+vc_restart_rings(struct vc *vc, const uint32_t *base, char *why, size_t len)
 {
 	unsigned int i;
 	int r;
@@ -368,30 +368,59 @@ restart_rings(struct vc *vc, const uint32_t *base, char *why, size_t len)
 	return 0;
 }
 
-/* GET_VRING_BASE on both vrings; *bad describes the first mismatch. */
-static int
-get_bases(struct vc *vc, const struct vc_park *pk, uint32_t *base,
-		char *bad, size_t len)
+/* GET_VRING_BASE for one vring; the back-end stops it. */
+int
+vc_get_base(struct vc *vc, unsigned int ring, uint32_t *base,
+		uint64_t *rtt, char *why, size_t len)
+{
+	int r;
+
+	r = vsw_vufe_get_vring_base(vc->t.fe, ring, base, rtt);
+	if (r < 0) {
+		snprintf(why, len, "GET_VRING_BASE: %s", vc_err(&vc->t));
+		vc->dead = true;
+	}
+	return r;
+}
+
+/*
+ * Each vring's base must be where it stopped: its used->idx at pk (TX
+ * descriptors consumed, RX buffers used; not the avail index). Else false,
+ * and *bad describes the first mismatch.
+ */
+bool
+vc_bases_match(const struct vc *vc, const struct vc_park *pk,
+		const uint32_t *base, char *bad, size_t len)
 {
 	static const char *const rname[] = { "RX", "TX" };
 	unsigned int i;
-	int r;
 
 	for (i = 0; i < VSW_VUFE_NB_RINGS; i++) {
-		r = vsw_vufe_get_vring_base(vc->t.fe, i, &base[i], NULL);
-		if (r < 0) {
-			snprintf(bad, len, "GET_VRING_BASE: %s",
-				vc_err(&vc->t));
-			vc->dead = true;
-			return r;
-		}
-		if (base[i] == pk->used[i] || bad[0] != '\0')
+		if (base[i] == pk->used[i])
 			continue;
 		snprintf(bad, len, "vring %u (%s): GET_VRING_BASE says %u, "
 			"but the ring stopped at used->idx %u (avail->idx %u)",
 			i, rname[i], base[i], pk->used[i],
 			vsw_vufe_avail_idx(vc->t.fe, i));
+		return false;
 	}
+	return true;
+}
+
+/* GET_VRING_BASE on both vrings; *bad describes the first mismatch. */
+static int
+get_bases(struct vc *vc, const struct vc_park *pk, uint32_t *base,
+		char *bad, size_t len)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < VSW_VUFE_NB_RINGS; i++) {
+		r = vc_get_base(vc, i, &base[i], NULL, bad, len);
+		if (r < 0)
+			return r;
+	}
+	vc_bases_match(vc, pk, base, bad, len);
 	return 0;
 }
 
@@ -406,7 +435,8 @@ vc_check_vring_base(struct vc *vc)
 	if (!vc_check_start(vc, VC_VRING_BASE))
 		return;
 	why[0] = bad[0] = '\0';
-	if (vc_warmup(vc, VC_WARMUP_MS, why, sizeof(why)) < 0 || burst(vc) < 0 ||
+	if (vc_warmup(vc, VC_WARMUP_MS, why, sizeof(why)) < 0 ||
+			vc_burst(vc) < 0 ||
 			park_msg(vc, true, NULL, why, sizeof(why)) < 0) {
 		vc_report(vc, VC_VRING_BASE, VC_FAIL, "%s", why);
 		return;
@@ -418,9 +448,9 @@ vc_check_vring_base(struct vc *vc)
 		r = get_bases(vc, &pk, base, bad, sizeof(bad));
 	vc_park_verify(vc, &pk);
 	if (r == 0)
-		r = restart_rings(vc, base, why, sizeof(why));
+		r = vc_restart_rings(vc, base, why, sizeof(why));
 	if (r == 0)
-		r = hold_suspended(vc, &pk, SHORT_PARK_MS, 0, 0);
+		r = vc_hold_parked(vc, &pk, SHORT_PARK_MS, 0, 0);
 	if (r == 0)
 		r = park_msg(vc, false, NULL, why, sizeof(why));
 	if (r < 0) {
@@ -488,7 +518,7 @@ one_cycle(struct vc *vc, unsigned int k, char *why, size_t len)
 
 	r = vc_pump(vc, 1);
 	if (r < 0) {
-		note_error(vc, r, why, len, "traffic");
+		vc_note_error(vc, r, why, len, "traffic");
 		return r;
 	}
 	r = park_msg(vc, true, &rtt, why, len);
@@ -504,7 +534,7 @@ one_cycle(struct vc *vc, unsigned int k, char *why, size_t len)
 		vc_sleep_us(100);
 	}
 	if (r < 0) {
-		note_error(vc, r, why, len, "while suspended");
+		vc_note_error(vc, r, why, len, "while suspended");
 		return r;
 	}
 	vc_park_verify(vc, &pk);

@@ -382,22 +382,39 @@ vc_pump(struct vc *vc, unsigned int ms)
 	return 0;
 }
 
+/* No TX descriptor pending on either VM. */
+static bool
+tx_idle(const struct vc *vc)
+{
+	return vc_tx_pending(&vc->t) == 0 &&
+		(!vc->have_peer || vc_tx_pending(&vc->p) == 0);
+}
+
 static bool
 settled(const struct vc *vc)
 {
-	if (vc_tx_pending(&vc->t) != 0)
+	if (!tx_idle(vc))
 		return false;
-	if (!vc->have_peer)
-		return true;
-	return vc_tx_pending(&vc->p) == 0 &&
-		vc->t2p.received >= vc->t2p.sent &&
-		vc->p2t.received >= vc->p2t.sent;
+	return !vc->have_peer || (vc->t2p.received >= vc->t2p.sent &&
+		vc->p2t.received >= vc->p2t.sent);
 }
 
 int
 vc_settle(struct vc *vc, unsigned int ms)
 {
-	uint64_t end = vc_now_ns() + (uint64_t)ms * 1000000ull;
+	return vc_drain(vc, 0, ms);
+}
+
+/*
+ * Poll until every frame sent has arrived (0), or, if quiet_ms is not 0,
+ * until no TX descriptor is pending and nothing arrived for quiet_ms (0:
+ * for frames that may have been dropped), or -ETIMEDOUT after ms.
+ */
+int
+vc_drain(struct vc *vc, unsigned int quiet_ms, unsigned int ms)
+{
+	uint64_t now = vc_now_ns(), last = now, seen = UINT64_MAX, n;
+	uint64_t end = now + (uint64_t)ms * 1000000ull;
 	int r;
 
 	for (;;) {
@@ -406,7 +423,16 @@ vc_settle(struct vc *vc, unsigned int ms)
 			return r;
 		if (settled(vc))
 			return 0;
-		if (vc_now_ns() >= end)
+		now = vc_now_ns();
+		n = vc->t2p.received + vc->p2t.received;
+		if (n != seen || !tx_idle(vc)) {
+			seen = n;
+			last = now;
+		} else if (quiet_ms != 0 &&
+				now - last >= (uint64_t)quiet_ms * 1000000ull) {
+			return 0;
+		}
+		if (now >= end)
 			return -ETIMEDOUT;
 		wait_calls(vc, true, 1);
 	}
@@ -448,15 +474,30 @@ vc_hello(struct vc *vc)
 bool
 vc_delivered(const struct vc *vc, char *why, size_t len)
 {
+	return vc_accounted(vc, false, why, len);
+}
+
+/*
+ * Every frame of this epoch arrived once, in order and intact (if
+ * p2t_lossy, frames towards the tested port may also have been lost), and
+ * the tested port's TX ring was consumed; else false and why.
+ */
+bool
+vc_accounted(const struct vc *vc, bool p2t_lossy, char *why, size_t len)
+{
 	const struct vc_stream *ss[2] = { &vc->t2p, &vc->p2t };
 	const struct vc_stream *s;
+	bool lossy;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
 		s = ss[i];
 		if (s->dst == NULL)
 			continue;
-		if (s->received != s->sent || s->dup != 0 || s->ooo != 0) {
+		lossy = p2t_lossy && s == &vc->p2t;
+		if ((s->received != s->sent && !lossy) ||
+				s->received > s->sent || s->dup != 0 ||
+				s->ooo != 0) {
 			snprintf(why, len, "%s->%s: %llu sent, %llu received, "
 				"%llu duplicated, %llu out of order",
 				s->src->name, s->dst->name,
@@ -515,6 +556,7 @@ vc_park_begin(struct vc *vc, struct vc_park *pk)
 	unsigned int i;
 
 	memset(pk, 0, sizeof(*pk));
+	pk->since = "the ack";
 	pk->t_ack_ns = vc_now_ns();
 	/*
 	 * Used indexes first, the moment the ack is read: a back-end that
@@ -549,14 +591,14 @@ vc_park_verify(struct vc *vc, struct vc_park *pk)
 		pk->used_changed = true;
 		snprintf(pk->why_used, sizeof(pk->why_used),
 			"vring %u (%s) used->idx moved %u -> %u, seen %.1f ms "
-			"after the ack", i, rname[i], pk->used[i], u,
-			since_ack_ms(pk));
+			"after %s", i, rname[i], pk->used[i], u,
+			since_ack_ms(pk), pk->since);
 	}
 	if (!pk->mem_changed && vsw_vufe_mem_checksum(vc->t.fe) != pk->sum) {
 		pk->mem_changed = true;
 		snprintf(pk->why_mem, sizeof(pk->why_mem),
-			"guest memory changed, seen %.1f ms after the ack",
-			since_ack_ms(pk));
+			"guest memory changed, seen %.1f ms after %s",
+			since_ack_ms(pk), pk->since);
 	}
 	for (i = 0; i < VSW_VUFE_NB_RINGS; i++) {
 		if (vsw_vufe_call_signalled(vc->t.fe, i) <= 0 || pk->called)
@@ -564,7 +606,8 @@ vc_park_verify(struct vc *vc, struct vc_park *pk)
 		pk->called = true;
 		snprintf(pk->why_call, sizeof(pk->why_call),
 			"call eventfd of vring %u (%s) signalled, seen %.1f ms "
-			"after the ack", i, rname[i], since_ack_ms(pk));
+			"after %s", i, rname[i], since_ack_ms(pk),
+			pk->since);
 	}
 }
 

@@ -131,8 +131,12 @@ struct vc {
 	struct vc_latency lat;
 };
 
-/* Snapshot of the tested port taken at a SUSPEND ack. */
+/*
+ * Snapshot of the tested port taken at a SUSPEND ack (or at the first
+ * GET_VRING_BASE reply: see since).
+ */
 struct vc_park {
+	const char *since;              /* "the ack", in violation texts */
 	uint64_t t_ack_ns;
 	uint16_t used[VSW_VUFE_NB_RINGS];
 	uint64_t sum;
@@ -207,6 +211,9 @@ int
 vc_settle(struct vc *vc, unsigned int ms);
 
 int
+vc_drain(struct vc *vc, unsigned int quiet_ms, unsigned int ms);
+
+int
 vc_hello(struct vc *vc);
 
 const char *
@@ -230,6 +237,9 @@ vc_park_post(struct vc *vc, struct vc_park *pk, unsigned int n);
 bool
 vc_delivered(const struct vc *vc, char *why, size_t len);
 
+bool
+vc_accounted(const struct vc *vc, bool p2t_lossy, char *why, size_t len);
+
 void
 vc_mark(const struct vc *vc, struct vc_mark *m);
 
@@ -239,6 +249,8 @@ vc_flow_text(const struct vc *vc, const struct vc_mark *m, char *buf,
 
 /* check_park.c: checks that suspend the tested port, and helpers. */
 #define VC_WARMUP_MS 100u
+/* How long a parked port is watched. */
+#define VC_PARK_MS 200u
 
 bool
 vc_check_start(struct vc *vc, enum vc_check c);
@@ -248,6 +260,28 @@ vc_warmup(struct vc *vc, unsigned int ms, char *why, size_t len);
 
 void
 vc_try_resume(struct vc *vc);
+
+void
+vc_note_error(struct vc *vc, int r, char *why, size_t len, const char *what);
+
+int
+vc_burst(struct vc *vc);
+
+int
+vc_hold_parked(struct vc *vc, struct vc_park *pk, unsigned int ms,
+		unsigned int tx_total, unsigned int p2t_total);
+
+int
+vc_get_base(struct vc *vc, unsigned int ring, uint32_t *base,
+		uint64_t *rtt, char *why, size_t len);
+
+bool
+vc_bases_match(const struct vc *vc, const struct vc_park *pk,
+		const uint32_t *base, char *bad, size_t len);
+
+int
+vc_restart_rings(struct vc *vc, const uint32_t *base, char *why,
+		size_t len);
 
 void
 vc_check_delivered(struct vc *vc, enum vc_check c, const char *what);
@@ -270,6 +304,9 @@ vc_check_latency(struct vc *vc);
 /* check_msg.c: negotiation and message-level checks. */
 int
 vc_check_negotiate(struct vc *vc);
+
+bool
+vc_still_flows(struct vc *vc, char *why, size_t len);
 
 void
 vc_check_payload_41(struct vc *vc);
