@@ -43,8 +43,9 @@ def body(env):
     a2.ready(timeout=60)     # the switch retries about once a second
     sw.wait_state(0, "running")
     check_traffic(sw, a2, b, "after the front-end came back")
-    rc = sw.stop()
-    h.check(rc == 0, "switch exits 0")
+    rc = sw.stop(h.signal.SIGTERM)
+    h.check(rc == 0, "switch exits 0 on SIGTERM")
+    h.check("final counters" in sw.output(), "final counters printed")
 
 
 if __name__ == "__main__":
