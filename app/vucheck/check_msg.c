@@ -16,6 +16,39 @@
 #define F_SUSPEND (1ull << VSW_VUFE_PROTOCOL_F_SUSPEND)
 #define F_REPLY_ACK (1ull << VSW_VUFE_PROTOCOL_F_REPLY_ACK)
 
+/*
+ * Bit 18 not offered. If any check that needs SUSPEND is selected, that
+ * is "FAIL negotiate" and exit 3. vring-base-parks needs no SUSPEND: if
+ * it is selected, negotiate without bit 18 for it (vc->upstream_only),
+ * and return 0 if it is the only check selected.
+ */
+static int
+no_suspend(struct vc *vc, uint64_t offered)
+{
+	uint32_t others = vc->o->selected & ~(1u << VC_VRING_BASE_PARKS);
+	bool draft = others != 0;
+
+	if (draft)
+		vc_report(vc, VC_NEGOTIATE, VC_FAIL, "back-end does not offer "
+			"VHOST_USER_PROTOCOL_F_SUSPEND (bit 18): SUSPEND is not "
+			"supported (protocol features offered: 0x%llx)",
+			(unsigned long long)offered);
+	if (!vc_wanted(vc, VC_VRING_BASE_PARKS))
+		return VC_EXIT_NOSUSPEND;
+	if (vsw_vufe_negotiate(vc->t.fe) < 0) {
+		if (!draft) {
+			vc_report(vc, VC_NEGOTIATE, VC_FAIL, "%s",
+				vc_err(&vc->t));
+			return VC_EXIT_FAIL;
+		}
+		vc_report(vc, VC_VRING_BASE_PARKS, VC_SKIP, "cannot "
+			"negotiate without SUSPEND: %s", vc_err(&vc->t));
+		return VC_EXIT_NOSUSPEND;
+	}
+	vc->upstream_only = true;
+	return draft ? VC_EXIT_NOSUSPEND : VC_EXIT_OK;
+}
+
 int
 vc_check_negotiate(struct vc *vc)
 {
@@ -39,13 +72,8 @@ vc_check_negotiate(struct vc *vc)
 	}
 	vsw_vufe_get_features(vc->t.fe, &f);
 	vc->offered_pf = f.protocol_offered;
-	if (!(f.protocol_offered & F_SUSPEND)) {
-		vc_report(vc, VC_NEGOTIATE, VC_FAIL, "back-end does not offer "
-			"VHOST_USER_PROTOCOL_F_SUSPEND (bit 18): SUSPEND is not "
-			"supported (protocol features offered: 0x%llx)",
-			(unsigned long long)f.protocol_offered);
-		return VC_EXIT_NOSUSPEND;
-	}
+	if (!(f.protocol_offered & F_SUSPEND))
+		return no_suspend(vc, f.protocol_offered);
 	if (vsw_vufe_negotiate(vc->t.fe) < 0) {
 		vc_report(vc, VC_NEGOTIATE, VC_FAIL, "%s", vc_err(&vc->t));
 		return VC_EXIT_FAIL;

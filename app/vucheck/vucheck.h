@@ -2,7 +2,8 @@
 /*
  * vucheck: SUSPEND/RESUME conformance checker for vhost-user back-ends.
  * Shared state of the option parser (main.c), the traffic engine
- * (traffic.c) and the checks (check_park.c, check_msg.c).
+ * (traffic.c) and the checks (check_park.c, check_upstream.c,
+ * check_msg.c).
  */
 #ifndef VUCHECK_H
 #define VUCHECK_H
@@ -33,6 +34,7 @@ enum vc_check {
 	VC_RESUME_DELIVERS,
 	VC_DOUBLE_SUSPEND,
 	VC_VRING_BASE,
+	VC_VRING_BASE_PARKS,
 	VC_PAYLOAD_41,
 	VC_STRAY_FDS,
 	VC_LATENCY,
@@ -125,6 +127,8 @@ struct vc {
 	struct vc_stream p2t;
 	unsigned int window;        /* frames in flight per stream */
 	unsigned int susp_frames;   /* peer frames per suspension */
+	bool upstream_only;         /* bit 18 not offered: set up for
+				     * vring-base-parks all the same */
 	enum vc_result result[VC_NB_CHECKS];
 	char detail[VC_NB_CHECKS][640];
 	uint64_t offered_pf;
@@ -300,6 +304,10 @@ vc_check_vring_base(struct vc *vc);
 
 void
 vc_check_latency(struct vc *vc);
+
+/* check_upstream.c: the upstream suspended state (GET_VRING_BASE). */
+void
+vc_check_vring_base_parks(struct vc *vc);
 
 /* check_msg.c: negotiation and message-level checks. */
 int
