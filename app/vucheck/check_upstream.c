@@ -117,8 +117,8 @@ report_pass(struct vc *vc, const struct parks *x)
 	vsw_vufe_get_features(vc->t.fe, &f);
 	if (vc->have_peer)
 		snprintf(peer, sizeof(peer), "; peer->tested: %llu of %llu "
-			"arrived, %llu lost while stopped (the peer sent %u "
-			"while stopped)",
+			"arrived, %llu lost (the peer sent %u while the rings "
+			"were stopped)",
 			(unsigned long long)x->p2t_received,
 			(unsigned long long)x->p2t_sent,
 			(unsigned long long)(x->p2t_sent - x->p2t_received),

@@ -45,8 +45,8 @@ def body(env):
     d1 = d.rx()
     passes = re.findall(r"^PASS (\S+):", out, re.M)
     h.check(rc == 0, "vucheck exit code 0 (got %d)" % rc)
-    h.check(len(passes) == 11 and "FAIL" not in out,
-            "all 11 conformance checks pass: %s" % passes)
+    h.check(len(passes) == 12 and "FAIL" not in out,
+            "all 12 conformance checks pass: %s" % passes)
     h.check(d1 - d0 > 1000, "C<->D kept forwarding on the shared PMD "
             "during the checks (%d frames)" % (d1 - d0))
     for i in (2, 3):
