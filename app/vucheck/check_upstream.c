@@ -39,7 +39,7 @@ struct parks {
 	uint64_t p2t_sent;          /* this check's peer->tested frames */
 	uint64_t p2t_received;
 	char bad[320];              /* bases not at used->idx */
-	char flow[128];             /* traffic after the restart */
+	char flow[320];             /* traffic after the restart */
 };
 
 /*
@@ -81,12 +81,14 @@ stop_and_watch(struct vc *vc, struct parks *x, char *why, size_t len)
 static int
 restart_and_flow(struct vc *vc, struct parks *x, char *why, size_t len)
 {
+	uint64_t t0;
 	char acc[320];
 	int r;
 
 	r = vc_restart_rings(vc, x->base, why, len);
 	if (r < 0)
 		return r;
+	t0 = vc_now_ns();
 	r = vc_drain(vc, QUIET_MS, vc->o->timeout_ms);
 	if (r < 0 && r != -ETIMEDOUT) {
 		vc_note_error(vc, r, why, len, "after the vrings were set up "
@@ -96,8 +98,8 @@ restart_and_flow(struct vc *vc, struct parks *x, char *why, size_t len)
 	x->p2t_sent = vc->p2t.sent;
 	x->p2t_received = vc->p2t.received;
 	if (!vc_accounted(vc, true, acc, sizeof(acc))) {
-		snprintf(why, len, "%u ms after the vrings were set up again: "
-			"%s", vc->o->timeout_ms, acc);
+		snprintf(why, len, "%.0f ms after the vrings were set up "
+			"again: %s", (double)(vc_now_ns() - t0) / 1e6, acc);
 		return -EIO;
 	}
 	if (!vc_still_flows(vc, x->flow, sizeof(x->flow))) {
