@@ -391,8 +391,19 @@ vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd)
 int
 vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms)
 {
+	struct timespec ts = { 0, 100000 };
+	int i;
+
 	if (pmd >= f->p.nb_pmd || ms == 0 || ms > 60000)
 		return -EINVAL;
 	__atomic_store_n(&f->pmd[pmd]->stall_ms, ms, __ATOMIC_RELAXED);
-	return 0;
+	/* Return once the lcore is stalling (it takes the request). */
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(&f->pmd[pmd]->stall_ms,
+				__ATOMIC_RELAXED) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	__atomic_store_n(&f->pmd[pmd]->stall_ms, 0, __ATOMIC_RELAXED);
+	return -ETIMEDOUT;
 }

@@ -221,8 +221,10 @@ vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd);
  * Fault injection: make PMD @p pmd hold its current view for @p ms
  * milliseconds without passing a quiescent state, as a stuck lcore would.
  * Used to test that a SUSPEND handshake gives up in bounded time.
+ * Returns once the lcore has started stalling.
  *
- * @return 0 or -EINVAL (ms must be 1..60000).
+ * @return 0, -EINVAL (ms must be 1..60000), or -ETIMEDOUT if the lcore
+ *   did not take the request within a second (it is withdrawn).
  */
 int
 vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms);
