@@ -53,6 +53,10 @@ vport_by_vid(struct vsw_vport_set *set, int vid);
 int
 vport_publish(struct vsw_vport_set *set, struct vport *p);
 
+/* Ask the front-end not to kick, if the port runs. Caller holds the lock. */
+void
+vport_quiet_kicks(struct vport *p);
+
 /* Install the SUSPEND/RESUME message hook on a new connection. */
 int
 vport_msg_attach(int vid);

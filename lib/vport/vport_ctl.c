@@ -279,12 +279,32 @@ cb_destroy_connection(int vid)
 	pthread_mutex_unlock(&set->lock);
 }
 
+/*
+ * The PMD lcores poll, so ask the front-end not to kick: without this a
+ * virtio front-end writes its kick eventfd (a system call) after nearly
+ * every burst it posts, which costs a DPDK guest more cycles than the
+ * frames themselves. It sets VRING_USED_F_NO_NOTIFY in each used ring
+ * (nothing with EVENT_IDX); net_vhost and OVS do the same. That is a
+ * guest memory write, so never on a parked port: a device that becomes
+ * ready while suspended gets it on RESUME.
+ */
+void
+vport_quiet_kicks(struct vport *p)
+{
+	uint16_t q, n;
+
+	if (p->vid < 0 || vsw_port_fsm_dp(&p->fsm) != VSW_FWD_RUN)
+		return;
+	n = rte_vhost_get_vring_num(p->vid);
+	for (q = 0; q < n; q++)
+		rte_vhost_enable_guest_notification(p->vid, q, 0);
+}
+
 static int
 cb_new_device(int vid)
 {
 	struct vsw_vport_set *set = vport_set;
 	struct vport *p;
-	uint16_t q;
 	int ret;
 
 	pthread_mutex_lock(&set->lock);
@@ -297,16 +317,8 @@ cb_new_device(int vid)
 		VPORT_LOG(WARNING, port_id(set, p),
 			"front-end has %u queue pairs, only %u are polled\n",
 			rte_vhost_get_vring_num(vid) / 2, p->conf.nb_queues);
-	/*
-	 * The PMD lcores poll, so ask the front-end not to kick: without
-	 * this, a virtio front-end writes its kick eventfd (a system call)
-	 * after nearly every burst it posts, which costs a DPDK guest more
-	 * cycles than the frames themselves. Only sets VRING_USED_F_NO_NOTIFY
-	 * (no-op with EVENT_IDX); net_vhost and OVS do the same.
-	 */
-	for (q = 0; q < rte_vhost_get_vring_num(vid); q++)
-		rte_vhost_enable_guest_notification(vid, q, 0);
 	ret = vport_event(set, p, VSW_PORT_EV_READY);
+	vport_quiet_kicks(p);
 	pthread_mutex_unlock(&set->lock);
 	return ret < 0 ? -1 : 0;
 }

@@ -121,6 +121,7 @@ resume_locked(struct vsw_vport_set *set, struct vport *p)
 	if (ret != 0)
 		return ret > 0 ? 0 : ret;	/* not suspended: no-op */
 	vsw_port_fsm_step(&p->fsm, VSW_PORT_EV_RESUMED);
+	vport_quiet_kicks(p);	/* deferred if the device started meanwhile */
 	ret = vport_publish(set, p);
 	if (ret != 0)
 		return ret;
