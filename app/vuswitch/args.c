@@ -18,6 +18,7 @@
 #define DEF_MAC_PORT_LIMIT 4096
 #define DEF_BACKLOG 4096
 #define DEF_SUSPEND_TIMEOUT_MS (VSW_VPORT_SUSPEND_TIMEOUT_US / 1000)
+#define DEF_CTRL_PRIORITY 1
 
 void
 app_usage(const char *prog)
@@ -45,6 +46,9 @@ app_usage(const char *prog)
 		"  --no-suspend          advertise SUSPEND/RESUME on no port (for QEMU >= 8.2,\n"
 		"                        which uses protocol feature bit 18 for another thing)\n"
 		"  --suspend-timeout MS  bound on the SUSPEND handshake (default %d)\n"
+		"  --ctrl-priority N     real-time (SCHED_FIFO) priority of rte_vhost's\n"
+		"                        message thread, 1-99; 0 leaves it at normal\n"
+		"                        priority (default %d)\n"
 		"  --help                print this help and exit\n"
 		"\n"
 		"Example:\n"
@@ -52,7 +56,7 @@ app_usage(const char *prog)
 		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
 		prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
 		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG,
-		DEF_SUSPEND_TIMEOUT_MS, prog);
+		DEF_SUSPEND_TIMEOUT_MS, DEF_CTRL_PRIORITY, prog);
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -172,6 +176,7 @@ enum {
 	OPT_MBUFS,
 	OPT_NO_SUSPEND,
 	OPT_SUSPEND_TIMEOUT,
+	OPT_CTRL_PRIORITY,
 	OPT_HELP,
 };
 
@@ -186,6 +191,7 @@ static const struct option long_opts[] = {
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "no-suspend", no_argument, NULL, OPT_NO_SUSPEND },
 	{ "suspend-timeout", required_argument, NULL, OPT_SUSPEND_TIMEOUT },
+	{ "ctrl-priority", required_argument, NULL, OPT_CTRL_PRIORITY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -244,6 +250,9 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	case OPT_SUSPEND_TIMEOUT:
 		return parse_num_opt("suspend-timeout", arg, 1, 60000,
 			&cfg->suspend_timeout_ms);
+	case OPT_CTRL_PRIORITY:
+		return parse_num_opt("ctrl-priority", arg, 0, 99,
+			&cfg->ctrl_priority);
 	default:
 		return -1;
 	}
@@ -263,6 +272,7 @@ app_parse_args(int argc, char **argv, struct app_config *cfg)
 	cfg->mac_port_limit = DEF_MAC_PORT_LIMIT;
 	cfg->backlog = DEF_BACKLOG;
 	cfg->suspend_timeout_ms = DEF_SUSPEND_TIMEOUT_MS;
+	cfg->ctrl_priority = DEF_CTRL_PRIORITY;
 
 	opterr = 0;
 	optind = 1;

@@ -19,8 +19,12 @@
 
 RTE_LOG_REGISTER_DEFAULT(vsw_fwd_logtype, INFO);
 
-/* Spin this long before sleeping between grace-period checks. */
-#define SYNC_SPIN_US 1000
+/*
+ * Spin this long before sleeping between grace-period checks: a handshake
+ * normally ends within one PMD iteration (microseconds), and the waiting
+ * thread may have a real-time priority on a CPU it shares.
+ */
+#define SYNC_SPIN_US 200
 #define SYNC_SLEEP_NS 20000
 
 /*
