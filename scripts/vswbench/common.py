@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Constants and small helpers shared by every part of bench."""
+
+import os
+import statistics
+import sys
+import time
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+T0 = time.monotonic()
+TXFIRST_BURSTS = 32          # "start tx_first 32": 32 bursts of 32 per port
+GEN_QUEUE_SIZE = 1024        # virtio_user ring size of the generator
+OVS_BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
+SYSTEM_PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+WATCHED = ("vuswitch", "dpdk-testpmd", "ovs-vswitchd", "ovs-vswitchd-dpdk",
+           "vucheck", "ovsdb-server")
+ALL_SYSTEMS = ("learn", "xconnect", "testpmd", "ovs", "learn-b",
+               "xconnect-b")
+REFERENCE = "testpmd"
+INTERVAL = 0.5
+COLORS = {"learn": "#4c72b0", "xconnect": "#55a868", "testpmd": "#8c8c8c",
+          "ovs": "#c44e52", "learn-b": "#8172b2", "xconnect-b": "#64b5cd"}
+LABELS = {
+    "learn": "vuswitch learn",
+    "xconnect": "vuswitch xconnect",
+    "testpmd": "testpmd net_vhost io",
+    "ovs": "OVS-DPDK NORMAL",
+    "learn-b": "learn (--build-b)",
+    "xconnect-b": "xconnect (--build-b)",
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+def progress(msg):
+    print("[bench %7.1fs] %s" % (time.monotonic() - T0, msg),
+          file=sys.stderr, flush=True)
+
+
+def wait_for(pred, timeout, what, interval=0.05):
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise BenchError("timed out after %.0f s waiting for %s"
+                             % (timeout, what))
+        time.sleep(interval)
+
+
+def median(v):
+    return statistics.median(v) if v else None
+
+
+def percentile(v, p):
+    if not v:
+        return None
+    d = sorted(v)
+    k = max(0, min(len(d) - 1, int(round(p / 100.0 * (len(d) - 1)))))
+    return d[k]
+
+
+def fmt(v, spec="%.0f"):
+    return "-" if v is None else spec % v
