@@ -41,15 +41,16 @@ def progress(msg):
           file=sys.stderr, flush=True)
 
 
-def wait_for(pred, timeout, what, interval=0.05):
+def wait_for(pred, timeout, what, interval=0.05, error=BenchError):
+    """Poll pred() until it returns a true value, for at most timeout s."""
     end = time.monotonic() + timeout
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > end:
-            raise BenchError("timed out after %.0f s waiting for %s"
-                             % (timeout, what))
+            raise error("timed out after %.0f s waiting for %s"
+                        % (timeout, what))
         time.sleep(interval)
 
 

@@ -64,6 +64,16 @@ def vsw_delta(s0, s1, system, dt, pkts):
     return r
 
 
+def close_record(ctx, rec, switch_cpu, helper):
+    """After a measurement: CPU probes, foreign processes, and whether the
+    machine stayed quiet throughout."""
+    rec["probe_ns_switch_cpu_after"] = cpu_probe(switch_cpu, helper)
+    rec["probe_ns_helper_cpu_after"] = cpu_probe(helper, helper)
+    rec["foreign_after"] = ctx.foreign_procs()
+    rec["quiet"] = not any(rec.get(k) for k in (
+        "foreign_before", "foreign_s0", "foreign_s1", "foreign_after"))
+
+
 def measure(ctx, sysname, nports, size, npmd, max_pmd, gen_cores, warmup,
             duration, tag):
     helper, pmd_cpus, gen_cpus = ctx.layout(npmd, gen_cores, max_pmd)
@@ -95,11 +105,7 @@ def measure(ctx, sysname, nports, size, npmd, max_pmd, gen_cores, warmup,
         if gen is not None:
             gen.stop()
         system.stop()
-    rec["probe_ns_switch_cpu_after"] = cpu_probe(pmd_cpus[0], helper)
-    rec["probe_ns_helper_cpu_after"] = cpu_probe(helper, helper)
-    rec["foreign_after"] = ctx.foreign_procs()
-    rec["quiet"] = not any(rec.get(k) for k in (
-        "foreign_before", "foreign_s0", "foreign_s1", "foreign_after"))
+    close_record(ctx, rec, pmd_cpus[0], helper)
     if rec["ok"]:
         progress("  %s: %-20s %5dB %d ports %d PMD: %7.3f Mpps  loss %d"
                  "  switch %s cyc/pkt  gen %s cyc/pkt" % (

@@ -9,7 +9,7 @@ import time
 
 from .common import BenchError, progress
 from .host import cpu_probe
-from .measure import measure_quiet, snap, vsw_delta
+from .measure import close_record, measure_quiet, snap, vsw_delta
 from .procs import Proc
 from .systems import VUCHECK_MAC, VUCHECK_PEER_MAC, Generator, Vuswitch
 
@@ -135,10 +135,7 @@ def phase_suspend(ctx, nice):
         if gen is not None:
             gen.stop()
         system.stop()
-    rec["probe_ns_switch_cpu_after"] = cpu_probe(pmd_cpus[0], helper)
-    rec["probe_ns_helper_cpu_after"] = cpu_probe(helper, helper)
-    rec["foreign_after"] = ctx.foreign_procs()
-    rec["quiet"] = not rec["foreign_before"] and not rec["foreign_after"]
+    close_record(ctx, rec, pmd_cpus[0], helper)
     if rec.get("ok"):
         s = rec["suspend_ack_us"]
         progress("  suspend, generator nice %d: %d cycles: ack median %.1f us, p99 %.1f us, "

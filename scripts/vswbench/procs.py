@@ -24,40 +24,40 @@ def load_ctl():
     return mod
 
 
-class Proc:
-    """A child process. Output goes to a log file, or through a pty for
-    interactive ones. Stopped by PID only."""
+class ChildProcess:
+    """A child process, shared by the bench and the integration tests.
 
-    def __init__(self, ctx, name, argv, interactive=False, env=None, nice=0):
-        self.ctx = ctx
+    Output goes to a log file, or through a pty for interactive ones. Every
+    wait is bounded; the process is stopped by PID only. Errors are raised
+    as self.Error (the tests use their own failure type)."""
+
+    Error = BenchError
+
+    def __init__(self, name, argv, logpath, interactive=False, env=None,
+                 cwd=None, nice=0, log=None):
         self.name = name
         self.argv = argv
         self.buf = b""
         self.fd = None
-        n = len(ctx.procs)
-        self.logpath = os.path.join(ctx.tmp, "%02d-%s.log" % (n, name))
-        self.logf = open(self.logpath, "wb")
-        penv = dict(os.environ)
-        penv.update(ctx.env)
-        if env:
-            penv.update(env)
+        self.logpath = logpath
+        self.logf = open(logpath, "wb")
+        self.log = log or (lambda msg: None)
         pre = (lambda: os.nice(nice)) if nice else None
         if interactive:
             master, slave = pty.openpty()
             self.fd = master
             self.p = subprocess.Popen(argv, stdin=slave, stdout=slave,
                                       stderr=slave, close_fds=True,
-                                      start_new_session=True, env=penv,
-                                      cwd=ctx.cwd, preexec_fn=pre)
+                                      start_new_session=True, env=env,
+                                      cwd=cwd, preexec_fn=pre)
             os.close(slave)
         else:
             self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                       stdout=self.logf, stderr=self.logf,
                                       close_fds=True, start_new_session=True,
-                                      env=penv, cwd=ctx.cwd, preexec_fn=pre)
-        ctx.procs.append(self)
-        ctx.log("started %s (pid %d): %s" % (name, self.p.pid,
-                                             " ".join(argv)))
+                                      env=env, cwd=cwd, preexec_fn=pre)
+        self.log("started %s (pid %d): %s" % (name, self.p.pid,
+                                              " ".join(argv)))
 
     @property
     def pid(self):
@@ -97,16 +97,23 @@ class Proc:
             else:
                 self.pump(min(left, 0.1))
 
+    def output(self):
+        """Everything the process printed so far."""
+        while self.pump(0):
+            pass
+        if self.buf:
+            return self.buf.decode(errors="replace")
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
+
     def tail(self, n=1500):
-        if self.fd is None and not self.buf:
-            try:
-                with open(self.logpath, "rb") as f:
-                    return f.read()[-n:].decode(errors="replace")
-            except OSError:
-                return ""
-        return self.buf[-n:].decode(errors="replace")
+        return self.output()[-n:]
 
     def expect(self, pattern, timeout, start=0):
+        """Wait until pattern matches the pty output after offset start."""
         rx = re.compile(pattern.encode() if isinstance(pattern, str)
                         else pattern)
         end = time.monotonic() + timeout
@@ -116,30 +123,23 @@ class Proc:
                 return m
             left = end - time.monotonic()
             if left <= 0 or (self.fd is None and not self.alive()):
-                raise BenchError("%s: no '%s' after %.0f s; output tail:\n%s"
+                raise self.Error("%s: no '%s' after %.0f s; output tail:\n%s"
                                  % (self.name, pattern, timeout, self.tail()))
             self.pump(min(left, 0.2))
 
     def expect_log(self, pattern, timeout):
         """expect() for a process whose output goes to its log file."""
         rx = re.compile(pattern)
-
-        def seen():
-            try:
-                with open(self.logpath, errors="replace") as f:
-                    return rx.search(f.read())
-            except OSError:
-                return None
         end = time.monotonic() + timeout
         while True:
-            m = seen()
+            m = rx.search(self.output())
             if m:
                 return m
             if not self.alive():
-                raise BenchError("%s exited (%s); log tail:\n%s" % (
+                raise self.Error("%s exited (%s); log tail:\n%s" % (
                     self.name, self.p.returncode, self.tail()))
             if time.monotonic() > end:
-                raise BenchError("%s: no '%s' after %.0f s; log tail:\n%s"
+                raise self.Error("%s: no '%s' after %.0f s; log tail:\n%s"
                                  % (self.name, pattern, timeout, self.tail()))
             time.sleep(0.1)
 
@@ -153,14 +153,16 @@ class Proc:
         return self.p.poll()
 
     def stop(self, sig=signal.SIGINT, timeout=15):
+        """Stop by PID: sig, then SIGKILL after timeout. Returns the exit
+        code."""
         if self.alive():
             try:
                 os.kill(self.p.pid, sig)
             except ProcessLookupError:
                 pass
             if self.wait(timeout) is None:
-                self.ctx.log("%s did not exit on signal %d; SIGKILL pid %d"
-                             % (self.name, sig, self.p.pid))
+                self.log("%s did not exit on signal %d; SIGKILL pid %d"
+                         % (self.name, sig, self.p.pid))
                 try:
                     os.kill(self.p.pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -179,21 +181,55 @@ class Proc:
         return self.p.returncode
 
 
-class Testpmd(Proc):
-    """dpdk-testpmd driven through its interactive prompt."""
+class TestpmdPrompt:
+    """Mixin: dpdk-testpmd driven through its interactive prompt."""
 
     PROMPT = b"testpmd> "
 
-    def __init__(self, ctx, name, argv, env=None, nice=0):
-        super().__init__(ctx, name, argv, interactive=True, env=env,
-                         nice=nice)
-        self.expect(re.escape(self.PROMPT), 60)
+    def ready(self, timeout=60):
+        self.expect(re.escape(self.PROMPT), timeout)
 
     def cmd(self, line, timeout=20):
+        """Run one testpmd command; return its output."""
         start = len(self.buf)
         os.write(self.fd, line.encode() + b"\n")
         m = self.expect(re.escape(self.PROMPT), timeout, start + len(line))
         return self.buf[start:m.start()].decode(errors="replace")
+
+    def stop(self, sig=signal.SIGINT, timeout=15):
+        """'quit' first; signals only if testpmd does not go."""
+        if self.alive() and self.fd is not None:
+            try:
+                os.write(self.fd, b"quit\n")
+                self.wait(timeout)
+            except OSError:
+                pass
+        return super().stop(sig, timeout)
+
+
+class Proc(ChildProcess):
+    """A process of the bench: logs in the run's folder, its environment."""
+
+    def __init__(self, ctx, name, argv, interactive=False, env=None, nice=0):
+        self.ctx = ctx
+        penv = dict(os.environ)
+        penv.update(ctx.env)
+        if env:
+            penv.update(env)
+        logpath = os.path.join(ctx.tmp, "%02d-%s.log" % (len(ctx.procs),
+                                                         name))
+        super().__init__(name, argv, logpath, interactive=interactive,
+                         env=penv, cwd=ctx.cwd, nice=nice, log=ctx.log)
+        ctx.procs.append(self)
+
+
+class Testpmd(TestpmdPrompt, Proc):
+    """A dpdk-testpmd of the bench."""
+
+    def __init__(self, ctx, name, argv, env=None, nice=0):
+        super().__init__(ctx, name, argv, interactive=True, env=env,
+                         nice=nice)
+        self.ready()
 
     def port_stats(self):
         """{port: (rx, tx, rx_missed, rx_errors, tx_errors)}"""
@@ -227,13 +263,3 @@ class Testpmd(Proc):
             dropped = (int(d.group(1)) if d else 0) + \
                 (int(r.group(1)) if r else 0)
         return cpp, dropped
-
-    def stop(self, sig=signal.SIGINT, timeout=15):
-        if self.alive() and self.fd is not None:
-            try:
-                os.write(self.fd, b"quit\n")
-                if self.wait(timeout) is not None:
-                    return super().stop(sig, timeout)
-            except OSError:
-                pass
-        return super().stop(sig, timeout)

@@ -8,12 +8,8 @@ every wait has a deadline. Python stdlib only (meson already needs python3).
 Exit codes follow meson: 0 pass, 1 fail, 77 skip.
 """
 
-import importlib.machinery
-import importlib.util
 import os
-import pty
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -26,17 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 SKIP = 77
 
+# The process layer is shared with scripts/bench.
+sys.path.insert(0, os.path.join(SRC, "scripts"))
+from vswbench import common, procs  # noqa: E402
+from vswbench.host import runtime_dir  # noqa: E402
 
-def _load_ctl():
-    path = os.path.join(SRC, "scripts", "vuswitch-ctl")
-    loader = importlib.machinery.SourceFileLoader("vuswitch_ctl", path)
-    spec = importlib.util.spec_from_loader("vuswitch_ctl", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-ctl = _load_ctl()
+ctl = procs.load_ctl()
 
 
 class TestFailure(Exception):
@@ -58,14 +49,7 @@ def check(cond, msg):
 
 def wait_for(pred, timeout, what, interval=0.1):
     """Poll pred() until it returns a true value or timeout seconds pass."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > end:
-            raise TestFailure("timed out after %.1fs waiting for %s" % (timeout, what))
-        time.sleep(interval)
+    return common.wait_for(pred, timeout, what, interval, error=TestFailure)
 
 
 def find_binary(env_name, build_rel, fallback=None):
@@ -81,117 +65,24 @@ def find_binary(env_name, build_rel, fallback=None):
     return None
 
 
-def runtime_dir(prefix):
-    """DPDK's runtime directory for a file prefix (EAL eal_filesystem.h)."""
-    if os.geteuid() == 0:
-        return os.path.join("/var/run/dpdk", prefix)
-    xdg = os.environ.get("XDG_RUNTIME_DIR", "/tmp")
-    return os.path.join(xdg, "dpdk", prefix)
+class Proc(procs.ChildProcess):
+    """A child process of a test: its log in the test's temporary folder,
+    failures raised as TestFailure, stopped by PID at cleanup."""
 
-
-class Proc:
-    """A child process with its output captured through a pty or a file."""
+    Error = TestFailure
 
     def __init__(self, env, name, argv, interactive=False):
         self.env = env
-        self.name = name
-        self.argv = argv
-        self.buf = b""
-        self.logpath = os.path.join(env.dir, name + ".log")
-        self.logf = open(self.logpath, "wb")
-        if interactive:
-            master, slave = pty.openpty()
-            self.fd = master
-            self.p = subprocess.Popen(argv, stdin=slave, stdout=slave,
-                                      stderr=slave, close_fds=True,
-                                      start_new_session=True)
-            os.close(slave)
-        else:
-            r, w = os.pipe()
-            self.fd = r
-            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                      stdout=w, stderr=w, close_fds=True,
-                                      start_new_session=True)
-            os.close(w)
+        super().__init__(name, argv, os.path.join(env.dir, name + ".log"),
+                         interactive=interactive, log=log)
         env.procs.append(self)
-        log("started %s (pid %d): %s" % (name, self.p.pid, " ".join(argv)))
 
-    @property
-    def pid(self):
-        return self.p.pid
 
-    def pump(self, timeout=0.0):
-        """Read what is available (waiting at most timeout seconds)."""
-        if self.fd is None:
-            return False
-        r, _, _ = select.select([self.fd], [], [], timeout)
-        if not r:
-            return False
-        try:
-            data = os.read(self.fd, 65536)
-        except OSError:
-            data = b""
-        if not data:
-            os.close(self.fd)
-            self.fd = None
-            return False
-        self.buf += data
-        self.logf.write(data)
-        self.logf.flush()
-        return True
+class Testpmd(procs.TestpmdPrompt, Proc):
+    """Any dpdk-testpmd of a test, driven through its prompt (cmd())."""
 
-    def output(self):
-        while self.pump(0):
-            pass
-        return self.buf.decode(errors="replace")
-
-    def expect(self, pattern, timeout, start=0):
-        """Wait until pattern matches the output after offset start."""
-        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
-        end = time.monotonic() + timeout
-        while True:
-            m = rx.search(self.buf, start)
-            if m:
-                return m
-            left = end - time.monotonic()
-            if left <= 0 or (self.fd is None and self.p.poll() is not None):
-                tail = self.buf[-1500:].decode(errors="replace")
-                raise TestFailure("%s: no '%s' after %.0fs; output tail:\n%s"
-                                  % (self.name, pattern, timeout, tail))
-            self.pump(min(left, 0.2))
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def send_signal(self, sig):
-        if self.alive():
-            os.kill(self.p.pid, sig)
-
-    def wait(self, timeout):
-        end = time.monotonic() + timeout
-        while self.p.poll() is None and time.monotonic() < end:
-            self.pump(0.1)
-        self.output()
-        return self.p.poll()
-
-    def stop(self, sig=signal.SIGINT, timeout=20):
-        """Stop by PID: sig, then SIGKILL after timeout. Returns exit code."""
-        if self.alive():
-            self.send_signal(sig)
-            rc = self.wait(timeout)
-            if rc is None:
-                log("%s did not exit after %s; killing pid %d"
-                    % (self.name, sig, self.p.pid))
-                self.p.kill()
-                rc = self.p.wait(10)
-        else:
-            rc = self.p.returncode
-        self.output()
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        self.logf.close() if not self.logf.closed else None
-        return rc
+    def __init__(self, env, name, argv):
+        super().__init__(env, name, argv, interactive=True)
 
 
 class Switch(Proc):
@@ -210,7 +101,7 @@ class Switch(Proc):
         super().__init__(env, name, argv)
         self._tel = None
         if wait_ready:
-            self.expect(r"press Ctrl-C to stop", 30)
+            self.expect_log(r"press Ctrl-C to stop", 30)
 
     def tel(self, cmd, params=None):
         if self._tel is None:
@@ -247,10 +138,9 @@ class Switch(Proc):
 
 STATS_RX = re.compile(rb"RX-packets:\s*(\d+)")
 STATS_TX = re.compile(rb"TX-packets:\s*(\d+)")
-PROMPT = "testpmd> "
 
 
-class VM(Proc):
+class VM(Testpmd):
     """A dpdk-testpmd with one net_virtio_user port, driven interactively.
 
     By default the VM is a vhost-user client of the switch's socket;
@@ -273,19 +163,9 @@ class VM(Proc):
                 "-i", "--total-num-mbufs=8192", "--nb-cores=1",
                 "--rxq=%d" % queues, "--txq=%d" % queues,
                 "--no-lsc-interrupt"] + list(extra_args)
-        super().__init__(env, name, argv, interactive=True)
+        super().__init__(env, name, argv)
         if wait_ready:
             self.ready()
-
-    def ready(self, timeout=40):
-        self.expect(re.escape(PROMPT), timeout)
-
-    def cmd(self, line, timeout=20):
-        """Run one testpmd command; return its output."""
-        start = len(self.buf)
-        os.write(self.fd, line.encode() + b"\n")
-        m = self.expect(re.escape(PROMPT), timeout, start + len(line))
-        return self.buf[start:m.start()].decode(errors="replace")
 
     def stats(self):
         out = self.cmd("show port stats 0").encode()
@@ -316,16 +196,6 @@ class VM(Proc):
     def halt(self):
         """testpmd's 'stop' (forwarding only; the process stays)."""
         return self.cmd("stop")
-
-    def stop(self, sig=signal.SIGINT, timeout=20):
-        if self.alive() and self.fd is not None:
-            try:
-                os.write(self.fd, b"quit\n")
-                if self.wait(timeout) is not None:
-                    return super().stop(sig, timeout)
-            except OSError:
-                pass
-        return super().stop(sig, timeout)
 
 
 def topology(env, macs, args=()):

@@ -36,13 +36,9 @@ def body(env):
              "--forward-mode=io", "--no-lsc-interrupt"]
     for i in range(N):
         argv.append("--eth-peer=%d,%s" % (i, mac(i ^ 1)))
-    vms = h.Proc(env, "vms", argv, interactive=True)
-    vms.expect(h.re.escape(h.PROMPT), 60)
-
-    def cmd(line):
-        start = len(vms.buf)
-        h.os.write(vms.fd, line.encode() + b"\n")
-        vms.expect(h.re.escape(h.PROMPT), 30, start + len(line))
+    vms = h.Testpmd(env, "vms", argv)
+    vms.ready(60)
+    cmd = vms.cmd
 
     for i in range(N):
         sw.wait_state(i, "running")
