@@ -20,9 +20,12 @@ extern int vsw_fwd_logtype;
 #define FWD_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, vsw_fwd_logtype, "fwd: " __VA_ARGS__)
 
-/* Guest vrings of queue pair q: RX (we enqueue) and TX (we dequeue). */
-#define VRING_GUEST_RX(q) ((uint16_t)(2 * (q)))
+/*
+ * Guest vrings of queue pair q: 2q is the guest's RX (we enqueue), 2q + 1
+ * its TX (we dequeue). In a mask of vrings, the even bits are guest RX.
+ */
 #define VRING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
+#define VRING_MASK_GUEST_RX 0x55555555u
 
 struct poll_entry {
 	uint16_t port;

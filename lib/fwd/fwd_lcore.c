@@ -17,7 +17,7 @@ static inline uint16_t
 pick_txq(struct pmd_ctx *pc, uint16_t port)
 {
 	uint32_t mask = __atomic_load_n(&pc->f->shared[port].vring_mask,
-		__ATOMIC_RELAXED) & 0x55555555u;
+		__ATOMIC_RELAXED) & VRING_MASK_GUEST_RX;
 	unsigned int n, k;
 
 	if (likely(mask == pc->txq_mask[port]))

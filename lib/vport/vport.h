@@ -21,7 +21,6 @@ struct vport {
 	struct vsw_port_fsm fsm;
 	int vid;             /* connection's device id, -1 without one */
 	bool registered;     /* rte_vhost_driver_register() succeeded */
-	bool started;        /* rte_vhost_driver_start() succeeded */
 	struct {
 		uint64_t suspends;
 		uint64_t suspend_failures;

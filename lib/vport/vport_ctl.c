@@ -345,8 +345,10 @@ cb_destroy_device(int vid)
 /*
  * Called with the device's vrings locked: an lcore may be spinning on one
  * of those locks, so neither wait nor take set->lock here. vport_by_vid()
- * reads p->vid, which only this thread's callbacks write (the vid of a
- * live connection never changes under it).
+ * reads p->vid without the lock: the vid of this live connection was set
+ * before its first message was read and is only cleared when it closes,
+ * on this thread; other ports' vids may change meanwhile (a client port's
+ * new_connection runs on the reconnect thread) but never to this vid.
  */
 static int
 cb_vring_state_changed(int vid, uint16_t vring, int enable)
@@ -464,7 +466,6 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
 				p->conf.path);
 			return -EIO;
 		}
-		p->started = true;
 	}
 	return 0;
 }
