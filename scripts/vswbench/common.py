@@ -68,3 +68,11 @@ def percentile(v, p):
 
 def fmt(v, spec="%.0f"):
     return "-" if v is None else spec % v
+
+
+def suspend_tag(rec):
+    """How a SUSPEND run was scheduled, for tables and plots."""
+    tag = "generator nice %d" % rec["gen_nice"]
+    if rec.get("fe_rt_prio"):
+        tag += ", front-end SCHED_FIFO %d" % rec["fe_rt_prio"]
+    return tag

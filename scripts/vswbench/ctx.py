@@ -31,6 +31,8 @@ class Ctx:
         self.kit = None
         self.kit_note = None
         self.find_binaries()
+        if not os.access(self.c2c, os.X_OK):
+            self.c2c = None
 
     def log(self, msg):
         self.logf.write("[%8.2f] %s\n" % (time.monotonic() - T0, msg))
@@ -53,6 +55,7 @@ class Ctx:
         build = os.path.abspath(self.args.build)
         self.vuswitch = os.path.join(build, "app/vuswitch/vuswitch")
         self.vucheck = os.path.join(build, "app/vucheck/vucheck")
+        self.c2c = os.path.join(build, "tests/perf/c2c-probe")
         self.testpmd = shutil.which("dpdk-testpmd") or \
             "/usr/bin/dpdk-testpmd"
         self.ovs = {

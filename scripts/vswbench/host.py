@@ -84,6 +84,21 @@ def cpu_probe(cpu, back):
         os.sched_setaffinity(0, {back})
 
 
+def c2c_probe(ctx, a, b, trips=5000):
+    """Nanoseconds per round trip of a cache line between CPUs @p a and
+    @p b (tests/perf/c2c-probe), or None without the tool. Only called
+    while nothing of ours busy-polls there."""
+    if not ctx.c2c or a == b:
+        return None
+    try:
+        r = subprocess.run([ctx.c2c, str(a), str(b), str(trips)],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           stdin=subprocess.DEVNULL, timeout=10)
+        return float(r.stdout) if r.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
 def apt_install(pkg):
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return False

@@ -52,6 +52,7 @@ def use_kit(ctx, kit_arg):
     b = os.path.join(kit, "bin")
     ctx.vuswitch = os.path.join(b, "vuswitch")
     ctx.vucheck = os.path.join(b, "vucheck")
+    ctx.c2c = os.path.join(b, "c2c-probe")
     ctx.testpmd = os.path.join(b, "dpdk-testpmd")
     ctx.env["LD_LIBRARY_PATH"] = os.path.join(kit, "lib")
     ctx.eal_extra = pmd_args(kit)

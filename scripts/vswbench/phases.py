@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from .common import BenchError, progress
+from .common import BenchError, progress, suspend_tag
 from .host import cpu_probe
 from .measure import close_record, measure_quiet, snap, vsw_delta
 from .procs import Proc
@@ -96,13 +96,16 @@ def phase_scale(ctx, systems, runs):
     return recs
 
 
-def phase_suspend(ctx, nice):
+def phase_suspend(ctx, nice, fe_rt_prio=0):
+    """SUSPEND/RESUME cycles under load; the generator at @p nice, the
+    front-end (vucheck) at SCHED_FIFO @p fe_rt_prio when non-zero."""
     a = ctx.args
-    ph = Phase("suspend (generator nice %d)" % nice, 1,
+    ph = Phase("suspend (%s)" % suspend_tag({"gen_nice": nice,
+                                              "fe_rt_prio": fe_rt_prio}), 1,
                per_item_bound(a) + a.suspend_cycles * 0.05)
     helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
     rec = {"phase": "suspend", "cycles_asked": a.suspend_cycles,
-           "gen_nice": nice, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+           "gen_nice": nice, "fe_rt_prio": fe_rt_prio, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "foreign_before": ctx.foreign_procs(),
            "probe_ns_switch_cpu": cpu_probe(pmd_cpus[0], helper),
            "probe_ns_helper_cpu": cpu_probe(helper, helper)}
@@ -138,11 +141,12 @@ def phase_suspend(ctx, nice):
     close_record(ctx, rec, pmd_cpus[0], helper)
     if rec.get("ok"):
         s = rec["suspend_ack_us"]
-        progress("  suspend, generator nice %d: %d cycles: ack median %.1f us, p99 %.1f us, "
-                 "max %.1f us; frames lost %d; load %.2f -> %.2f Mpps"
-                 % (nice, rec["cycles"], s["median"], s["p99"], s["max"],
-                    rec["frames_lost"], rec["load_mpps_before"],
-                    rec["load_mpps_during"]))
+        progress("  suspend, %s: %d cycles: ack median %.1f us, p99 "
+                 "%.1f us, max %.1f us; frames lost %d; load %.2f -> "
+                 "%.2f Mpps" % (suspend_tag(rec), rec["cycles"],
+                                s["median"], s["p99"], s["max"],
+                                rec["frames_lost"], rec["load_mpps_before"],
+                                rec["load_mpps_during"]))
     ph.expired()
     return rec
 
@@ -155,7 +159,8 @@ def run_vucheck(ctx, rec, gen, system, jpath):
             "--peer", system.socks[3], "--checks", "latency",
             "--mac", VUCHECK_MAC, "--peer-mac", VUCHECK_PEER_MAC,
             "--cycles", str(a.suspend_cycles), "--json", jpath]
-    vc = Proc(ctx, "vucheck", argv, env=None)
+    vc = Proc(ctx, "vucheck", argv, env=None,
+              rt_prio=rec.get("fe_rt_prio", 0))
     s2 = snap(ctx, gen, system)
     bound = 60 + a.suspend_cycles * 0.05
     end = time.monotonic() + bound

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from .common import ALL_SYSTEMS, COLORS, LABELS, progress
+from .common import ALL_SYSTEMS, COLORS, LABELS, progress, suspend_tag
 from .host import apt_install
 
 
@@ -17,8 +17,8 @@ def plot_matplotlib(res, outdir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     made = []
-    for plot in (plot_throughput, plot_scale_ports, plot_scale_pmds,
-                 plot_suspend):
+    for plot in (plot_throughput, plot_interleave, plot_scale_ports,
+                 plot_scale_pmds, plot_suspend):
         p = plot(plt, res, outdir)
         if p:
             made.append(p)
@@ -124,7 +124,8 @@ def plot_suspend(plt, res, outdir):
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
         title = []
         for sp in sps:
-            tag = "gen nice %d" % sp["gen_nice"]
+            tag = suspend_tag(sp).replace("generator", "gen").replace(
+                "front-end SCHED_FIFO", "fe FIFO")
             v = sp["suspend_samples_us"]
             a1.plot(range(len(v)), v, ".", ms=2, label="SUSPEND ack, " + tag)
             for data, lab in ((v, "SUSPEND"),
@@ -156,6 +157,38 @@ def plot_suspend(plt, res, outdir):
         plt.close(fig)
         return p
     return None
+
+
+def plot_interleave(plt, res, outdir):
+    """Every window of the interleave phase, in time order: the host's
+    fast and slow states show as steps that every system shares."""
+    recs = [r for r in res["runs"] if r.get("phase") == "interleave"]
+    if not recs:
+        return None
+    sizes = sorted({r["size"] for r in recs})
+    fig, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.2),
+                             squeeze=False)
+    for ax, size in zip(axes[0], sizes):
+        for s in ALL_SYSTEMS:
+            pts = [(r["cycle"], r["mpps"]) for r in recs
+                   if r["system"] == s and r["size"] == size]
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
+                        ms=3, lw=0.8, color=COLORS[s], label=LABELS[s])
+        ax.set_title("%d-byte frames, 2 ports, 1 PMD: one window per "
+                     "system per cycle" % size, fontsize=9)
+        ax.set_xlabel("cycle")
+        ax.set_ylabel("Mpps")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Interleaved windows, %s" % res["meta"]["cpu_model"],
+                 fontsize=9)
+    fig.tight_layout()
+    p = os.path.join(outdir, "interleave.png")
+    fig.savefig(p, dpi=100)
+    plt.close(fig)
+    return p
 
 
 def plot_gnuplot(res, outdir):

@@ -34,7 +34,7 @@ class ChildProcess:
     Error = BenchError
 
     def __init__(self, name, argv, logpath, interactive=False, env=None,
-                 cwd=None, nice=0, log=None):
+                 cwd=None, nice=0, log=None, rt_prio=0):
         self.name = name
         self.argv = argv
         self.buf = b""
@@ -42,7 +42,7 @@ class ChildProcess:
         self.logpath = logpath
         self.logf = open(logpath, "wb")
         self.log = log or (lambda msg: None)
-        pre = (lambda: os.nice(nice)) if nice else None
+        pre = sched_setup(nice, rt_prio) if nice or rt_prio else None
         if interactive:
             master, slave = pty.openpty()
             self.fd = master
@@ -152,9 +152,21 @@ class ChildProcess:
                 time.sleep(0.05)
         return self.p.poll()
 
+    def freeze(self):
+        """SIGSTOP: the process keeps its state and its CPUs go idle."""
+        if self.alive():
+            os.kill(self.p.pid, signal.SIGSTOP)
+            self.frozen = True
+
+    def thaw(self):
+        if self.alive() and getattr(self, "frozen", False):
+            os.kill(self.p.pid, signal.SIGCONT)
+        self.frozen = False
+
     def stop(self, sig=signal.SIGINT, timeout=15):
         """Stop by PID: sig, then SIGKILL after timeout. Returns the exit
         code."""
+        self.thaw()
         if self.alive():
             try:
                 os.kill(self.p.pid, sig)
@@ -198,6 +210,7 @@ class TestpmdPrompt:
 
     def stop(self, sig=signal.SIGINT, timeout=15):
         """'quit' first; signals only if testpmd does not go."""
+        self.thaw()
         if self.alive() and self.fd is not None:
             try:
                 os.write(self.fd, b"quit\n")
@@ -207,10 +220,23 @@ class TestpmdPrompt:
         return super().stop(sig, timeout)
 
 
+def sched_setup(nice, rt_prio):
+    """A preexec function: nice value, then SCHED_FIFO @p rt_prio if
+    non-zero."""
+    def pre():
+        if nice:
+            os.nice(nice)
+        if rt_prio:
+            os.sched_setscheduler(0, os.SCHED_FIFO,
+                                  os.sched_param(rt_prio))
+    return pre
+
+
 class Proc(ChildProcess):
     """A process of the bench: logs in the run's folder, its environment."""
 
-    def __init__(self, ctx, name, argv, interactive=False, env=None, nice=0):
+    def __init__(self, ctx, name, argv, interactive=False, env=None, nice=0,
+                 rt_prio=0):
         self.ctx = ctx
         penv = dict(os.environ)
         penv.update(ctx.env)
@@ -219,7 +245,8 @@ class Proc(ChildProcess):
         logpath = os.path.join(ctx.tmp, "%02d-%s.log" % (len(ctx.procs),
                                                          name))
         super().__init__(name, argv, logpath, interactive=interactive,
-                         env=penv, cwd=ctx.cwd, nice=nice, log=ctx.log)
+                         env=penv, cwd=ctx.cwd, nice=nice, log=ctx.log,
+                         rt_prio=rt_prio)
         ctx.procs.append(self)
 
 

@@ -6,7 +6,8 @@ import json
 import sys
 
 from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, fmt, median,
-                     percentile)
+                     percentile, suspend_tag)
+from .interleave import interleave_ratios, interleave_summary, state_ratio
 
 
 def usable(r):
@@ -171,13 +172,25 @@ def targets(recs, susps):
             ("xconnect", "testpmd", 1.0,
              "64B xconnect / testpmd net_vhost io")):
         v, n, p = pair_ratio(recs, a, b, 64)
-        add(name, v, lim, ">=", n, ("median of %d same-round ratios; "
-                                    "ratio of p90 interval rates %s"
-                                    % (n, fmt(p, "%.3f"))) if n else
-            "not measured")
+        iv = interleave_ratios(recs, a, b, 64)
+        runs = ("median of %d same-round ratios of runs %s; ratio of p90 "
+                "interval rates %s" % (n, fmt(v, "%.3f"), fmt(p, "%.3f"))
+                if n else "runs not measured")
+        if iv:
+            sv, sn, what = state_ratio(recs, a, b, 64)
+            far = interleave_ratios(recs, a, b, 64, "far")
+            add(name, sv, lim, ">=", sn,
+                "median of %d %s interleaved cycles; all %d cycles %.3f "
+                "(quartiles %.3f..%.3f); %d far-state cycles %s; %s"
+                % (sn, what, len(iv), median(iv), percentile(iv, 25),
+                   percentile(iv, 75), len(far),
+                   fmt(median(far) if far else None, "%.3f"), runs))
+        else:
+            add(name, v, lim, ">=", n, runs if n else "not measured")
         t[-1]["ratio_p90_interval"] = p
+        t[-1]["ratio_runs_median"] = v
     for sp in susps:
-        tag = "generator nice %d" % sp["gen_nice"]
+        tag = suspend_tag(sp)
         if sp.get("ok"):
             add("SUSPEND ack p99 under load, %s (us)" % tag,
                 sp["suspend_ack_us"]["p99"], 100.0, "<=", sp["cycles"],
@@ -194,7 +207,34 @@ def targets(recs, susps):
     return t
 
 
-def print_tables(rows, susps, tgts, meta, interval=INTERVAL):
+def print_interleave(rows, out):
+    if not rows:
+        return
+    print("\ninterleave: 2 ports, 1 PMD lcore; every system running, one "
+          "at a time, in turns of short windows; ratio: median (and "
+          "quartiles) of per-cycle ratios to %s" % LABELS[REFERENCE],
+          file=out)
+    print("  %-22s %5s %3s %8s %17s %7s %11s | %3s %8s %6s | %3s %8s %6s"
+          % ("system", "size", "n", "Mpps", "min..max", "ratio",
+             "quartiles", "n", "Mpps", "ratio", "n", "Mpps", "ratio"),
+          file=out)
+    print("  %81s | %19s | %19s" % ("all cycles", "near (c2c) state",
+                                    "far (c2c) state"), file=out)
+    for r in rows:
+        print("  %-22s %5d %3d %8.3f %8.3f..%-8.3f %7s %11s | %3d %8s %6s "
+              "| %3d %8s %6s" % (
+                  r["label"], r["size"], r["n"], r["mpps_median"],
+                  r["mpps_min"], r["mpps_max"],
+                  fmt(r["ratio_median"], "%.3f"),
+                  "%s..%s" % (fmt(r["ratio_p25"], "%.2f"),
+                              fmt(r["ratio_p75"], "%.2f")),
+                  r["n_near"], fmt(r["mpps_median_near"], "%.3f"),
+                  fmt(r["ratio_median_near"], "%.3f"), r["n_far"],
+                  fmt(r["mpps_median_far"], "%.3f"),
+                  fmt(r["ratio_median_far"], "%.3f")), file=out)
+
+
+def print_tables(rows, susps, tgts, meta, interval=INTERVAL, runs=None):
     """The tables on stdout; @p interval: the seconds between counter
     readings (--sample)."""
     out = sys.stdout
@@ -204,6 +244,7 @@ def print_tables(rows, susps, tgts, meta, interval=INTERVAL):
         "machine quiet" if meta["quiet"] else "OTHER BENCH PROCESSES SEEN"),
         file=out)
     print_rows(rows, interval, out)
+    print_interleave(interleave_summary(runs or []), out)
     for susp in susps:
         print_suspend(susp, out)
     print("\nTargets:", file=out)
@@ -241,9 +282,9 @@ def print_rows(rows, interval, out):
 
 
 def print_suspend(susp, out):
-    print("\nSUSPEND/RESUME under load, generator nice %d (vuswitch "
+    print("\nSUSPEND/RESUME under load, %s (vuswitch "
           "learn, 4 ports: the generator loads ports 0-1, vucheck cycles "
-          "port 2 with port 3 as peer)" % susp["gen_nice"], file=out)
+          "port 2 with port 3 as peer)" % suspend_tag(susp), file=out)
     if susp.get("ok"):
         s, rs = susp["suspend_ack_us"], susp["resume_ack_us"]
         print("  cycles %d; SUSPEND ack us: median %.1f  p99 %.1f  max "
@@ -266,6 +307,29 @@ def print_suspend(susp, out):
     else:
         print("  FAILED: %s" % susp.get("error", "?").splitlines()[0],
               file=out)
+
+
+def interleave_markdown(rows):
+    if not rows:
+        return []
+    lines = ["", "**interleave, 2 ports, 1 PMD lcore(s)**", "",
+             "| system | frame | windows | Mpps median | min..max | "
+             "ratio (per cycle) | quartiles | near: windows | near: Mpps | "
+             "near: ratio | far: windows | far: Mpps | far: ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %d B | %d | %.2f | %.2f..%.2f | %s | %s..%s | "
+                     "%d | %s | %s | %d | %s | %s |" % (
+                         r["label"], r["size"], r["n"], r["mpps_median"],
+                         r["mpps_min"], r["mpps_max"],
+                         fmt(r["ratio_median"], "%.2f"),
+                         fmt(r["ratio_p25"], "%.2f"),
+                         fmt(r["ratio_p75"], "%.2f"), r["n_near"],
+                         fmt(r["mpps_median_near"], "%.2f"),
+                         fmt(r["ratio_median_near"], "%.2f"), r["n_far"],
+                         fmt(r["mpps_median_far"], "%.2f"),
+                         fmt(r["ratio_median_far"], "%.2f")))
+    return lines
 
 
 def markdown(res):
@@ -294,21 +358,22 @@ def markdown(res):
                          r["gen_tx_total"],
                          fmt(r["switch_core_cycles_per_pkt_median"]),
                          fmt(r["switch_busy_cycles_per_pkt_median"])))
+    lines += interleave_markdown(interleave_summary(res["runs"]))
     sps = res.get("suspend") or []
     if sps:
-        lines += ["", "| generator | cycles | SUSPEND ack median | p99 | max | "
+        lines += ["", "| scheduling | cycles | SUSPEND ack median | p99 | max | "
                   "RESUME ack median | p99 | frames lost | switch handshake "
                   "max | load before / during |", "|---|---|---|---|---|---|"
                   "---|---|---|---|"]
         for sp in sps:
             if not sp.get("ok"):
-                lines.append("| nice %d | failed: %s |" % (
-                    sp["gen_nice"], sp.get("error", "?").splitlines()[0]))
+                lines.append("| %s | failed: %s |" % (
+                    suspend_tag(sp), sp.get("error", "?").splitlines()[0]))
                 continue
             st, rs = sp["suspend_ack_us"], sp["resume_ack_us"]
-            lines.append("| nice %d | %d | %.1f us | %.1f us | %.1f us | "
+            lines.append("| %s | %d | %.1f us | %.1f us | %.1f us | "
                          "%.1f us | %.1f us | %d | %s us | %.2f / %.2f Mpps |"
-                         % (sp["gen_nice"], sp["cycles"], st["median"],
+                         % (suspend_tag(sp), sp["cycles"], st["median"],
                             st["p99"], st["max"], rs["median"], rs["p99"],
                             sp["frames_lost"],
                             sp["switch_handshake_us"]["max"],

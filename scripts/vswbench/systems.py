@@ -318,14 +318,18 @@ class Generator:
                 "--no-huge", "-m", "512", "--single-file-segments",
                 "--file-prefix", prefix,
                 "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+        extra = ctx.args.gen_virtio
         for i, s in enumerate(socks):
             argv += ["--vdev", "net_virtio_user%d,path=%s,queues=1,"
-                     "queue_size=%d,mac=%s" % (i, s, GEN_QUEUE_SIZE,
-                                               vm_mac(i))]
+                     "queue_size=%d,mac=%s%s" % (i, s, GEN_QUEUE_SIZE,
+                                                 vm_mac(i),
+                                                 "," + extra if extra
+                                                 else "")]
         argv += ["--", "-i", "--nb-cores=%d" % len(cores),
                  "--rxd=%d" % GEN_QUEUE_SIZE, "--txd=%d" % GEN_QUEUE_SIZE,
                  "--total-num-mbufs=%d" % (16384 + 4096 * self.n),
-                 "--no-lsc-interrupt", "--record-core-cycles"]
+                 "--no-lsc-interrupt", "--record-core-cycles",
+                 "--burst=%d" % ctx.args.gen_burst]
         for i in range(self.n):
             argv.append("--eth-peer=%d,%s" % (i, vm_mac(i ^ 1)))
         self.tp = Testpmd(ctx, "generator", argv, nice=nice)
@@ -335,7 +339,7 @@ class Generator:
                  "generator links up", 0.2)
 
     def go(self, size):
-        self.tp.cmd("set fwd mac")
+        self.tp.cmd("set fwd %s" % self.ctx.args.gen_fwd)
         self.tp.cmd("set txpkts %d" % size)
         self.tp.cmd("start tx_first %d" % TXFIRST_BURSTS)
 

@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The interleave phase: every system and its generator run at once, all
+but one frozen (SIGSTOP), and the bench takes turns of short windows.
+
+Why: this host's speed flips between a fast and a slow state within
+seconds, so two runs taken a minute apart often compare different
+machines. Here each cycle measures every system once within a few
+seconds, in a rotating order, with the same processes (no start-up in
+between), and the ratio of a system to the reference is taken per cycle.
+A frozen process keeps its vhost-user connection and its rings; frozen
+frames stay in the rings, and the loop resumes when both sides are
+thawed. While one system runs, the others use no CPU."""
+
+import subprocess
+import time
+
+from .common import ALL_SYSTEMS, LABELS, REFERENCE, BenchError, median, \
+    percentile, progress
+from .host import c2c_probe
+from .systems import Generator, make_system
+
+SETTLE_S = 0.3   # after a thaw, before the window opens
+NEAR_FACTOR = 1.6  # a c2c round trip within this factor of the best: near
+MIN_STATE_CYCLES = 5  # fewest cycles of one state that make a ratio
+
+
+class Setup:
+    """One system under test and its own generator."""
+
+    def __init__(self, ctx, name, size):
+        helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
+        self.name = name
+        self.system = make_system(ctx, name, 2, 1, (helper, pmd_cpus))
+        self.gen = None
+        try:
+            self.system.start()
+            self.gen = Generator(ctx, self.system.socks, helper, gen_cpus)
+            self.gen.wait_links()
+            self.system.ready()
+            self.system.go()
+            self.gen.go(size)
+        except Exception:
+            self.stop()
+            raise
+
+    def procs(self):
+        return list(self.system.procs) + ([self.gen.tp] if self.gen else [])
+
+    def freeze(self):
+        """The generator first, so that the switch drains what it can."""
+        if self.gen:
+            self.gen.tp.freeze()
+        for p in self.system.procs:
+            p.freeze()
+
+    def thaw(self):
+        for p in self.system.procs:
+            p.thaw()
+        if self.gen:
+            self.gen.tp.thaw()
+
+    def rx_total(self):
+        return sum(v[0] for v in self.gen.stats().values())
+
+    def window(self, seconds):
+        """(Mpps over a window of @p seconds, seconds measured)."""
+        t0 = time.monotonic()
+        r0 = self.rx_total()
+        t0 = (t0 + time.monotonic()) / 2
+        self.gen.tp.sleep(seconds)
+        t1 = time.monotonic()
+        r1 = self.rx_total()
+        t1 = (t1 + time.monotonic()) / 2
+        return (r1 - r0) / (t1 - t0) / 1e6, t1 - t0
+
+    def stop(self):
+        self.thaw()
+        if self.gen is not None:
+            self.gen.stop()
+        self.system.stop()
+
+
+def start_all(ctx, systems, size):
+    setups = []
+    for name in systems:
+        try:
+            s = Setup(ctx, name, size)
+        except (BenchError, OSError, subprocess.SubprocessError) as e:
+            progress("  interleave: %s %dB: FAILED to start: %s"
+                     % (name, size, str(e).splitlines()[0]))
+            continue
+        s.gen.tp.sleep(ctx.args.warmup)
+        s.freeze()
+        setups.append(s)
+    return setups
+
+
+def phase_interleave(ctx, systems, cycles, window):
+    """@p cycles turns of one @p window (seconds) per system and size;
+    returns one record per window."""
+    a = ctx.args
+    recs = []
+    bound = len(a.sizes) * (len(systems) * (60 + a.warmup) +
+                            cycles * len(systems) * (window + 2)) + 60
+    deadline = time.monotonic() + bound
+    progress("phase interleave: %d cycles x %d systems x %d sizes, "
+             "%.1f s windows, bounded to %.0f s"
+             % (cycles, len(systems), len(a.sizes), window, bound))
+    for size in a.sizes:
+        setups = start_all(ctx, systems, size)
+        try:
+            recs += run_cycles(ctx, setups, size, cycles, window, deadline)
+        finally:
+            for s in setups:
+                s.stop()
+    return recs
+
+
+def probe_c2c(ctx):
+    """Cache-line round trip between the generator's and the switch's
+    CPUs; only called while every process is frozen."""
+    helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
+    return c2c_probe(ctx, gen_cpus[0], pmd_cpus[0])
+
+
+def run_cycles(ctx, setups, size, cycles, window, deadline):
+    recs = []
+    for k in range(cycles):
+        if time.monotonic() > deadline:
+            progress("phase interleave: time budget spent")
+            break
+        order = setups[k % len(setups):] + setups[:k % len(setups)]
+        foreign = ctx.foreign_procs()
+        got = {}
+        for s in order:
+            before = probe_c2c(ctx)
+            s.thaw()
+            try:
+                s.gen.tp.sleep(SETTLE_S)
+                mpps, dt = s.window(window)
+            finally:
+                s.freeze()
+            after = probe_c2c(ctx)
+            got[s.name] = mpps
+            recs.append({"ok": True, "phase": "interleave", "system": s.name,
+                         "size": size, "ports": 2, "pmds": 1, "cycle": k,
+                         "mpps": mpps, "window_s": dt,
+                         "c2c_ns_before": before, "c2c_ns_after": after,
+                         "foreign_before": foreign, "quiet": not foreign,
+                         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        progress("  interleave %dB cycle %d/%d: %s" % (
+            size, k + 1, cycles, "  ".join(
+                "%s %.2f" % (n, v) for n, v in got.items())))
+    return recs
+
+
+def classify_windows(recs):
+    """Mark each interleave window 'near' when the c2c round trips before
+    and after it were both within NEAR_FACTOR of the best of the phase
+    (the two CPUs share a cache), 'far' when both were beyond, and
+    'mixed' otherwise; returns the recs of the phase."""
+    iv = [r for r in recs if r.get("phase") == "interleave"]
+    seen = [r[k] for r in iv for k in ("c2c_ns_before", "c2c_ns_after")
+            if r.get(k)]
+    best = min(seen) if seen else None
+    for r in iv:
+        ok = [r[k] <= best * NEAR_FACTOR
+              for k in ("c2c_ns_before", "c2c_ns_after") if r.get(k)]
+        if len(ok) < 2:
+            r["host_state"] = None
+        else:
+            r["host_state"] = ("near" if all(ok) else
+                               "far" if not any(ok) else "mixed")
+    return iv
+
+
+def interleave_ratios(recs, a, b, size, state=None):
+    """Per-cycle ratios mpps(a)/mpps(b) of the interleave phase; with
+    @p state, only cycles whose every window was in that host state."""
+    by = {}
+    for r in classify_windows(recs):
+        if r["size"] == size:
+            by.setdefault(r["cycle"], {})[r["system"]] = r
+    out = []
+    for d in by.values():
+        if a not in d or b not in d or d[b]["mpps"] <= 0:
+            continue
+        if state and any(r.get("host_state") != state for r in d.values()):
+            continue
+        out.append(d[a]["mpps"] / d[b]["mpps"])
+    return out
+
+
+def state_ratio(recs, a, b, size):
+    """(ratio, cycles, what): the median per-cycle ratio a/b over the
+    cycles in the near host state when there are MIN_STATE_CYCLES of
+    them, else over every cycle."""
+    near = interleave_ratios(recs, a, b, size, "near")
+    if len(near) >= MIN_STATE_CYCLES:
+        return median(near), len(near), "near-state"
+    every = interleave_ratios(recs, a, b, size)
+    return median(every), len(every), "all"
+
+
+def interleave_summary(recs):
+    """One row per (size, system) of the interleave phase: Mpps and the
+    ratio to the reference over all cycles, and over each host state."""
+    rows = []
+    iv = classify_windows(recs)
+    keys = sorted({(r["size"], r["system"]) for r in iv},
+                  key=lambda k: (k[0], ALL_SYSTEMS.index(k[1])))
+    for size, name in keys:
+        mine = [r for r in iv if r["size"] == size and r["system"] == name]
+        v = [r["mpps"] for r in mine]
+        ratios = interleave_ratios(recs, name, REFERENCE, size)
+        row = {"phase": "interleave", "size": size, "system": name,
+               "label": LABELS[name], "n": len(v),
+               "mpps_median": median(v), "mpps_p90": percentile(v, 90),
+               "mpps_min": min(v), "mpps_max": max(v),
+               "ratio_median": median(ratios),
+               "ratio_p25": percentile(ratios, 25),
+               "ratio_p75": percentile(ratios, 75),
+               "n_ratios": len(ratios)}
+        for st in ("near", "far"):
+            sv = [r["mpps"] for r in mine if r.get("host_state") == st]
+            sr = interleave_ratios(recs, name, REFERENCE, size, st)
+            row["n_" + st] = len(sv)
+            row["mpps_median_" + st] = median(sv) if sv else None
+            row["ratio_median_" + st] = median(sr) if sr else None
+            row["n_ratios_" + st] = len(sr)
+        rows.append(row)
+    return rows
