@@ -76,3 +76,25 @@ def suspend_tag(rec):
     if rec.get("fe_rt_prio"):
         tag += ", front-end SCHED_FIFO %d" % rec["fe_rt_prio"]
     return tag
+
+
+NEAR_FACTOR = 1.6  # a c2c round trip within this factor of the best: near
+
+
+def c2c_states(recs):
+    """Mark each record 'near' when the c2c round trips before and after
+    it were both within NEAR_FACTOR of the best among @p recs (the
+    generator's and the switch's CPUs share a cache), 'far' when both
+    were beyond, 'mixed' otherwise, None without two readings."""
+    seen = [r[k] for r in recs for k in ("c2c_ns_before", "c2c_ns_after")
+            if r.get(k)]
+    best = min(seen) if seen else None
+    for r in recs:
+        ok = [r[k] <= best * NEAR_FACTOR
+              for k in ("c2c_ns_before", "c2c_ns_after") if r.get(k)]
+        if len(ok) < 2:
+            r["host_state"] = None
+        else:
+            r["host_state"] = ("near" if all(ok) else
+                               "far" if not any(ok) else "mixed")
+    return recs

@@ -63,27 +63,6 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
-def cpu_probe(cpu, back):
-    """Nanoseconds per step of a fixed Python loop on @p cpu (best of 5):
-    a cheap reading of how fast this host runs right now. Only called
-    while nothing of ours busy-polls there."""
-    try:
-        os.sched_setaffinity(0, {cpu})
-        best = None
-        for _ in range(5):
-            t = time.perf_counter_ns()
-            x = 0
-            for i in range(20000):
-                x += i * i & 7
-            d = (time.perf_counter_ns() - t) / 20000
-            best = d if best is None else min(best, d)
-        return best
-    except OSError:
-        return None
-    finally:
-        os.sched_setaffinity(0, {back})
-
-
 def c2c_probe(ctx, a, b, trips=5000):
     """Nanoseconds per round trip of a cache line between CPUs @p a and
     @p b (tests/perf/c2c-probe), or None without the tool. Only called

@@ -14,13 +14,12 @@ thawed. While one system runs, the others use no CPU."""
 import subprocess
 import time
 
-from .common import ALL_SYSTEMS, LABELS, REFERENCE, BenchError, median, \
-    percentile, progress
+from .common import ALL_SYSTEMS, LABELS, REFERENCE, BenchError, \
+    c2c_states, median, percentile, progress
 from .host import c2c_probe
 from .systems import Generator, make_system
 
 SETTLE_S = 0.3   # after a thaw, before the window opens
-NEAR_FACTOR = 1.6  # a c2c round trip within this factor of the best: near
 MIN_STATE_CYCLES = 5  # fewest cycles of one state that make a ratio
 
 
@@ -155,23 +154,9 @@ def run_cycles(ctx, setups, size, cycles, window, deadline):
 
 
 def classify_windows(recs):
-    """Mark each interleave window 'near' when the c2c round trips before
-    and after it were both within NEAR_FACTOR of the best of the phase
-    (the two CPUs share a cache), 'far' when both were beyond, and
-    'mixed' otherwise; returns the recs of the phase."""
-    iv = [r for r in recs if r.get("phase") == "interleave"]
-    seen = [r[k] for r in iv for k in ("c2c_ns_before", "c2c_ns_after")
-            if r.get(k)]
-    best = min(seen) if seen else None
-    for r in iv:
-        ok = [r[k] <= best * NEAR_FACTOR
-              for k in ("c2c_ns_before", "c2c_ns_after") if r.get(k)]
-        if len(ok) < 2:
-            r["host_state"] = None
-        else:
-            r["host_state"] = ("near" if all(ok) else
-                               "far" if not any(ok) else "mixed")
-    return iv
+    """The records of the interleave phase, each marked near/far/mixed
+    by its c2c readings (common.c2c_states)."""
+    return c2c_states([r for r in recs if r.get("phase") == "interleave"])
 
 
 def interleave_ratios(recs, a, b, size, state=None):

@@ -7,7 +7,7 @@ import time
 
 from .common import LABELS, BenchError, fmt, percentile, progress
 from .ctx import wait_quiet
-from .host import cpu_probe, cpu_ticks
+from .host import c2c_probe, cpu_ticks
 from .systems import Generator, Vuswitch, make_system
 
 
@@ -64,11 +64,10 @@ def vsw_delta(s0, s1, system, dt, pkts):
     return r
 
 
-def close_record(ctx, rec, switch_cpu, helper):
-    """After a measurement: CPU probes, foreign processes, and whether the
-    machine stayed quiet throughout."""
-    rec["probe_ns_switch_cpu_after"] = cpu_probe(switch_cpu, helper)
-    rec["probe_ns_helper_cpu_after"] = cpu_probe(helper, helper)
+def close_record(ctx, rec, gen_cpu, switch_cpu):
+    """After a measurement: the c2c probe, foreign processes, and whether
+    the machine stayed quiet throughout."""
+    rec["c2c_ns_after"] = c2c_probe(ctx, gen_cpu, switch_cpu)
     rec["foreign_after"] = ctx.foreign_procs()
     rec["quiet"] = not any(rec.get(k) for k in (
         "foreign_before", "foreign_s0", "foreign_s1", "foreign_after"))
@@ -82,13 +81,13 @@ def measure(ctx, sysname, nports, size, npmd, max_pmd, gen_cores, warmup,
            "gen_cpus": gen_cpus, "warmup_s": warmup, "duration_s": duration,
            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "foreign_before": ctx.foreign_procs(),
-           "probe_ns_switch_cpu": cpu_probe(pmd_cpus[0], helper),
-           "probe_ns_helper_cpu": cpu_probe(helper, helper)}
+           "c2c_ns_before": c2c_probe(ctx, gen_cpus[0], pmd_cpus[0])}
     system = make_system(ctx, sysname, nports, npmd, (helper, pmd_cpus))
     gen = None
     try:
         system.start()
         gen = Generator(ctx, system.socks, helper, gen_cpus)
+        rec["gen_fwd"] = gen.fwd
         gen.wait_links()
         system.ready()
         system.go()
@@ -105,7 +104,7 @@ def measure(ctx, sysname, nports, size, npmd, max_pmd, gen_cores, warmup,
         if gen is not None:
             gen.stop()
         system.stop()
-    close_record(ctx, rec, pmd_cpus[0], helper)
+    close_record(ctx, rec, gen_cpus[0], pmd_cpus[0])
     if rec["ok"]:
         progress("  %s: %-20s %5dB %d ports %d PMD: %7.3f Mpps  loss %d"
                  "  switch %s cyc/pkt  gen %s cyc/pkt" % (

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from .common import BenchError, progress, suspend_tag
-from .host import cpu_probe
+from .host import c2c_probe
 from .measure import close_record, measure_quiet, snap, vsw_delta
 from .procs import Proc
 from .systems import VUCHECK_MAC, VUCHECK_PEER_MAC, Generator, Vuswitch
@@ -105,10 +105,10 @@ def phase_suspend(ctx, nice, fe_rt_prio=0):
                per_item_bound(a) + a.suspend_cycles * 0.05)
     helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
     rec = {"phase": "suspend", "cycles_asked": a.suspend_cycles,
-           "gen_nice": nice, "fe_rt_prio": fe_rt_prio, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+           "gen_nice": nice, "fe_rt_prio": fe_rt_prio,
+           "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "foreign_before": ctx.foreign_procs(),
-           "probe_ns_switch_cpu": cpu_probe(pmd_cpus[0], helper),
-           "probe_ns_helper_cpu": cpu_probe(helper, helper)}
+           "c2c_ns_before": c2c_probe(ctx, gen_cpus[0], pmd_cpus[0])}
     system = Vuswitch(ctx, 4, 1, (helper, pmd_cpus), "learn")
     gen = None
     jpath = os.path.join(ctx.tmp, "vucheck.json")
@@ -116,7 +116,9 @@ def phase_suspend(ctx, nice, fe_rt_prio=0):
         if not os.access(ctx.vucheck, os.X_OK):
             raise BenchError("no vucheck binary at " + ctx.vucheck)
         system.start()
-        gen = Generator(ctx, system.socks[:2], helper, gen_cpus, nice)
+        gen = Generator(ctx, system.socks[:2], helper, gen_cpus, nice,
+                        alone=False)
+        rec["gen_fwd"] = gen.fwd
         gen.wait_links()
         system.ready(nports=2)
         gen.go(64)
@@ -138,7 +140,7 @@ def phase_suspend(ctx, nice, fe_rt_prio=0):
         if gen is not None:
             gen.stop()
         system.stop()
-    close_record(ctx, rec, pmd_cpus[0], helper)
+    close_record(ctx, rec, gen_cpus[0], pmd_cpus[0])
     if rec.get("ok"):
         s = rec["suspend_ack_us"]
         progress("  suspend, %s: %d cycles: ack median %.1f us, p99 "

@@ -5,8 +5,8 @@ import csv
 import json
 import sys
 
-from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, fmt, median,
-                     percentile, suspend_tag)
+from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, c2c_states,
+                     fmt, median, percentile, suspend_tag)
 from .interleave import interleave_ratios, interleave_summary, state_ratio
 
 
@@ -14,47 +14,18 @@ def usable(r):
     return r.get("ok") and not r.get("discarded")
 
 
-PROBE_KEYS = ("probe_ns_switch_cpu", "probe_ns_helper_cpu",
-              "probe_ns_switch_cpu_after", "probe_ns_helper_cpu_after")
-FAST_FACTOR = 1.3
-
-
 def classify_states(recs):
-    """The host is bimodal: a CPU runs the probe loop either near its
-    best speed or 1.5-3x slower, for minutes at a time. A run is 'fast'
-    when both its CPUs were within FAST_FACTOR of the best probe seen on
-    them, before and after the run; 'slow' when every probe was slower;
-    'mixed' otherwise."""
-    best = {}
-    for r in recs:
-        for k in PROBE_KEYS:
-            v = r.get(k)
-            cpu = k.replace("_after", "")
-            if v:
-                best[cpu] = min(best.get(cpu, v), v)
-    for r in recs:
-        flags = []
-        for k in PROBE_KEYS:
-            v = r.get(k)
-            b = best.get(k.replace("_after", ""))
-            if v and b:
-                flags.append(v <= b * FAST_FACTOR)
-        if not flags:
-            r["host_state"] = None
-        elif all(flags):
-            r["host_state"] = "fast"
-        elif not any(flags):
-            r["host_state"] = "slow"
-        else:
-            r["host_state"] = "mixed"
-    return best
+    """Runs of the throughput and scale phases marked near/far/mixed by
+    their c2c readings (common.c2c_states)."""
+    c2c_states([r for r in recs
+                if r.get("phase") in ("throughput", "scale")])
 
 
 def round_key(r):
     return (r["phase"], r["size"], r["ports"], r["pmds"], r["round"])
 
 
-def same_round_ratios(recs, a, b, key_filter=None, fast_only=False):
+def same_round_ratios(recs, a, b, key_filter=None):
     """mpps(a)/mpps(b) for every round that measured both (usable runs)."""
     by = {}
     for r in recs:
@@ -67,9 +38,6 @@ def same_round_ratios(recs, a, b, key_filter=None, fast_only=False):
     out = []
     for d in by.values():
         if a in d and b in d and d[b]["mpps"]:
-            if fast_only and not (d[a].get("host_state") == "fast" and
-                                  d[b].get("host_state") == "fast"):
-                continue
             out.append(d[a]["mpps"] / d[b]["mpps"])
     return out
 

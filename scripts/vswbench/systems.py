@@ -306,11 +306,20 @@ VUCHECK_PEER_MAC = "02:00:00:00:0a:02"
 
 
 class Generator:
-    """One testpmd with a net_virtio_user port per switch port."""
+    """One testpmd with a net_virtio_user port per switch port.
 
-    def __init__(self, ctx, socks, helper, cores, nice=0):
+    Forwarding: --gen-fwd (io by default) when the generator owns both
+    ports of a 2-port switch, "mac" otherwise. An io port forwards every
+    frame it receives unchanged, so on a switch with other stations it
+    bridges: a frame flooded to it re-enters the switch on its pair's
+    port with a foreign source address, the switch learns that station
+    there, and the two VMs become an L2 loop. "mac" rewrites both
+    addresses of every frame, so nothing foreign comes back."""
+
+    def __init__(self, ctx, socks, helper, cores, nice=0, alone=True):
         self.ctx = ctx
         self.n = len(socks)
+        self.fwd = ctx.args.gen_fwd if alone and self.n == 2 else "mac"
         prefix = ctx.prefix("gen")
         lc = ["0@%d" % helper] + ["%d@%d" % (i + 1, c)
                                   for i, c in enumerate(cores)]
@@ -339,7 +348,7 @@ class Generator:
                  "generator links up", 0.2)
 
     def go(self, size):
-        self.tp.cmd("set fwd %s" % self.ctx.args.gen_fwd)
+        self.tp.cmd("set fwd %s" % self.fwd)
         self.tp.cmd("set txpkts %d" % size)
         self.tp.cmd("start tx_first %d" % TXFIRST_BURSTS)
 
