@@ -26,10 +26,10 @@ MIN_STATE_CYCLES = 5  # fewest cycles of one state that make a ratio
 class Setup:
     """One system under test and its own generator."""
 
-    def __init__(self, ctx, name, size):
+    def __init__(self, ctx, name, nports, size):
         helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
         self.name = name
-        self.system = make_system(ctx, name, 2, 1, (helper, pmd_cpus))
+        self.system = make_system(ctx, name, nports, 1, (helper, pmd_cpus))
         self.gen = None
         try:
             self.system.start()
@@ -41,9 +41,6 @@ class Setup:
         except Exception:
             self.stop()
             raise
-
-    def procs(self):
-        return list(self.system.procs) + ([self.gen.tp] if self.gen else [])
 
     def freeze(self):
         """The generator first, so that the switch drains what it can."""
@@ -79,14 +76,14 @@ class Setup:
         self.system.stop()
 
 
-def start_all(ctx, systems, size):
+def start_all(ctx, systems, nports, size):
     setups = []
     for name in systems:
         try:
-            s = Setup(ctx, name, size)
+            s = Setup(ctx, name, nports, size)
         except (BenchError, OSError, subprocess.SubprocessError) as e:
-            progress("  interleave: %s %dB: FAILED to start: %s"
-                     % (name, size, str(e).splitlines()[0]))
+            progress("  interleave: %s %d ports %dB: FAILED to start: %s"
+                     % (name, nports, size, str(e).splitlines()[0]))
             continue
         s.gen.tp.sleep(ctx.args.warmup)
         s.freeze()
@@ -95,20 +92,24 @@ def start_all(ctx, systems, size):
 
 
 def phase_interleave(ctx, systems, cycles, window):
-    """@p cycles turns of one @p window (seconds) per system and size;
-    returns one record per window."""
+    """@p cycles turns of one @p window (seconds) per system, for 2 ports
+    at every size and for each of --interleave-ports at 64 bytes; returns
+    one record per window."""
     a = ctx.args
     recs = []
-    bound = len(a.sizes) * (len(systems) * (60 + a.warmup) +
-                            cycles * len(systems) * (window + 2)) + 60
+    cases = [(2, s) for s in a.sizes] + [(n, 64) for n in
+                                         a.interleave_ports if n != 2]
+    bound = len(cases) * (len(systems) * (60 + a.warmup) +
+                          cycles * len(systems) * (window + 2)) + 60
     deadline = time.monotonic() + bound
-    progress("phase interleave: %d cycles x %d systems x %d sizes, "
+    progress("phase interleave: %d cycles x %d systems x %d cases, "
              "%.1f s windows, bounded to %.0f s"
-             % (cycles, len(systems), len(a.sizes), window, bound))
-    for size in a.sizes:
-        setups = start_all(ctx, systems, size)
+             % (cycles, len(systems), len(cases), window, bound))
+    for nports, size in cases:
+        setups = start_all(ctx, systems, nports, size)
         try:
-            recs += run_cycles(ctx, setups, size, cycles, window, deadline)
+            recs += run_cycles(ctx, setups, (nports, size), cycles, window,
+                               deadline)
         finally:
             for s in setups:
                 s.stop()
@@ -122,7 +123,8 @@ def probe_c2c(ctx):
     return c2c_probe(ctx, gen_cpus[0], pmd_cpus[0])
 
 
-def run_cycles(ctx, setups, size, cycles, window, deadline):
+def run_cycles(ctx, setups, case, cycles, window, deadline):
+    nports, size = case
     recs = []
     for k in range(cycles):
         if time.monotonic() > deadline:
@@ -142,13 +144,14 @@ def run_cycles(ctx, setups, size, cycles, window, deadline):
             after = probe_c2c(ctx)
             got[s.name] = mpps
             recs.append({"ok": True, "phase": "interleave", "system": s.name,
-                         "size": size, "ports": 2, "pmds": 1, "cycle": k,
+                         "size": size, "ports": nports, "pmds": 1,
+                         "cycle": k,
                          "mpps": mpps, "window_s": dt,
                          "c2c_ns_before": before, "c2c_ns_after": after,
                          "foreign_before": foreign, "quiet": not foreign,
                          "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        progress("  interleave %dB cycle %d/%d: %s" % (
-            size, k + 1, cycles, "  ".join(
+        progress("  interleave %d ports %dB cycle %d/%d: %s" % (
+            nports, size, k + 1, cycles, "  ".join(
                 "%s %.2f" % (n, v) for n, v in got.items())))
     return recs
 
@@ -159,12 +162,13 @@ def classify_windows(recs):
     return c2c_states([r for r in recs if r.get("phase") == "interleave"])
 
 
-def interleave_ratios(recs, a, b, size, state=None):
-    """Per-cycle ratios mpps(a)/mpps(b) of the interleave phase; with
-    @p state, only cycles whose every window was in that host state."""
+def interleave_ratios(recs, a, b, size, state=None, ports=2):
+    """Per-cycle ratios mpps(a)/mpps(b) of the interleave phase at @p size
+    and @p ports; with @p state, only cycles whose every window was in
+    that host state."""
     by = {}
     for r in classify_windows(recs):
-        if r["size"] == size:
+        if r["size"] == size and r["ports"] == ports:
             by.setdefault(r["cycle"], {})[r["system"]] = r
     out = []
     for d in by.values():
@@ -188,17 +192,19 @@ def state_ratio(recs, a, b, size):
 
 
 def interleave_summary(recs):
-    """One row per (size, system) of the interleave phase: Mpps and the
+    """One row per (ports, size, system) of the interleave phase: Mpps and the
     ratio to the reference over all cycles, and over each host state."""
     rows = []
     iv = classify_windows(recs)
-    keys = sorted({(r["size"], r["system"]) for r in iv},
-                  key=lambda k: (k[0], ALL_SYSTEMS.index(k[1])))
-    for size, name in keys:
-        mine = [r for r in iv if r["size"] == size and r["system"] == name]
+    keys = sorted({(r["ports"], r["size"], r["system"]) for r in iv},
+                  key=lambda k: (k[0], k[1], ALL_SYSTEMS.index(k[2])))
+    for ports, size, name in keys:
+        mine = [r for r in iv if r["size"] == size and r["system"] == name
+                and r["ports"] == ports]
         v = [r["mpps"] for r in mine]
-        ratios = interleave_ratios(recs, name, REFERENCE, size)
+        ratios = interleave_ratios(recs, name, REFERENCE, size, ports=ports)
         row = {"phase": "interleave", "size": size, "system": name,
+               "ports": ports,
                "label": LABELS[name], "n": len(v),
                "mpps_median": median(v), "mpps_p90": percentile(v, 90),
                "mpps_min": min(v), "mpps_max": max(v),
@@ -208,7 +214,7 @@ def interleave_summary(recs):
                "n_ratios": len(ratios)}
         for st in ("near", "far"):
             sv = [r["mpps"] for r in mine if r.get("host_state") == st]
-            sr = interleave_ratios(recs, name, REFERENCE, size, st)
+            sr = interleave_ratios(recs, name, REFERENCE, size, st, ports)
             row["n_" + st] = len(sv)
             row["mpps_median_" + st] = median(sv) if sv else None
             row["ratio_median_" + st] = median(sr) if sr else None

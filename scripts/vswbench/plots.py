@@ -12,6 +12,15 @@ from .common import ALL_SYSTEMS, COLORS, LABELS, progress, suspend_tag
 from .host import apt_install
 
 
+def save(plt, fig, outdir, name):
+    """Lay out, write @p outdir/@p name, close; returns the path."""
+    fig.tight_layout()
+    p = os.path.join(outdir, name)
+    fig.savefig(p, dpi=100)
+    plt.close(fig)
+    return p
+
+
 def plot_matplotlib(res, outdir):
     import matplotlib
     matplotlib.use("Agg")
@@ -57,11 +66,7 @@ def plot_throughput(plt, res, outdir):
             ax.set_ylabel("Mpps (median, bars: min..max)")
         fig.suptitle("VM-to-VM throughput, %s" % res["meta"]["cpu_model"],
                      fontsize=9)
-        fig.tight_layout()
-        p = os.path.join(outdir, "throughput.png")
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        return p
+        return save(plt, fig, outdir, "throughput.png")
     return None
 
 
@@ -84,11 +89,7 @@ def plot_scale_ports(plt, res, outdir):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         ax.set_title("Scale in ports, 1 PMD lcore", fontsize=10)
-        fig.tight_layout()
-        p = os.path.join(outdir, "scale.png")
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        return p
+        return save(plt, fig, outdir, "scale.png")
     return None
 
 
@@ -109,11 +110,7 @@ def plot_scale_pmds(plt, res, outdir):
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        p = os.path.join(outdir, "scale-pmds.png")
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        return p
+        return save(plt, fig, outdir, "scale-pmds.png")
     return None
 
 
@@ -151,11 +148,7 @@ def plot_suspend(plt, res, outdir):
         a2.legend(fontsize=7)
         fig.suptitle("SUSPEND/RESUME under load (%d cycles each). %s"
                      % (sps[0]["cycles"], "; ".join(title)), fontsize=8)
-        fig.tight_layout()
-        p = os.path.join(outdir, "suspend.png")
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        return p
+        return save(plt, fig, outdir, "suspend.png")
     return None
 
 
@@ -165,30 +158,27 @@ def plot_interleave(plt, res, outdir):
     recs = [r for r in res["runs"] if r.get("phase") == "interleave"]
     if not recs:
         return None
-    sizes = sorted({r["size"] for r in recs})
-    fig, axes = plt.subplots(1, len(sizes), figsize=(6 * len(sizes), 4.2),
+    cases = sorted({(r.get("ports", 2), r["size"]) for r in recs})
+    fig, axes = plt.subplots(1, len(cases), figsize=(5 * len(cases), 4.2),
                              squeeze=False)
-    for ax, size in zip(axes[0], sizes):
+    for ax, (ports, size) in zip(axes[0], cases):
         for s in ALL_SYSTEMS:
             pts = [(r["cycle"], r["mpps"]) for r in recs
-                   if r["system"] == s and r["size"] == size]
+                   if r["system"] == s and r["size"] == size and
+                   r.get("ports", 2) == ports]
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
                         ms=3, lw=0.8, color=COLORS[s], label=LABELS[s])
-        ax.set_title("%d-byte frames, 2 ports, 1 PMD: one window per "
-                     "system per cycle" % size, fontsize=9)
+        ax.set_title("%d ports, %d-byte frames, 1 PMD" % (ports, size),
+                     fontsize=9)
         ax.set_xlabel("cycle")
         ax.set_ylabel("Mpps")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("Interleaved windows, %s" % res["meta"]["cpu_model"],
-                 fontsize=9)
-    fig.tight_layout()
-    p = os.path.join(outdir, "interleave.png")
-    fig.savefig(p, dpi=100)
-    plt.close(fig)
-    return p
+    fig.suptitle("Interleaved windows (one per system per cycle), %s"
+                 % res["meta"]["cpu_model"], fontsize=9)
+    return save(plt, fig, outdir, "interleave.png")
 
 
 def plot_gnuplot(res, outdir):

@@ -178,20 +178,20 @@ def targets(recs, susps):
 def print_interleave(rows, out):
     if not rows:
         return
-    print("\ninterleave: 2 ports, 1 PMD lcore; every system running, one "
+    print("\ninterleave: 1 PMD lcore; every system running, one "
           "at a time, in turns of short windows; ratio: median (and "
           "quartiles) of per-cycle ratios to %s" % LABELS[REFERENCE],
           file=out)
-    print("  %-22s %5s %3s %8s %17s %7s %11s | %3s %8s %6s | %3s %8s %6s"
-          % ("system", "size", "n", "Mpps", "min..max", "ratio",
+    print("  %-22s %5s %5s %3s %8s %17s %7s %11s | %3s %8s %6s | %3s %8s "
+          "%6s" % ("system", "ports", "size", "n", "Mpps", "min..max", "ratio",
              "quartiles", "n", "Mpps", "ratio", "n", "Mpps", "ratio"),
           file=out)
-    print("  %81s | %19s | %19s" % ("all cycles", "near (c2c) state",
+    print("  %87s | %19s | %19s" % ("all cycles", "near (c2c) state",
                                     "far (c2c) state"), file=out)
     for r in rows:
-        print("  %-22s %5d %3d %8.3f %8.3f..%-8.3f %7s %11s | %3d %8s %6s "
-              "| %3d %8s %6s" % (
-                  r["label"], r["size"], r["n"], r["mpps_median"],
+        print("  %-22s %5d %5d %3d %8.3f %8.3f..%-8.3f %7s %11s | %3d %8s "
+              "%6s | %3d %8s %6s" % (
+                  r["label"], r["ports"], r["size"], r["n"], r["mpps_median"],
                   r["mpps_min"], r["mpps_max"],
                   fmt(r["ratio_median"], "%.3f"),
                   "%s..%s" % (fmt(r["ratio_p25"], "%.2f"),
@@ -280,15 +280,15 @@ def print_suspend(susp, out):
 def interleave_markdown(rows):
     if not rows:
         return []
-    lines = ["", "**interleave, 2 ports, 1 PMD lcore(s)**", "",
-             "| system | frame | windows | Mpps median | min..max | "
+    lines = ["", "**interleave, 1 PMD lcore**", "",
+             "| system | ports | frame | windows | Mpps median | min..max | "
              "ratio (per cycle) | quartiles | near: windows | near: Mpps | "
              "near: ratio | far: windows | far: Mpps | far: ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append("| %s | %d B | %d | %.2f | %.2f..%.2f | %s | %s..%s | "
-                     "%d | %s | %s | %d | %s | %s |" % (
-                         r["label"], r["size"], r["n"], r["mpps_median"],
+        lines.append("| %s | %d | %d B | %d | %.2f | %.2f..%.2f | %s | "
+                     "%s..%s | %d | %s | %s | %d | %s | %s |" % (
+                         r["label"], r["ports"], r["size"], r["n"], r["mpps_median"],
                          r["mpps_min"], r["mpps_max"],
                          fmt(r["ratio_median"], "%.2f"),
                          fmt(r["ratio_p25"], "%.2f"),

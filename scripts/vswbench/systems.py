@@ -181,7 +181,10 @@ class Ovs(System):
     def configure(self):
         c = self.ctx
         prefix = c.prefix("ovs")
-        extra = ["--no-pci", "--no-huge", "-m", "512", "--legacy-mem",
+        # per-port-memory: one mempool of ~10k mbufs per port (8 ports
+        # need more than 512 MB).
+        mem = 512 if self.nports <= 4 else 1024
+        extra = ["--no-pci", "--no-huge", "-m", str(mem), "--legacy-mem",
                  "--file-prefix=" + prefix] + c.eal_extra
         mask = sum(1 << cpu for cpu in self.pmd_cpus)
         self.vsctl("--no-wait", "init")
