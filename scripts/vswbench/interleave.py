@@ -186,7 +186,7 @@ def state_ratio(recs, a, b, size):
     them, else over every cycle."""
     near = interleave_ratios(recs, a, b, size, "near")
     if len(near) >= MIN_STATE_CYCLES:
-        return median(near), len(near), "near-state"
+        return median(near), len(near), "the near-state"
     every = interleave_ratios(recs, a, b, size)
     return median(every), len(every), "all"
 

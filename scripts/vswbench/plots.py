@@ -118,18 +118,22 @@ def plot_suspend(plt, res, outdir):
     sps = [x for x in (res.get("suspend") or [])
            if x.get("ok") and x.get("suspend_samples_us")]
     if sps:
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.8))
         title = []
-        for sp in sps:
+        for k, sp in enumerate(sps):
             tag = suspend_tag(sp).replace("generator", "gen").replace(
                 "front-end SCHED_FIFO", "fe FIFO")
+            color = "C%d" % k
             v = sp["suspend_samples_us"]
-            a1.plot(range(len(v)), v, ".", ms=2, label="SUSPEND ack, " + tag)
-            for data, lab in ((v, "SUSPEND"),
-                              (sp.get("resume_samples_us") or [], "RESUME")):
+            a1.plot(range(len(v)), v, ".", ms=2, color=color,
+                    label="SUSPEND ack, " + tag)
+            for data, lab, ls in (
+                    (v, "SUSPEND", "-"),
+                    (sp.get("resume_samples_us") or [], "RESUME", ":")):
                 if data:
                     d = sorted(data)
                     a2.plot(d, [(i + 1) / len(d) for i in range(len(d))],
+                            color=color, ls=ls,
                             label="%s ack, %s" % (lab, tag))
             st = sp["suspend_ack_us"]
             title.append("%s: median %.1f, p99 %.1f, max %.1f us, lost %d"
@@ -146,8 +150,8 @@ def plot_suspend(plt, res, outdir):
         a2.set_ylabel("fraction of cycles")
         a2.grid(alpha=0.3)
         a2.legend(fontsize=7)
-        fig.suptitle("SUSPEND/RESUME under load (%d cycles each). %s"
-                     % (sps[0]["cycles"], "; ".join(title)), fontsize=8)
+        fig.suptitle("SUSPEND/RESUME under load (%d cycles each)\n%s"
+                     % (sps[0]["cycles"], "\n".join(title)), fontsize=8)
         return save(plt, fig, outdir, "suspend.png")
     return None
 

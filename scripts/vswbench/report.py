@@ -146,13 +146,17 @@ def targets(recs, susps):
                 if n else "runs not measured")
         if iv:
             sv, sn, what = state_ratio(recs, a, b, 64)
+            near = interleave_ratios(recs, a, b, 64, "near")
             far = interleave_ratios(recs, a, b, 64, "far")
             add(name, sv, lim, ">=", sn,
-                "median of %d %s interleaved cycles; all %d cycles %.3f "
-                "(quartiles %.3f..%.3f); %d far-state cycles %s; %s"
-                % (sn, what, len(iv), median(iv), percentile(iv, 25),
-                   percentile(iv, 75), len(far),
-                   fmt(median(far) if far else None, "%.3f"), runs))
+                "median of %s interleaved cycles; near-state: %d cycles "
+                "%s; far-state: %d cycles %s; all: %d cycles %.3f "
+                "(quartiles %.3f..%.3f); %s"
+                % (what, len(near), fmt(median(near) if near else None,
+                                        "%.3f"),
+                   len(far), fmt(median(far) if far else None, "%.3f"),
+                   len(iv), median(iv), percentile(iv, 25),
+                   percentile(iv, 75), runs))
         else:
             add(name, v, lim, ">=", n, runs if n else "not measured")
         t[-1]["ratio_p90_interval"] = p
@@ -347,7 +351,7 @@ def markdown(res):
                             sp["switch_handshake_us"]["max"],
                             sp["load_mpps_before"], sp["load_mpps_during"]))
     lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
-    for t in res["targets"]:
+    for t in targets(res["runs"], res.get("suspend") or []):
         lines.append("| %s | %s | %s %s | %s |" % (
             t["target"] + (" (%s)" % t["note"] if t["note"] else ""),
             fmt(t["value"], "%.3f"), t["op"], t["limit"],
