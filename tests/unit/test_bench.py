@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Unit test of scripts/bench's analysis: the c2c host-state classes, the
+interleave ratios per state and port count, the choice of the target
+ratio, the SUSPEND setup parser, and c2c-probe's argument checks. No DPDK
+process is started."""
+
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(SRC, "scripts"))
+
+from vswbench.common import c2c_states  # noqa: E402
+from vswbench.interleave import (  # noqa: E402
+    MIN_STATE_CYCLES, interleave_ratios, interleave_summary, state_ratio)
+from vswbench.report import targets  # noqa: E402
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL: " + what)
+
+
+def close(a, b):
+    return a is not None and abs(a - b) < 1e-9
+
+
+def window(system, cycle, mpps, c2c, ports=2, size=64):
+    return {"ok": True, "phase": "interleave", "system": system,
+            "cycle": cycle, "mpps": mpps, "ports": ports, "size": size,
+            "c2c_ns_before": c2c, "c2c_ns_after": c2c}
+
+
+def test_states():
+    recs = [{"c2c_ns_before": 80, "c2c_ns_after": 90},
+            {"c2c_ns_before": 330, "c2c_ns_after": 340},
+            {"c2c_ns_before": 85, "c2c_ns_after": 335},
+            {"c2c_ns_before": 80},
+            {}]
+    c2c_states(recs)
+    got = [r["host_state"] for r in recs]
+    check(got == ["near", "far", "mixed", None, None],
+          "c2c states: %s" % got)
+
+
+def cycles(n_near, n_far, near_ratio, far_ratio, ports=2):
+    """learn/testpmd/ovs windows: learn/ovs = the given ratio per state."""
+    recs = []
+    for k in range(n_near + n_far):
+        near = k < n_near
+        c2c = 80 if near else 330
+        ref = 15.0 if near else 7.0
+        ovs = 10.0 if near else 6.0
+        ratio = near_ratio if near else far_ratio
+        recs += [window("testpmd", k, ref, c2c, ports),
+                 window("ovs", k, ovs, c2c, ports),
+                 window("learn", k, ovs * ratio, c2c, ports)]
+    return recs
+
+
+def test_ratios():
+    recs = cycles(6, 4, 1.6, 1.2)
+    near = interleave_ratios(recs, "learn", "ovs", 64, "near")
+    far = interleave_ratios(recs, "learn", "ovs", 64, "far")
+    every = interleave_ratios(recs, "learn", "ovs", 64)
+    check(len(near) == 6 and all(close(x, 1.6) for x in near),
+          "near ratios %s" % near)
+    check(len(far) == 4 and all(close(x, 1.2) for x in far),
+          "far ratios %s" % far)
+    check(len(every) == 10, "all ratios %d" % len(every))
+    check(interleave_ratios(recs, "learn", "ovs", 64, ports=8) == [],
+          "ports filter")
+    # A cycle with one far window is neither near nor far.
+    mixed = cycles(1, 0, 1.6, 1.2)
+    mixed[0]["c2c_ns_before"] = mixed[0]["c2c_ns_after"] = 330
+    check(interleave_ratios(mixed, "learn", "ovs", 64, "near") == [],
+          "a cycle with a far window counted as near")
+
+
+def test_state_choice():
+    v, n, what = state_ratio(cycles(MIN_STATE_CYCLES, 3, 1.6, 1.2),
+                             "learn", "ovs", 64)
+    check(close(v, 1.6) and n == MIN_STATE_CYCLES and "near" in what,
+          "near state used: %s %s %s" % (v, n, what))
+    v, n, what = state_ratio(cycles(MIN_STATE_CYCLES - 1, 3, 1.6, 1.2),
+                             "learn", "ovs", 64)
+    check(n == MIN_STATE_CYCLES + 2 and what == "all",
+          "too few near cycles: all used: %s %s" % (n, what))
+    t = {x["target"]: x for x in targets(cycles(8, 2, 1.3, 1.1), [])}
+    ovs = t["64B learn / OVS-DPDK NORMAL"]
+    check(ovs["met"] is False and close(ovs["value"], 1.3),
+          "learn/OVS 1.3 must miss 1.4: %s" % ovs)
+    t = {x["target"]: x for x in targets(cycles(8, 2, 1.5, 1.1), [])}
+    check(t["64B learn / OVS-DPDK NORMAL"]["met"] is True,
+          "learn/OVS 1.5 must meet 1.4")
+
+
+def test_summary():
+    rows = interleave_summary(cycles(6, 4, 1.6, 1.2) +
+                              cycles(5, 0, 2.0, 1.0, ports=8))
+    keys = [(r["ports"], r["system"]) for r in rows]
+    check(keys == [(2, "learn"), (2, "testpmd"), (2, "ovs"),
+                   (8, "learn"), (8, "testpmd"), (8, "ovs")],
+          "summary rows %s" % keys)
+    learn2 = rows[0]
+    check(learn2["n_near"] == 6 and learn2["n_far"] == 4 and
+          close(learn2["mpps_median_near"], 16.0),
+          "learn 2-port row %s" % learn2)
+
+
+def load_bench():
+    path = os.path.join(SRC, "scripts", "bench")
+    loader = importlib.machinery.SourceFileLoader("bench_script", path)
+    spec = importlib.util.spec_from_loader("bench_script", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def test_suspend_setups():
+    bench = load_bench()
+    check(bench.parse_suspend_setups("0,0rt,19") ==
+          [(0, 0), (0, 1), (19, 0)], "parse 0,0rt,19")
+    for bad in ("x", "0,20", "rt", "0,,1", "-21"):
+        try:
+            bench.parse_suspend_setups(bad)
+            check(False, "accepted --suspend-nice %r" % bad)
+        except Exception:
+            pass
+
+
+def test_c2c_probe():
+    probe = os.path.join(os.environ.get("VSW_BUILD", os.path.join(
+        SRC, "build")), "tests", "perf", "c2c-probe")
+    if not os.access(probe, os.X_OK):
+        check(False, "no c2c-probe at " + probe)
+        return
+    for bad in ([], ["0"], ["0", "0"], ["0", "x"], ["0", "1", "0"],
+                ["-1", "1"]):
+        r = subprocess.run([probe] + bad, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        check(r.returncode == 1 and b"usage" in r.stderr,
+              "c2c-probe %s: exit %d" % (bad, r.returncode))
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) >= 2:
+        r = subprocess.run([probe, str(cpus[0]), str(cpus[1]), "2000"],
+                           stdout=subprocess.PIPE, timeout=30)
+        v = float(r.stdout) if r.returncode == 0 else -1
+        check(0 < v < 1e6, "c2c-probe round trip %s" % v)
+
+
+for t in (test_states, test_ratios, test_state_choice, test_summary,
+          test_suspend_setups, test_c2c_probe):
+    t()
+print("bench: %d failure(s)" % len(failures))
+sys.exit(1 if failures else 0)
