@@ -14,14 +14,21 @@ import time
 from .common import SRC, BenchError
 
 
-def load_ctl():
-    """scripts/vuswitch-ctl as a module (its Telemetry client)."""
-    path = os.path.join(SRC, "scripts", "vuswitch-ctl")
-    loader = importlib.machinery.SourceFileLoader("vuswitch_ctl", path)
-    spec = importlib.util.spec_from_loader("vuswitch_ctl", loader)
+def load_script(name):
+    """scripts/@p name, a Python script without a .py suffix, as a
+    module."""
+    path = os.path.join(SRC, "scripts", name)
+    modname = name.replace("-", "_")
+    loader = importlib.machinery.SourceFileLoader(modname, path)
+    spec = importlib.util.spec_from_loader(modname, loader)
     mod = importlib.util.module_from_spec(spec)
     loader.exec_module(mod)
     return mod
+
+
+def load_ctl():
+    """scripts/vuswitch-ctl as a module (its Telemetry client)."""
+    return load_script("vuswitch-ctl")
 
 
 class ChildProcess:

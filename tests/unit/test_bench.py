@@ -5,8 +5,6 @@ interleave ratios per state and port count, the choice of the target
 ratio, the SUSPEND setup parser, and c2c-probe's argument checks. No DPDK
 process is started."""
 
-import importlib.machinery
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,6 +16,7 @@ sys.path.insert(0, os.path.join(SRC, "scripts"))
 from vswbench.common import c2c_states  # noqa: E402
 from vswbench.interleave import (  # noqa: E402
     MIN_STATE_CYCLES, interleave_ratios, interleave_summary, state_ratio)
+from vswbench.procs import load_script  # noqa: E402
 from vswbench.report import targets  # noqa: E402
 
 failures = []
@@ -116,17 +115,8 @@ def test_summary():
           "learn 2-port row %s" % learn2)
 
 
-def load_bench():
-    path = os.path.join(SRC, "scripts", "bench")
-    loader = importlib.machinery.SourceFileLoader("bench_script", path)
-    spec = importlib.util.spec_from_loader("bench_script", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
 def test_suspend_setups():
-    bench = load_bench()
+    bench = load_script("bench")
     check(bench.parse_suspend_setups("0,0rt,19") ==
           [(0, 0), (0, 1), (19, 0)], "parse 0,0rt,19")
     for bad in ("x", "0,20", "rt", "0,,1", "-21"):
