@@ -123,33 +123,51 @@ def probe_c2c(ctx):
     return c2c_probe(ctx, gen_cpus[0], pmd_cpus[0])
 
 
+def one_window(ctx, s, window):
+    """Thaw @p s, measure a window, freeze it again; (Mpps, seconds,
+    c2c before, c2c after)."""
+    before = probe_c2c(ctx)
+    s.thaw()
+    try:
+        s.gen.tp.sleep(SETTLE_S)
+        mpps, dt = s.window(window)
+    finally:
+        s.freeze()
+    return mpps, dt, before, probe_c2c(ctx)
+
+
 def run_cycles(ctx, setups, case, cycles, window, deadline):
+    """The cycles of one case; a system whose window fails is recorded
+    as failed and left out of the following cycles."""
     nports, size = case
     recs = []
+    live = list(setups)
     for k in range(cycles):
-        if time.monotonic() > deadline:
-            progress("phase interleave: time budget spent")
+        if time.monotonic() > deadline or not live:
+            progress("phase interleave: %s" % ("time budget spent" if live
+                                                else "no system left"))
             break
-        order = setups[k % len(setups):] + setups[:k % len(setups)]
+        order = live[k % len(live):] + live[:k % len(live)]
         foreign = ctx.foreign_procs()
         got = {}
         for s in order:
-            before = probe_c2c(ctx)
-            s.thaw()
+            rec = {"phase": "interleave", "system": s.name, "size": size,
+                   "ports": nports, "pmds": 1, "cycle": k,
+                   "foreign_before": foreign, "quiet": not foreign,
+                   "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             try:
-                s.gen.tp.sleep(SETTLE_S)
-                mpps, dt = s.window(window)
-            finally:
-                s.freeze()
-            after = probe_c2c(ctx)
+                mpps, dt, before, after = one_window(ctx, s, window)
+            except (BenchError, OSError, subprocess.SubprocessError) as e:
+                rec.update(ok=False, error=str(e)[-2000:])
+                recs.append(rec)
+                live.remove(s)
+                progress("  interleave %s: FAILED: %s"
+                         % (s.name, str(e).splitlines()[0]))
+                continue
             got[s.name] = mpps
-            recs.append({"ok": True, "phase": "interleave", "system": s.name,
-                         "size": size, "ports": nports, "pmds": 1,
-                         "cycle": k,
-                         "mpps": mpps, "window_s": dt,
-                         "c2c_ns_before": before, "c2c_ns_after": after,
-                         "foreign_before": foreign, "quiet": not foreign,
-                         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            rec.update(ok=True, mpps=mpps, window_s=dt, c2c_ns_before=before,
+                       c2c_ns_after=after)
+            recs.append(rec)
         progress("  interleave %d ports %dB cycle %d/%d: %s" % (
             nports, size, k + 1, cycles, "  ".join(
                 "%s %.2f" % (n, v) for n, v in got.items())))
@@ -157,9 +175,10 @@ def run_cycles(ctx, setups, case, cycles, window, deadline):
 
 
 def classify_windows(recs):
-    """The records of the interleave phase, each marked near/far/mixed
-    by its c2c readings (common.c2c_states)."""
-    return c2c_states([r for r in recs if r.get("phase") == "interleave"])
+    """The measured windows of the interleave phase, each marked
+    near/far/mixed by its c2c readings (common.c2c_states)."""
+    return c2c_states([r for r in recs if r.get("phase") == "interleave"
+                       and r.get("ok")])
 
 
 def interleave_ratios(recs, a, b, size, state=None, ports=2):

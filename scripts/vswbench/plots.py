@@ -159,7 +159,8 @@ def plot_suspend(plt, res, outdir):
 def plot_interleave(plt, res, outdir):
     """Every window of the interleave phase, in time order: the host's
     fast and slow states show as steps that every system shares."""
-    recs = [r for r in res["runs"] if r.get("phase") == "interleave"]
+    recs = [r for r in res["runs"] if r.get("phase") == "interleave" and
+            r.get("ok")]
     if not recs:
         return None
     cases = sorted({(r.get("ports", 2), r["size"]) for r in recs})

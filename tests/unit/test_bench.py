@@ -14,8 +14,10 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench.common import c2c_states  # noqa: E402
+from vswbench.common import BenchError  # noqa: E402
 from vswbench.interleave import (  # noqa: E402
-    MIN_STATE_CYCLES, interleave_ratios, interleave_summary, state_ratio)
+    MIN_STATE_CYCLES, interleave_ratios, interleave_summary, run_cycles,
+    state_ratio)
 from vswbench.procs import load_script  # noqa: E402
 from vswbench.report import targets  # noqa: E402
 
@@ -115,6 +117,58 @@ def test_summary():
           "learn 2-port row %s" % learn2)
 
 
+class FakeCtx:
+    c2c = None
+
+    def foreign_procs(self):
+        return []
+
+    def layout(self, npmd, gen_cores, max_pmd):
+        return 0, [1], [0]
+
+
+class FakeSetup:
+    """A system whose windows give @p rate, failing from window @p fail
+    on (0: never)."""
+
+    def __init__(self, name, rate, fail=0):
+        self.name, self.rate, self.fail = name, rate, fail
+        self.windows = 0
+        self.frozen = True
+        self.gen = self
+        self.tp = self
+
+    def sleep(self, s):
+        pass
+
+    def thaw(self):
+        self.frozen = False
+
+    def freeze(self):
+        self.frozen = True
+
+    def window(self, seconds):
+        self.windows += 1
+        if self.fail and self.windows >= self.fail:
+            raise BenchError("%s died" % self.name)
+        return self.rate, seconds
+
+
+def test_run_cycles():
+    good, bad = FakeSetup("testpmd", 10.0), FakeSetup("learn", 12.0, fail=2)
+    recs = run_cycles(FakeCtx(), [good, bad], (2, 64), 4, 0.01, 1e18)
+    failed = [r for r in recs if not r["ok"]]
+    check(len(failed) == 1 and failed[0]["system"] == "learn",
+          "one failed window recorded: %s" % failed)
+    check(bad.windows == 2 and good.windows == 4,
+          "a failed system is left out: %d, %d windows"
+          % (bad.windows, good.windows))
+    check(good.frozen and bad.frozen, "every system frozen after its turn")
+    rows = interleave_summary(recs)
+    check([r["n"] for r in rows] == [1, 4], "summary counts %s"
+          % [(r["system"], r["n"]) for r in rows])
+
+
 def test_suspend_setups():
     bench = load_script("bench")
     check(bench.parse_suspend_setups("0,0rt,19") ==
@@ -148,7 +202,7 @@ def test_c2c_probe():
 
 
 for t in (test_states, test_ratios, test_state_choice, test_summary,
-          test_suspend_setups, test_c2c_probe):
+          test_run_cycles, test_suspend_setups, test_c2c_probe):
     t()
 print("bench: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
