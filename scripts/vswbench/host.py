@@ -6,7 +6,6 @@ import platform
 import re
 import shutil
 import subprocess
-import time
 
 from .common import SRC, SYSTEM_PMD_DIR, progress
 

@@ -70,24 +70,29 @@ def plot_throughput(plt, res, outdir):
     return None
 
 
+def mpps_lines(ax, rows, xkey, xlabel, ylabel):
+    """One line per system: the median Mpps of @p rows against @p xkey."""
+    for s in ALL_SYSTEMS:
+        r = sorted([x for x in rows if x["system"] == s],
+                   key=lambda x: x[xkey])
+        if r:
+            ax.plot([x[xkey] for x in r], [x["mpps_median"] for x in r],
+                    marker="o", label=LABELS[s])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xticks(sorted({x[xkey] for x in rows}))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def plot_scale_ports(plt, res, outdir):
     rows = [r for r in res["summary"] if r["phase"] == "scale" and
             r["pmds"] == 1]
     if rows:
         fig, ax = plt.subplots(figsize=(6, 4.2))
-        for s in ALL_SYSTEMS:
-            r = sorted([x for x in rows if x["system"] == s],
-                       key=lambda x: x["ports"])
-            if r:
-                ax.plot([x["ports"] for x in r],
-                        [x["mpps_median"] for x in r], marker="o",
-                        label=LABELS[s])
-        ax.set_xlabel("vhost-user ports (VM pairs x 2)")
-        ax.set_ylabel("Mpps, 64-byte, all ports (median)")
-        ax.set_xticks(sorted({x["ports"] for x in rows}))
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        mpps_lines(ax, rows, "ports", "vhost-user ports (VM pairs x 2)",
+                   "Mpps, 64-byte, all ports (median)")
         ax.set_title("Scale in ports, 1 PMD lcore", fontsize=10)
         return save(plt, fig, outdir, "scale.png")
     return None
@@ -98,18 +103,8 @@ def plot_scale_pmds(plt, res, outdir):
             r["ports"] == 8]
     if len({r["pmds"] for r in rows}) > 1:
         fig, ax = plt.subplots(figsize=(6, 4.2))
-        for s in ALL_SYSTEMS:
-            r = sorted([x for x in rows if x["system"] == s],
-                       key=lambda x: x["pmds"])
-            if r:
-                ax.plot([x["pmds"] for x in r],
-                        [x["mpps_median"] for x in r], marker="o",
-                        label=LABELS[s])
-        ax.set_xlabel("PMD lcores")
-        ax.set_ylabel("Mpps, 64-byte, 8 ports (median)")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        mpps_lines(ax, rows, "pmds", "PMD lcores",
+                   "Mpps, 64-byte, 8 ports (median)")
         return save(plt, fig, outdir, "scale-pmds.png")
     return None
 
