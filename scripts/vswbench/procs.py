@@ -46,6 +46,7 @@ class ChildProcess:
         self.argv = argv
         self.buf = b""
         self.fd = None
+        self.frozen = False
         self.logpath = logpath
         self.logf = open(logpath, "wb")
         self.log = log or (lambda msg: None)
@@ -166,7 +167,7 @@ class ChildProcess:
             self.frozen = True
 
     def thaw(self):
-        if self.alive() and getattr(self, "frozen", False):
+        if self.alive() and self.frozen:
             os.kill(self.p.pid, signal.SIGCONT)
         self.frozen = False
 
