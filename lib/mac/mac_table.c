@@ -19,6 +19,7 @@
 
 #include "vsw_config.h"
 #include "vsw_mac.h"
+#include "vsw_util.h"
 
 #define BUCKET_ENTRIES 8
 #define LEARN_RETRIES 4
@@ -64,25 +65,6 @@ entry_is(uint64_t e, uint64_t mac)
 	return e != 0 && (e >> 16) == mac;
 }
 
-static bool
-reserve(uint32_t *ctr, uint32_t limit)
-{
-	uint32_t v = __atomic_load_n(ctr, __ATOMIC_RELAXED);
-
-	do {
-		if (v >= limit)
-			return false;
-	} while (!__atomic_compare_exchange_n(ctr, &v, v + 1, true,
-			__ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return true;
-}
-
-static inline void
-release(uint32_t *ctr)
-{
-	__atomic_fetch_sub(ctr, 1, __ATOMIC_RELAXED);
-}
-
 struct vsw_mac_table *
 vsw_mac_create(const struct vsw_mac_params *p)
 {
@@ -91,7 +73,8 @@ vsw_mac_create(const struct vsw_mac_params *p)
 
 	if (p == NULL || p->capacity == 0 || p->port_limit == 0 ||
 			p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS ||
-			p->capacity > (1u << 24)) {
+			p->capacity > VSW_MAC_CAPACITY_MAX ||
+			p->port_limit > VSW_MAC_CAPACITY_MAX) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -161,8 +144,8 @@ remove_entry(struct vsw_mac_table *t, uint64_t *slot, uint64_t e)
 	if (!__atomic_compare_exchange_n(slot, &e, 0, false,
 			__ATOMIC_RELEASE, __ATOMIC_RELAXED))
 		return false;
-	release(&t->port_count[entry_port(e)]);
-	release(&t->count);
+	vsw_counter_release(&t->port_count[entry_port(e)], 1);
+	vsw_counter_release(&t->count, 1);
 	return true;
 }
 
@@ -174,7 +157,7 @@ learn_move(struct vsw_mac_table *t, uint32_t idx, uint64_t e, uint16_t port,
 	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
 	uint64_t want = entry_make(e >> 16, port);
 
-	if (!reserve(&t->port_count[port], t->port_limit)) {
+	if (!vsw_counter_reserve(&t->port_count[port], t->port_limit)) {
 		/* Better to flood than to keep sending to the old port. */
 		remove_entry(t, slot, e);
 		return VSW_MAC_LEARN_PORT_LIMIT;
@@ -182,10 +165,10 @@ learn_move(struct vsw_mac_table *t, uint32_t idx, uint64_t e, uint16_t port,
 	__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(slot, &e, want, false,
 			__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-		release(&t->port_count[port]);
+		vsw_counter_release(&t->port_count[port], 1);
 		return -EAGAIN;
 	}
-	release(&t->port_count[entry_port(e)]);
+	vsw_counter_release(&t->port_count[entry_port(e)], 1);
 	return VSW_MAC_LEARN_MOVED;
 }
 
@@ -196,18 +179,18 @@ learn_insert(struct vsw_mac_table *t, uint32_t idx, uint64_t mac,
 	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
 	uint64_t empty = 0;
 
-	if (!reserve(&t->count, t->capacity))
+	if (!vsw_counter_reserve(&t->count, t->capacity))
 		return VSW_MAC_LEARN_TABLE_FULL;
-	if (!reserve(&t->port_count[port], t->port_limit)) {
-		release(&t->count);
+	if (!vsw_counter_reserve(&t->port_count[port], t->port_limit)) {
+		vsw_counter_release(&t->count, 1);
 		return VSW_MAC_LEARN_PORT_LIMIT;
 	}
 	/* Time first: the ager must never see the new word with a stale time. */
 	__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(slot, &empty, entry_make(mac, port),
 			false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
-		release(&t->port_count[port]);
-		release(&t->count);
+		vsw_counter_release(&t->port_count[port], 1);
+		vsw_counter_release(&t->count, 1);
 		return -EAGAIN;
 	}
 	return VSW_MAC_LEARN_NEW;
@@ -221,7 +204,7 @@ vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 	const struct bucket *b = &t->buckets[base / BUCKET_ENTRIES];
 	int tries, ret = VSW_MAC_LEARN_TABLE_FULL;
 
-	if (mac & (1ULL << 40))  /* I/G bit of the first octet */
+	if (vsw_mac_is_group(mac))
 		return VSW_MAC_LEARN_IGNORED;
 	if (port >= t->nb_ports)
 		return VSW_MAC_LEARN_IGNORED;
@@ -273,7 +256,7 @@ vsw_mac_age(struct vsw_mac_table *t, uint32_t now, uint32_t max_idle,
 
 		if (e == 0)
 			continue;
-		if (entry_port(e) < 64 && (keep & (1ULL << entry_port(e)))) {
+		if (entry_port(e) < VSW_MAX_PORTS && (keep & (1ULL << entry_port(e)))) {
 			touch(t, idx, now);
 			continue;
 		}

@@ -41,6 +41,7 @@
  * concurrently with anything else on the same table.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -49,14 +50,27 @@
 extern "C" {
 #endif
 
+/** Largest table capacity and per-port limit. */
+#define VSW_MAC_CAPACITY_MAX (1u << 24)
+
+/**
+ * In a key from vsw_mac_key(): the I/G (group) bit, the least
+ * significant bit of the first octet. Set in multicast and broadcast
+ * addresses.
+ */
+#define VSW_MAC_GROUP_BIT (1ULL << 40)
+
 /** Opaque table handle. */
 struct vsw_mac_table;
 
 /** Parameters for vsw_mac_create(). */
 struct vsw_mac_params {
-	uint32_t capacity;   /**< Most entries in the table (> 0). */
-	uint32_t port_limit; /**< Most entries per port (> 0). */
-	uint16_t nb_ports;   /**< Ports that can own entries (<= 64). */
+	uint32_t capacity;   /**< Most entries in the table
+				  *   (1 .. VSW_MAC_CAPACITY_MAX). */
+	uint32_t port_limit; /**< Most entries per port
+				  *   (1 .. VSW_MAC_CAPACITY_MAX). */
+	uint16_t nb_ports;   /**< Ports that can own entries
+				  *   (<= VSW_MAX_PORTS). */
 	int socket_id;       /**< NUMA socket for the memory. */
 };
 
@@ -101,6 +115,13 @@ vsw_mac_key(const struct rte_ether_addr *a)
 	return ((uint64_t)b[0] << 40) | ((uint64_t)b[1] << 32) |
 		((uint64_t)b[2] << 24) | ((uint64_t)b[3] << 16) |
 		((uint64_t)b[4] << 8) | (uint64_t)b[5];
+}
+
+/** Is the key of a group (multicast or broadcast) address? */
+static inline bool
+vsw_mac_is_group(uint64_t key)
+{
+	return (key & VSW_MAC_GROUP_BIT) != 0;
 }
 
 /**
