@@ -14,6 +14,8 @@
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
 
+#include "fwd_backlog.h"
+#include "fwd_classify.h"
 #include "vsw_fwd.h"
 
 extern int vsw_fwd_logtype;
@@ -30,17 +32,6 @@ extern int vsw_fwd_logtype;
 struct poll_entry {
 	uint16_t port;
 	uint16_t queue;
-};
-
-/*
- * Frames held for one parked port by one lcore. Only that lcore touches
- * head, tail and the slots; the ring memory is allocated by the control
- * side before the port is first parked and lives as long as the engine.
- */
-struct backlog {
-	struct rte_mbuf **ring;
-	uint32_t head;
-	uint32_t tail;
 };
 
 /* Per-port state written by the control side, read by every lcore. */
@@ -67,26 +58,33 @@ struct pmd_ctx {
 	struct vsw_pmd_stats stats __rte_cache_aligned;
 	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;
 	struct rte_mbuf *rx[VSW_BURST] __rte_cache_aligned;
-	struct vsw_fwd_burst burst __rte_cache_aligned;
+	struct fwd_burst burst __rte_cache_aligned;
 } __rte_cache_aligned;
 
-#define RETIRE_MAX 64
+/*
+ * Views are allocated when the engine is created, so that publishing one
+ * cannot fail: one is current, the others are free or retired (replaced,
+ * but perhaps still read by a slow lcore until a grace period passes).
+ */
+#define VIEW_POOL 64
 
 struct vsw_fwd {
 	struct vsw_fwd_params p;
 	struct rte_rcu_qsbr *qsbr;
-	struct vsw_fwd_view *view;     /* published with store-release */
+	struct fwd_view *view;         /* published with store-release */
 	uint32_t backlog_ring_size;    /* power of two, >= p.backlog */
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint32_t quit;
 	bool launched[VSW_MAX_PMD];
 
-	/* Views replaced but perhaps still read by a slow lcore. */
+	struct fwd_view *views[VIEW_POOL];   /* every view, for free */
+	struct fwd_view *free_views[VIEW_POOL];
+	unsigned int nb_free;
 	struct {
-		struct vsw_fwd_view *view;
+		struct fwd_view *view;
 		uint64_t token;
-	} retired[RETIRE_MAX];
+	} retired[VIEW_POOL];                /* oldest first */
 	unsigned int nb_retired;
 
 	struct port_shared shared[VSW_MAX_PORTS];

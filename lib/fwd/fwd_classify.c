@@ -18,17 +18,15 @@ const char * const vsw_drop_names[VSW_DROP_MAX] = {
 	[VSW_DROP_PORT_DOWN] = "port-down",
 };
 
-#define MAC_GROUP_BIT (1ULL << 40) /* I/G bit of the first octet */
-
 static inline void
-add_dst(struct vsw_fwd_burst *b, uint16_t port, struct rte_mbuf *m)
+add_dst(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
 {
 	b->pkts[port][b->nb[port]++] = m;
 	b->dst_mask |= 1ULL << port;
 }
 
 static inline void
-add_flood(struct vsw_fwd_burst *b, uint64_t mask, struct rte_mbuf *m)
+add_flood(struct fwd_burst *b, uint64_t mask, struct rte_mbuf *m)
 {
 	if (unlikely(mask == 0)) {
 		b->drop[VSW_DROP_NO_DEST]++;
@@ -41,7 +39,7 @@ add_flood(struct vsw_fwd_burst *b, uint64_t mask, struct rte_mbuf *m)
 }
 
 static inline void
-count_learn(struct vsw_fwd_burst *b, enum vsw_mac_learn_result r)
+count_learn(struct fwd_burst *b, enum vsw_mac_learn_result r)
 {
 	switch (r) {
 	case VSW_MAC_LEARN_MOVED:
@@ -59,7 +57,7 @@ count_learn(struct vsw_fwd_burst *b, enum vsw_mac_learn_result r)
 }
 
 static uint16_t
-classify_xconnect(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
+classify_xconnect(struct fwd_burst *b, const struct fwd_view *v,
 	uint16_t in, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t peer = in ^ 1;
@@ -78,7 +76,7 @@ classify_xconnect(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
 }
 
 uint16_t
-vsw_fwd_classify(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
+fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 	enum vsw_fwd_mode mode, struct vsw_mac_table *mac, uint16_t in,
 	struct rte_mbuf **pkts, uint16_t n, uint32_t now)
 {
@@ -110,7 +108,7 @@ vsw_fwd_classify(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
 			count_learn(b, vsw_mac_learn(mac, src, in, now));
 			last_src = src;
 		}
-		if (dst & MAC_GROUP_BIT) {
+		if (vsw_mac_is_group(dst)) {
 			dropped += flood == 0;
 			add_flood(b, flood, m);
 			continue;

@@ -56,7 +56,7 @@ check_params(const struct vsw_fwd_params *p)
 	if (p == NULL || p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS ||
 			p->nb_pmd == 0 || p->nb_pmd > VSW_MAX_PMD ||
 			p->pool == NULL || p->backlog == 0 ||
-			p->backlog > (1u << 20) ||
+			p->backlog > VSW_FWD_BACKLOG_MAX ||
 			(p->mode == VSW_FWD_LEARN && p->mac == NULL))
 		return -EINVAL;
 	for (i = 0; i < p->nb_ports; i++)
@@ -103,6 +103,28 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 	return 0;
 }
 
+/* The whole pool up front: publishing a view then never allocates. */
+static int
+views_create(struct vsw_fwd *f)
+{
+	unsigned int i;
+	uint16_t port;
+
+	for (i = 0; i < VIEW_POOL; i++) {
+		f->views[i] = rte_zmalloc_socket("vsw_view",
+			sizeof(struct fwd_view), RTE_CACHE_LINE_SIZE,
+			f->p.socket_id);
+		if (f->views[i] == NULL)
+			return -ENOMEM;
+	}
+	f->view = f->views[0];
+	for (port = 0; port < VSW_MAX_PORTS; port++)
+		f->view->port[port].vid = -1;
+	for (i = 1; i < VIEW_POOL; i++)
+		f->free_views[f->nb_free++] = f->views[i];
+	return 0;
+}
+
 struct vsw_fwd *
 vsw_fwd_create(const struct vsw_fwd_params *p)
 {
@@ -122,12 +144,8 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 	f->tsc_hz = rte_get_tsc_hz();
 	f->tsc_base = rte_rdtsc() - f->tsc_hz; /* so that now starts at 1 */
 	f->qsbr = qsbr_create(p->nb_pmd, p->socket_id);
-	f->view = rte_zmalloc_socket("vsw_view", sizeof(*f->view),
-		RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (f->qsbr == NULL || f->view == NULL)
+	if (f->qsbr == NULL || views_create(f) != 0)
 		goto nomem;
-	for (i = 0; i < VSW_MAX_PORTS; i++)
-		f->view->port[i].vid = -1;
 	for (i = 0; i < p->nb_pmd; i++)
 		if (pmd_ctx_create(f, i) != 0)
 			goto nomem;
@@ -139,18 +157,28 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Return retired views no lcore can still read to the free list. Tokens
+ * grow with retirement order, so the scan stops at the first view still
+ * in use; with @p wait it waits for the oldest one instead.
+ */
 static void
 reclaim(struct vsw_fwd *f, bool wait)
 {
-	unsigned int i, kept = 0;
+	unsigned int i, done = 0;
 
 	for (i = 0; i < f->nb_retired; i++) {
-		if (rte_rcu_qsbr_check(f->qsbr, f->retired[i].token, wait) == 1)
-			rte_free(f->retired[i].view);
-		else
-			f->retired[kept++] = f->retired[i];
+		if (rte_rcu_qsbr_check(f->qsbr, f->retired[i].token,
+				wait && i == 0) != 1)
+			break;
+		f->free_views[f->nb_free++] = f->retired[i].view;
+		done++;
 	}
-	f->nb_retired = kept;
+	if (done == 0)
+		return;
+	memmove(&f->retired[0], &f->retired[done],
+		(f->nb_retired - done) * sizeof(f->retired[0]));
+	f->nb_retired -= done;
 }
 
 void
@@ -161,8 +189,6 @@ vsw_fwd_free(struct vsw_fwd *f)
 	if (f == NULL)
 		return;
 	vsw_fwd_stop(f);
-	if (f->qsbr != NULL)
-		reclaim(f, true);	/* every lcore is offline: immediate */
 	for (i = 0; i < VSW_MAX_PMD; i++) {
 		struct pmd_ctx *pc = f->pmd[i];
 
@@ -173,7 +199,8 @@ vsw_fwd_free(struct vsw_fwd *f)
 			rte_free(pc->backlog[port].ring);
 		rte_free(pc);
 	}
-	rte_free(f->view);
+	for (i = 0; i < VIEW_POOL; i++)
+		rte_free(f->views[i]);
 	rte_free(f->qsbr);
 	rte_free(f);
 }
@@ -217,17 +244,14 @@ int
 vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
 	enum vsw_fwd_port_state state, int vid)
 {
-	struct vsw_fwd_view *old = f->view, *nv;
+	struct fwd_view *old = f->view, *nv;
 
 	if (port >= f->p.nb_ports || state > VSW_FWD_PARK)
 		return -EINVAL;
 	reclaim(f, false);
-	if (f->nb_retired == RETIRE_MAX)
-		reclaim(f, true);
-	nv = rte_malloc_socket("vsw_view", sizeof(*nv), RTE_CACHE_LINE_SIZE,
-		f->p.socket_id);
-	if (nv == NULL)
-		return -ENOMEM;
+	if (f->nb_free == 0)
+		reclaim(f, true);	/* every view retired: wait for one */
+	nv = f->free_views[--f->nb_free];
 	*nv = *old;
 	nv->port[port].state = (uint8_t)state;
 	nv->port[port].vid = vid;

@@ -36,7 +36,7 @@ pick_txq(struct pmd_ctx *pc, uint16_t port)
 
 /* Enqueue into a running port; returns how many the guest took. */
 static inline uint16_t
-tx_enqueue(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
+tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vsw_port_stats *ps = &pc->port_stats[port];
@@ -53,85 +53,48 @@ tx_enqueue(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
 	return sent;
 }
 
-static inline bool
-backlog_reserve(uint32_t *ctr, uint32_t limit)
-{
-	uint32_t c = __atomic_load_n(ctr, __ATOMIC_RELAXED);
-
-	do {
-		if (c >= limit)
-			return false;
-	} while (!__atomic_compare_exchange_n(ctr, &c, c + 1, true,
-			__ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return true;
-}
-
-/*
- * Take a reference on every segment: freeing a chain drops one reference
- * per segment, and rte_vhost chains mbufs for frames bigger than one.
- */
-static inline void
-hold(struct rte_mbuf *m)
-{
-	do {
-		rte_mbuf_refcnt_update(m, 1);
-		m = m->next;
-	} while (m != NULL);
-}
-
 /* Hold frames for @p port; each held frame gets its own reference. */
 static void
-backlog_push(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
+hold_frames(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	uint16_t n, bool parked)
 {
 	struct vsw_fwd *f = pc->f;
 	struct backlog *bl = &pc->backlog[port];
-	uint32_t mask = f->backlog_ring_size - 1;
-	uint16_t i;
+	uint16_t held;
 
-	for (i = 0; i < n; i++) {
-		if (unlikely(bl->ring == NULL ||
-				!backlog_reserve(&f->shared[port].backlog_count,
-					f->p.backlog))) {
-			pc->port_stats[port].drop[parked ? VSW_DROP_SUSPENDED :
-				VSW_DROP_RING_FULL] += n - i;
-			break;
-		}
-		hold(pkts[i]);
-		bl->ring[bl->tail++ & mask] = pkts[i];
-	}
-	if (bl->tail != bl->head)
+	held = backlog_push(bl, f->backlog_ring_size - 1,
+		&f->shared[port].backlog_count, f->p.backlog, pkts, n);
+	if (held < n)
+		pc->port_stats[port].drop[parked ? VSW_DROP_SUSPENDED :
+			VSW_DROP_RING_FULL] += n - held;
+	if (backlog_len(bl) != 0)
 		pc->backlog_pending |= 1ULL << port;
 }
 
 static void
-backlog_release(struct pmd_ctx *pc, uint16_t port, uint32_t n)
+release_frames(struct pmd_ctx *pc, uint16_t port, uint32_t n)
 {
 	struct backlog *bl = &pc->backlog[port];
 
-	bl->head += n;
-	__atomic_fetch_sub(&pc->f->shared[port].backlog_count, n,
-		__ATOMIC_RELAXED);
-	if (bl->head == bl->tail)
+	backlog_release(bl, &pc->f->shared[port].backlog_count, n);
+	if (backlog_len(bl) == 0)
 		pc->backlog_pending &= ~(1ULL << port);
 }
 
 static void
-backlog_discard(struct pmd_ctx *pc, uint16_t port)
+discard_frames(struct pmd_ctx *pc, uint16_t port)
 {
 	struct backlog *bl = &pc->backlog[port];
-	uint32_t mask = pc->f->backlog_ring_size - 1;
-	uint32_t n = bl->tail - bl->head, i;
 
-	for (i = 0; i < n; i++)
-		rte_pktmbuf_free(bl->ring[(bl->head + i) & mask]);
-	pc->port_stats[port].drop[VSW_DROP_PORT_DOWN] += n;
-	backlog_release(pc, port, n);
+	pc->port_stats[port].drop[VSW_DROP_PORT_DOWN] += backlog_flush(bl,
+		pc->f->backlog_ring_size - 1,
+		&pc->f->shared[port].backlog_count);
+	pc->backlog_pending &= ~(1ULL << port);
 }
 
 /* Send held frames, oldest first, while the guest takes them. */
 static void
-backlog_drain(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port)
+backlog_drain(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port)
 {
 	struct backlog *bl = &pc->backlog[port];
 	uint32_t mask = pc->f->backlog_ring_size - 1;
@@ -141,27 +104,25 @@ backlog_drain(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port)
 	case VSW_FWD_PARK:
 		return;
 	case VSW_FWD_DOWN:
-		backlog_discard(pc, port);
+		discard_frames(pc, port);
 		return;
 	default:
 		break;
 	}
-	while (bl->head != bl->tail) {
-		uint32_t n = RTE_MIN(bl->tail - bl->head, (uint32_t)VSW_BURST);
-		uint16_t sent, i;
+	while (backlog_len(bl) != 0) {
+		uint32_t n = backlog_peek(bl, mask, burst, VSW_BURST);
+		uint16_t sent;
 
-		for (i = 0; i < n; i++)
-			burst[i] = bl->ring[(bl->head + i) & mask];
 		sent = tx_enqueue(pc, v, port, burst, (uint16_t)n);
 		rte_pktmbuf_free_bulk(burst, sent);
-		backlog_release(pc, port, sent);
+		release_frames(pc, port, sent);
 		if (sent < n)
 			break;
 	}
 }
 
 static void
-backlog_drain_all(struct pmd_ctx *pc, const struct vsw_fwd_view *v)
+backlog_drain_all(struct pmd_ctx *pc, const struct fwd_view *v)
 {
 	uint64_t m = pc->backlog_pending;
 
@@ -177,13 +138,13 @@ fwd_backlog_discard_all(struct pmd_ctx *pc)
 	uint64_t m = pc->backlog_pending;
 
 	while (m != 0) {
-		backlog_discard(pc, (uint16_t)__builtin_ctzll(m));
+		discard_frames(pc, (uint16_t)__builtin_ctzll(m));
 		m &= m - 1;
 	}
 }
 
 static void
-send_one(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
+send_one(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	uint8_t state = v->port[port].state;
@@ -200,7 +161,7 @@ send_one(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t port,
 		return;
 	}
 	/* Parked, or running with older frames still held: keep order. */
-	backlog_push(pc, port, pkts, n, state == VSW_FWD_PARK);
+	hold_frames(pc, port, pkts, n, state == VSW_FWD_PARK);
 	if (state == VSW_FWD_RUN)
 		backlog_drain(pc, v, port);
 }
@@ -210,7 +171,7 @@ account_rx(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	uint16_t n)
 {
 	struct vsw_port_stats *ps = &pc->port_stats[port];
-	const struct vsw_fwd_burst *b = &pc->burst;
+	const struct fwd_burst *b = &pc->burst;
 	uint64_t bytes = 0;
 	unsigned int i;
 
@@ -228,14 +189,14 @@ account_rx(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 
 /* Forward one burst received on @p in. */
 static void
-forward(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t in,
+forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	uint16_t n)
 {
 	struct vsw_fwd *f = pc->f;
-	struct vsw_fwd_burst *b = &pc->burst;
+	struct fwd_burst *b = &pc->burst;
 	uint64_t m;
 
-	vsw_fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
+	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
 	account_rx(pc, in, pc->rx, n);
 	for (m = b->dst_mask; m != 0; m &= m - 1) {
 		uint16_t d = (uint16_t)__builtin_ctzll(m);
@@ -244,11 +205,11 @@ forward(struct pmd_ctx *pc, const struct vsw_fwd_view *v, uint16_t in,
 	}
 	/* rte_vhost copied what it took; held frames have their own ref. */
 	rte_pktmbuf_free_bulk(pc->rx, n);
-	vsw_fwd_burst_reset(b);
+	fwd_burst_reset(b);
 }
 
 static unsigned int
-poll_once(struct pmd_ctx *pc, const struct vsw_fwd_view *v)
+poll_once(struct pmd_ctx *pc, const struct fwd_view *v)
 {
 	struct vsw_fwd *f = pc->f;
 	unsigned int work = 0;
@@ -314,7 +275,7 @@ fwd_pmd_main(void *arg)
 	t0 = rte_rdtsc();
 	update_clock(pc, t0);
 	while (!__atomic_load_n(&f->quit, __ATOMIC_RELAXED)) {
-		const struct vsw_fwd_view *v;
+		const struct fwd_view *v;
 		unsigned int work;
 
 		/* No port reference is held here: the view is re-read. */

@@ -55,6 +55,9 @@
 extern "C" {
 #endif
 
+/** Largest backlog of one suspended port, in frames. */
+#define VSW_FWD_BACKLOG_MAX (1u << 20)
+
 /** Forwarding modes. */
 enum vsw_fwd_mode {
 	VSW_FWD_LEARN = 0, /**< MAC-learning L2 switch. */
@@ -101,9 +104,11 @@ struct vsw_port_stats {
 
 /** Counters of one PMD lcore. */
 struct vsw_pmd_stats {
-	uint64_t busy_cycles;  /**< Iterations that moved packets. */
-	uint64_t idle_cycles;  /**< Iterations that found nothing. */
-	uint64_t iterations;
+	uint64_t busy_cycles;  /**< TSC cycles spent in iterations that
+				    moved packets. */
+	uint64_t idle_cycles;  /**< TSC cycles spent in iterations that
+				    found nothing. */
+	uint64_t iterations;   /**< Poll loop iterations. */
 	uint64_t rx_pkts;
 };
 
@@ -114,7 +119,8 @@ struct vsw_fwd_params {
 	uint8_t nb_queues[VSW_MAX_PORTS]; /**< Queue pairs per port. */
 	uint16_t nb_pmd;                  /**< PMD lcores. */
 	unsigned int pmd_lcore[VSW_MAX_PMD]; /**< Their EAL lcore ids. */
-	uint32_t backlog;                 /**< Held frames per parked port. */
+	uint32_t backlog;                 /**< Held frames per parked port
+					       (1 .. VSW_FWD_BACKLOG_MAX). */
 	struct rte_mempool *pool;         /**< For dequeued mbufs. */
 	struct vsw_mac_table *mac;        /**< Used in VSW_FWD_LEARN. */
 	int socket_id;
@@ -149,14 +155,17 @@ void
 vsw_fwd_stop(struct vsw_fwd *f);
 
 /**
- * Control: publish a new state for one port. Does not wait: the lcores
- * pick it up at their next iteration. Call vsw_fwd_sync() to know when
- * they have.
+ * Control: publish a new state for one port. The lcores pick it up at
+ * their next iteration; call vsw_fwd_sync() to know when they have. It
+ * cannot fail for valid arguments: views come from a pool allocated by
+ * vsw_fwd_create(), and when every spare view is still waiting for the
+ * lcores (63 publications in a row without a grace period), it waits for
+ * the oldest one.
  *
  * @param vid
  *   rte_vhost device id the lcores use in VSW_FWD_RUN, or -1.
  * @return
- *   0, -EINVAL, or -ENOMEM (nothing published).
+ *   0, or -EINVAL for a port or state out of range.
  */
 int
 vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
@@ -228,63 +237,6 @@ vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd);
  */
 int
 vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms);
-
-/**
- * Per-destination result of classifying one burst, also the scratch area
- * of one PMD lcore. The invariant between bursts is nb[] all zero and
- * dst_mask zero; vsw_fwd_burst_reset() restores it.
- */
-struct vsw_fwd_burst {
-	uint64_t dst_mask;                   /**< Ports with frames. */
-	uint16_t drop[VSW_DROP_MAX];         /**< rx drops of this burst. */
-	uint16_t learn_table_full;
-	uint16_t learn_port_limit;
-	uint16_t mac_moves;
-	uint16_t nb[VSW_MAX_PORTS];          /**< Frames per destination. */
-	struct rte_mbuf *pkts[VSW_MAX_PORTS][VSW_BURST];
-};
-
-/** A read-only picture of the ports, as the lcores see it. */
-struct vsw_fwd_view {
-	uint64_t live_mask;  /**< Ports in RUN or PARK: flood targets. */
-	struct {
-		int vid;
-		uint8_t state;   /**< enum vsw_fwd_port_state */
-	} port[VSW_MAX_PORTS];
-};
-
-/**
- * Classify a burst received on @p in_port: learn sources, look up
- * destinations, and fill @p b. Does not free or send anything; every frame
- * of @p pkts is either in some destination array of @p b or counted in
- * b->drop. A frame flooded to k ports appears in k arrays.
- *
- * @return
- *   Number of frames dropped.
- */
-uint16_t
-vsw_fwd_classify(struct vsw_fwd_burst *b, const struct vsw_fwd_view *v,
-	enum vsw_fwd_mode mode, struct vsw_mac_table *mac, uint16_t in_port,
-	struct rte_mbuf **pkts, uint16_t n, uint32_t now);
-
-/** Clear a burst after its destinations were sent. */
-static inline void
-vsw_fwd_burst_reset(struct vsw_fwd_burst *b)
-{
-	uint64_t m = b->dst_mask;
-	unsigned int i;
-
-	while (m != 0) {
-		b->nb[__builtin_ctzll(m)] = 0;
-		m &= m - 1;
-	}
-	b->dst_mask = 0;
-	for (i = 0; i < VSW_DROP_MAX; i++)
-		b->drop[i] = 0;
-	b->learn_table_full = 0;
-	b->learn_port_limit = 0;
-	b->mac_moves = 0;
-}
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the burst classifier (lib/fwd, vsw_fwd_classify() and
- * vsw_fwd_burst_reset()).
+ * Unit tests of the burst classifier (lib/fwd, fwd_classify() and
+ * fwd_burst_reset()).
  */
 
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
-#include "vsw_fwd.h"
+#include "fwd_classify.h"
 #include "vsw_mac.h"
 #include "unit.h"
 
@@ -20,7 +20,7 @@
 #define NOW 100
 
 static struct rte_mempool *pool;
-static struct vsw_fwd_burst burst;  /* zero: the between-bursts invariant */
+static struct fwd_burst burst;  /* zero: the between-bursts invariant */
 
 /* Stations: 02:00:00:00:00:<n>. */
 static struct rte_ether_addr
@@ -67,7 +67,7 @@ free_pkts(struct rte_mbuf **pkts, unsigned int n)
 
 /* A view with the given per-port states; live = RUN or PARK. */
 static void
-set_view(struct vsw_fwd_view *v, const uint8_t state[NB_PORTS])
+set_view(struct fwd_view *v, const uint8_t state[NB_PORTS])
 {
 	unsigned int i;
 
@@ -85,7 +85,7 @@ set_view(struct vsw_fwd_view *v, const uint8_t state[NB_PORTS])
 }
 
 static void
-view_all(struct vsw_fwd_view *v, uint8_t st)
+view_all(struct fwd_view *v, uint8_t st)
 {
 	uint8_t s[NB_PORTS];
 
@@ -114,7 +114,7 @@ mk_table(uint32_t capacity, uint32_t port_limit)
 
 /* Sum of the rx drop counters of the burst. */
 static unsigned int
-drops(const struct vsw_fwd_burst *b)
+drops(const struct fwd_burst *b)
 {
 	unsigned int i, n = 0;
 
@@ -130,7 +130,7 @@ drops(const struct vsw_fwd_burst *b)
 } while (0)
 
 static void
-check_dst(int line, const struct vsw_fwd_burst *b, uint16_t port,
+check_dst(int line, const struct fwd_burst *b, uint16_t port,
 	struct rte_mbuf **want, unsigned int n)
 {
 	unsigned int i;
@@ -150,7 +150,7 @@ check_dst(int line, const struct vsw_fwd_burst *b, uint16_t port,
 
 /* The burst is in its between-bursts state. */
 static void
-check_clean(const struct vsw_fwd_burst *b)
+check_clean(const struct fwd_burst *b)
 {
 	unsigned int i, bad_nb = 0;
 
@@ -166,13 +166,13 @@ check_clean(const struct vsw_fwd_burst *b)
 
 /* Classify one frame; free it; reset the burst. */
 static uint16_t
-classify1(const struct vsw_fwd_view *v, struct vsw_mac_table *t,
+classify1(const struct fwd_view *v, struct vsw_mac_table *t,
 	uint16_t in, struct rte_mbuf *m)
 {
-	uint16_t r = vsw_fwd_classify(&burst, v, VSW_FWD_LEARN, t, in, &m, 1,
+	uint16_t r = fwd_classify(&burst, v, VSW_FWD_LEARN, t, in, &m, 1,
 		NOW);
 
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	rte_pktmbuf_free(m);
 	return r;
 }
@@ -184,14 +184,14 @@ test_flood_unknown(void)
 		VSW_FWD_RUN, VSW_FWD_DOWN, VSW_FWD_PARK, VSW_FWD_DOWN,
 		VSW_FWD_DOWN };
 	struct vsw_mac_table *t = mk_table(256, 256);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[2];
 
 	unit_case("flood: unknown unicast to every other live port");
 	set_view(&v, st);
 	m[0] = uframe(0xb, 0xa);
 	m[1] = uframe(0xc, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 2, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 2, NOW),
 		0);
 	/* Not the ingress (0), not the down ports (4, 6, 7); PARK (5) yes. */
 	UNIT_EQ_HEX(burst.dst_mask, (1u << 1) | (1u << 2) | (1u << 3) |
@@ -206,17 +206,17 @@ test_flood_unknown(void)
 	/* The source was learned on the ingress port. */
 	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_key(&(struct rte_ether_addr){
 		.addr_bytes = { 2, 0, 0, 0, 0, 0xa } })), 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	free_pkts(m, 2);
 
 	unit_case("flood: from another ingress port");
 	m[0] = uframe(0xb, 0xd);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 3, m, 1, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 3, m, 1, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, (1u << 0) | (1u << 1) | (1u << 2) |
 		(1u << 5));
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	vsw_mac_free(t);
 }
@@ -230,7 +230,7 @@ test_flood_group(void)
 	const uint64_t want = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 7);
 	struct vsw_mac_table *t = mk_table(256, 256);
 	struct rte_ether_addr a = sta(0xa), b = sta(0xb);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[3];
 
 	unit_case("flood: broadcast and multicast");
@@ -240,7 +240,7 @@ test_flood_group(void)
 	m[0] = frame(&bcast, &a, 60);
 	m[1] = frame(&mcast, &a, 60);
 	m[2] = frame(&bcast, &b, 60);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m, 3, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m, 3, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, want);
 	CHECK_DST(&burst, 0, m[0], m[1], m[2]);
@@ -250,7 +250,7 @@ test_flood_group(void)
 	UNIT_EQ(burst.mac_moves, 1);   /* b moved from 3 to 1 */
 	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_key(&b)), 1);
 	UNIT_EQ(drops(&burst), 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 3);
 	vsw_mac_free(t);
 }
@@ -259,46 +259,46 @@ static void
 test_learned_unicast(void)
 {
 	struct vsw_mac_table *t = mk_table(256, 256);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[3];
 
 	unit_case("unicast: after learning B, A->B goes only to B");
 	view_all(&v, VSW_FWD_RUN);
 	/* A (port 0) to unknown B: flood. */
 	m[0] = uframe(0xb, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, 0xfe);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	/* B answers from port 2: only A's port. */
 	m[0] = uframe(0xa, 0xb);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 2, m, 1, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 2, m, 1, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, 1u << 0);
 	CHECK_DST(&burst, 0, m[0]);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	/* Now A->B: only port 2. */
 	m[0] = uframe(0xb, 0xa);
 	m[1] = uframe(0xb, 0xa);
 	m[2] = uframe(0xb, 0xc);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
 	CHECK_DST(&burst, 2, m[0], m[1], m[2]);
 	UNIT_EQ(drops(&burst), 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 3);
 
 	unit_case("unicast: a learned PARK port still gets its frames");
 	v.port[2].state = VSW_FWD_PARK;   /* still live */
 	m[0] = uframe(0xb, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		0);
 	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
 	CHECK_DST(&burst, 2, m[0]);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 
 	unit_case("unicast: destination on the ingress port -> OWN_PORT");
@@ -308,25 +308,25 @@ test_learned_unicast(void)
 		60)), 0);
 	m[0] = uframe(0xc, 0xa);
 	m[1] = uframe(0xa, 0xa);   /* to itself */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 2, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 2, NOW),
 		2);
 	UNIT_EQ(burst.drop[VSW_DROP_OWN_PORT], 2);
 	UNIT_EQ(drops(&burst), 2);
 	UNIT_EQ_HEX(burst.dst_mask, 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 2);
 
 	unit_case("unicast: destination's port is down -> NO_DEST");
 	v.port[2].state = VSW_FWD_DOWN;
 	v.live_mask &= ~(1ULL << 2);
 	m[0] = uframe(0xb, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		1);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 1);
 	UNIT_EQ(drops(&burst), 1);
 	/* Not flooded either. */
 	UNIT_EQ_HEX(burst.dst_mask, 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	vsw_mac_free(t);
 }
@@ -339,7 +339,7 @@ test_no_dest(void)
 		VSW_FWD_DOWN };
 	struct vsw_mac_table *t = mk_table(256, 256);
 	struct rte_ether_addr a = sta(0xa);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[3];
 
 	unit_case("flood with no other live port -> NO_DEST");
@@ -347,21 +347,21 @@ test_no_dest(void)
 	m[0] = uframe(0xb, 0xa);
 	m[1] = frame(&bcast, &a, 60);
 	m[2] = frame(&mcast, &a, 60);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 3);
 	UNIT_EQ(drops(&burst), 3);
 	UNIT_EQ_HEX(burst.dst_mask, 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	/* Same with nothing live at all. */
 	v.live_mask = 0;
 	v.port[0].state = VSW_FWD_DOWN;
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 3);
 	UNIT_EQ_HEX(burst.dst_mask, 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 3);
 	vsw_mac_free(t);
 }
@@ -371,7 +371,7 @@ test_malformed(void)
 {
 	struct vsw_mac_table *t = mk_table(256, 256);
 	struct rte_ether_addr a = sta(0xa), b = sta(0xb);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[4];
 
 	unit_case("runt frames -> MALFORMED");
@@ -380,7 +380,7 @@ test_malformed(void)
 	m[1] = frame(&b, &a, 0);
 	m[2] = frame(&b, &a, RTE_ETHER_HDR_LEN);   /* just long enough */
 	m[3] = frame(&b, &a, 1);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 4, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 4, NOW),
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_MALFORMED], 3);
 	UNIT_EQ(drops(&burst), 3);
@@ -389,7 +389,7 @@ test_malformed(void)
 	CHECK_DST(&burst, 7, m[2]);
 	/* Only the whole frame taught anything. */
 	UNIT_EQ(vsw_mac_count(t, VSW_MAC_PORT_NONE), 1);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 4);
 	vsw_mac_free(t);
 }
@@ -400,7 +400,7 @@ test_xconnect(void)
 	static const struct {
 		uint16_t in, out;
 	} pair[] = { { 0, 1 }, { 1, 0 }, { 2, 3 }, { 3, 2 }, { 6, 7 } };
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[3];
 	unsigned int i;
 
@@ -412,12 +412,12 @@ test_xconnect(void)
 			.addr_bytes = { 2, 0, 0, 0, 0, 0xa } }, 60);
 		m[2] = uframe(0xa, 0xb);
 		/* No table: xconnect neither learns nor looks up. */
-		UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL,
+		UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL,
 			pair[i].in, m, 3, NOW), 0);
 		UNIT_EQ_HEX(burst.dst_mask, 1ULL << pair[i].out);
 		CHECK_DST(&burst, pair[i].out, m[0], m[1], m[2]);
 		UNIT_EQ(drops(&burst), 0);
-		vsw_fwd_burst_reset(&burst);
+		fwd_burst_reset(&burst);
 		check_clean(&burst);
 		free_pkts(m, 3);
 	}
@@ -428,16 +428,16 @@ test_xconnect(void)
 	v.live_mask &= ~(1ULL << 1);
 	m[0] = uframe(0xb, 0xa);
 	m[1] = uframe(0xb, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL, 2, m, 2,
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL, 2, m, 2,
 		NOW), 0);
 	CHECK_DST(&burst, 3, m[0], m[1]);
-	vsw_fwd_burst_reset(&burst);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL, 0, m, 2,
+	fwd_burst_reset(&burst);
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL, 0, m, 2,
 		NOW), 2);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 2);
 	UNIT_EQ(drops(&burst), 2);
 	UNIT_EQ_HEX(burst.dst_mask, 0);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 2);
 }
 
@@ -453,7 +453,7 @@ test_order_and_drops(void)
 		VSW_FWD_DOWN };
 	struct vsw_mac_table *t = mk_table(256, 256);
 	struct rte_ether_addr a = sta(0xa), x = sta(0x9);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[VSW_BURST];
 	unsigned int i, placed = 0;
 
@@ -478,7 +478,7 @@ test_order_and_drops(void)
 	m[9] = uframe(0xc, 0x9);        /* -> 2 */
 	m[10] = uframe(0xc, 0x9);       /* -> 2 */
 	m[11] = uframe(0xb, 0xa);       /* -> 1 */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 12, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 12, NOW),
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 1);
 	UNIT_EQ(burst.drop[VSW_DROP_OWN_PORT], 1);
@@ -492,25 +492,25 @@ test_order_and_drops(void)
 		placed += burst.nb[i];
 	/* 9 forwarded frames, two of them to 3 ports each. */
 	UNIT_EQ(placed, 9 + 2 * 2);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	free_pkts(m, 12);
 
 	unit_case("full burst: VSW_BURST frames to one port keep their order");
 	for (i = 0; i < VSW_BURST; i++)
 		m[i] = uframe(0xc, (uint8_t)(0x20 + i));
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m,
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m,
 		VSW_BURST, NOW), 0);
 	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
 	UNIT_EQ(burst.nb[2], VSW_BURST);
 	for (i = 0; i < VSW_BURST; i++)
 		UNIT_CHECK(burst.pkts[2][i] == m[i]);
 	UNIT_EQ(vsw_mac_count(t, 1), 1 + VSW_BURST);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, VSW_BURST);
 
 	unit_case("empty burst");
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 0, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 0, NOW),
 		0);
 	check_clean(&burst);
 	vsw_mac_free(t);
@@ -520,7 +520,7 @@ static void
 test_learn_failures(void)
 {
 	struct vsw_mac_table *t = mk_table(256, 2);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[5];
 
 	unit_case("learn failures: port limit counted, frames still flood");
@@ -530,14 +530,14 @@ test_learn_failures(void)
 	m[2] = uframe(0x77, 0x3);   /* PORT_LIMIT */
 	m[3] = uframe(0x77, 0x4);   /* PORT_LIMIT */
 	m[4] = uframe(0x77, 0x1);   /* HIT */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 5, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 5, NOW),
 		0);
 	UNIT_EQ(burst.learn_port_limit, 2);
 	UNIT_EQ(burst.learn_table_full, 0);
 	UNIT_EQ(burst.mac_moves, 0);
 	UNIT_EQ(burst.nb[1], 5);
 	UNIT_EQ(vsw_mac_count(t, 0), 2);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	free_pkts(m, 5);
 	vsw_mac_free(t);
@@ -549,24 +549,24 @@ test_learn_failures(void)
 	m[2] = uframe(0x77, 0x3);   /* TABLE_FULL */
 	m[3] = uframe(0x77, 0x4);   /* TABLE_FULL */
 	m[4] = uframe(0x77, 0x5);   /* TABLE_FULL */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 3, m, 5, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 3, m, 5, NOW),
 		0);
 	UNIT_EQ(burst.learn_table_full, 3);
 	UNIT_EQ(burst.learn_port_limit, 0);
 	UNIT_EQ(burst.nb[0], 5);
 	UNIT_EQ(vsw_mac_count(t, VSW_MAC_PORT_NONE), 2);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	free_pkts(m, 5);
 
 	unit_case("learn: moves counted");
 	m[0] = uframe(0x77, 0x1);   /* moves 3 -> 5 */
 	m[1] = uframe(0x77, 0x2);   /* moves 3 -> 5 */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 5, m, 2, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 5, m, 2, NOW),
 		0);
 	UNIT_EQ(burst.mac_moves, 2);
 	UNIT_EQ(burst.learn_table_full, 0);
 	UNIT_EQ(vsw_mac_count(t, 5), 2);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	free_pkts(m, 2);
 	vsw_mac_free(t);
@@ -577,7 +577,7 @@ test_burst_reset(void)
 {
 	struct vsw_mac_table *t = mk_table(2, 1);
 	struct rte_ether_addr a = sta(0xa);
-	struct vsw_fwd_view v;
+	struct fwd_view v;
 	struct rte_mbuf *m[6];
 	unsigned int i;
 
@@ -589,21 +589,21 @@ test_burst_reset(void)
 	m[3] = frame(&bcast, &a, 3);       /* malformed */
 	m[4] = uframe(0x33, 0xc);          /* port limit, floods */
 	m[5] = uframe(0x33, 0xa);
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
 		3);
 	UNIT_EQ_HEX(burst.dst_mask, 0xef);
 	UNIT_EQ(burst.nb[0], 3);
 	UNIT_EQ(burst.learn_port_limit, 2);
 	UNIT_EQ(drops(&burst), 3);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	/* The same burst again gives the same answer: nothing left over. */
-	UNIT_EQ(vsw_fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
 		3);
 	UNIT_EQ_HEX(burst.dst_mask, 0xef);
 	for (i = 0; i < NB_PORTS; i++)
 		UNIT_EQ(burst.nb[i], i == 4 ? 0 : 3);
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	/* High ports are cleared too. */
 	burst.dst_mask = (1ULL << 63) | (1ULL << 40);
@@ -611,7 +611,7 @@ test_burst_reset(void)
 	burst.nb[40] = 1;
 	burst.drop[VSW_DROP_PORT_DOWN] = 4;
 	burst.mac_moves = 2;
-	vsw_fwd_burst_reset(&burst);
+	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	free_pkts(m, 6);
 	vsw_mac_free(t);
