@@ -31,7 +31,7 @@ struct app_config {
 	uint32_t backlog;            /* frames held per suspended port */
 	uint32_t nb_mbufs;           /* 0 = computed */
 	uint32_t suspend_timeout_ms;
-	uint32_t ctrl_priority;      /* SCHED_FIFO of vhost-events, 0: none */
+	uint32_t ctrl_priority;      /* SCHED_FIFO of rte_vhost's thread, 0: none */
 };
 
 struct app {

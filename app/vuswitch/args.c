@@ -148,9 +148,9 @@ parse_port(const char *spec, struct vsw_vport_params *ports)
 		arg_error("--port '%s': missing socket path", spec);
 		return -1;
 	}
-	if (strlen(tok) > VSW_VPORT_PATH_MAX) {
+	if (strlen(tok) > VSW_VHU_PATH_MAX) {
 		arg_error("--port %s: socket path longer than %d bytes", spec,
-			VSW_VPORT_PATH_MAX);
+			VSW_VHU_PATH_MAX);
 		return -1;
 	}
 	c = &ports->port[ports->nb_ports];

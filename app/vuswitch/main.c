@@ -8,9 +8,7 @@
  * vhost-user protocol; DPDK's telemetry thread serves /vuswitch/ commands.
  */
 
-#include <dirent.h>
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +160,7 @@ build(struct app *a)
 	}
 	a->cfg.ports.fwd = a->fwd;
 	a->cfg.ports.mac = a->mac;
+	a->cfg.ports.ctrl_priority = (int)a->cfg.ctrl_priority;
 	a->ports = vsw_vport_create(&a->cfg.ports, err, sizeof(err));
 	if (a->ports == NULL) {
 		fatal_usage(err, NULL);
@@ -188,50 +187,6 @@ release(struct app *a)
 	vsw_fwd_free(a->fwd);
 	vsw_mac_free(a->mac);
 	rte_mempool_free(a->pool);
-}
-
-/*
- * rte_vhost handles every socket's messages on one thread, "vhost-events";
- * a SUSPEND ack waits for it to be scheduled. On a host where that thread
- * shares a CPU with busy-polling guests or generators, normal priority
- * puts milliseconds of scheduler delay into the ack (see
- * docs/suspend-resume.md), so give it a real-time priority. It sleeps in
- * poll() between messages and waits at most --suspend-timeout in a
- * handshake (spinning for 200 us, then sleeping).
- */
-static void
-raise_vhost_thread(int prio)
-{
-	struct sched_param sp = { .sched_priority = prio };
-	struct dirent *e;
-	char path[300], comm[32];
-	int found = 0, err = 0;
-	DIR *d;
-	FILE *f;
-
-	if (prio == 0 || (d = opendir("/proc/self/task")) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
-			e->d_name);
-		f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		if (fgets(comm, sizeof(comm), f) != NULL &&
-				strncmp(comm, "vhost-events", 12) == 0) {
-			found++;
-			if (sched_setscheduler(atoi(e->d_name), SCHED_FIFO,
-					&sp) != 0)
-				err = errno;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	if (found == 0 || err != 0)
-		fprintf(stderr, APP_NAME ": note: rte_vhost's control thread "
-			"keeps its normal priority (%s); SUSPEND acks may wait "
-			"for busy CPUs. --ctrl-priority 0 silences this.\n",
-			found == 0 ? "thread not found" : strerror(err));
 }
 
 static void
@@ -294,12 +249,12 @@ main(int argc, char **argv)
 		fatal_usage("cannot launch the PMD lcores", NULL);
 		goto out;
 	}
-	if (vsw_vport_start(a.ports, err, sizeof(err)) != 0) {
+	ret = vsw_vport_start(a.ports, err, sizeof(err));
+	if (ret != 0) {
 		fatal_usage(err, NULL);
-		ret = APP_EXIT_USAGE;
+		ret = ret == -ESRCH ? APP_EXIT_FAIL : APP_EXIT_USAGE;
 		goto out;
 	}
-	raise_vhost_thread((int)a.cfg.ctrl_priority);
 	app_telemetry_init(&a);
 	printf(APP_NAME ": %u port(s), %u PMD lcore(s), mode %s; "
 		"press Ctrl-C to stop\n", a.cfg.ports.nb_ports, a.nb_pmd,

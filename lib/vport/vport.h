@@ -1,14 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Private to lib/vport: the port set and what the control files share.
+ * Private to lib/vport: the port set and what its files share.
+ *
+ * The files depend on each other one way only:
+ *
+ *   vport_ctl.c      registration, rte_vhost device callbacks, getters
+ *     |  \
+ *     |   vport_suspend.c   SUSPEND/RESUME and the message hook
+ *     |  /         |
+ *   vport_state.c  |        state events, publication to the engine
+ *     |            |
+ *   vport_path.c   vport_dpdk_compat.c   socket paths; DPDK internals
+ *
+ * and vport_fsm.c (the pure state machine) is used by all of them.
  */
 #ifndef VPORT_H
 #define VPORT_H
 
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 
+#include <rte_cycles.h>
 #include <rte_log.h>
 
+#include "vsw_util.h"
 #include "vsw_vport.h"
 
 extern int vsw_vport_logtype;
@@ -16,11 +32,33 @@ extern int vsw_vport_logtype;
 	rte_log(RTE_LOG_ ## level, vsw_vport_logtype, \
 		"vport: port %u: " fmt, (unsigned int)(port), ##__VA_ARGS__)
 
+/* A one-line reason into the caller's buffer. */
+#define ERRF(err, len, ...) snprintf((err), (len), __VA_ARGS__)
+
+/* Messages a front-end can cause: at most this many a second per port. */
+#define VPORT_LOG_BURST 10
+
+/*
+ * Log for port @p p, rate-limited per port: for anything a front-end can
+ * trigger at will. Caller holds the set's lock.
+ */
+#define VPORT_LOG_RL(level, set, p, fmt, ...) do { \
+	uint64_t vport_sup_; \
+	if (vsw_ratelimit_allow(&(p)->log_rl, rte_get_timer_cycles(), \
+			&vport_sup_)) { \
+		if (vport_sup_ != 0) \
+			VPORT_LOG(level, vport_id(set, p), "%" PRIu64 \
+				" similar messages suppressed\n", vport_sup_); \
+		VPORT_LOG(level, vport_id(set, p), fmt, ##__VA_ARGS__); \
+	} \
+} while (0)
+
 struct vport {
 	struct vsw_vport_conf conf;
 	struct vsw_port_fsm fsm;
 	int vid;             /* connection's device id, -1 without one */
 	bool registered;     /* rte_vhost_driver_register() succeeded */
+	struct vsw_ratelimit log_rl;
 	struct {
 		uint64_t suspends;
 		uint64_t suspend_failures;
@@ -34,6 +72,8 @@ struct vsw_vport_set {
 	struct vsw_fwd *fwd;
 	struct vsw_mac_table *mac;
 	uint64_t suspend_timeout_us;
+	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
+	bool ctrl_raised;        /* ... and it has it */
 	uint16_t nb_ports;
 	struct vport port[VSW_MAX_PORTS];
 };
@@ -44,20 +84,58 @@ struct vsw_vport_set {
  */
 extern struct vsw_vport_set *vport_set;
 
-/* Port owning @p vid, or NULL. Caller holds set->lock. */
-struct vport *
-vport_by_vid(struct vsw_vport_set *set, int vid);
+static inline uint16_t
+vport_id(const struct vsw_vport_set *set, const struct vport *p)
+{
+	return (uint16_t)(p - set->port);
+}
 
-/* Publish @p p's state to the engine (no wait). Caller holds set->lock. */
-int
+/*
+ * Port owning @p vid, or NULL. Caller holds set->lock, or is on the
+ * thread that owns that connection (see cb_vring_state_changed()).
+ */
+static inline struct vport *
+vport_by_vid(struct vsw_vport_set *set, int vid)
+{
+	uint16_t i;
+
+	if (vid < 0)
+		return NULL;
+	for (i = 0; i < set->nb_ports; i++)
+		if (set->port[i].vid == vid)
+			return &set->port[i];
+	return NULL;
+}
+
+/* vport_state.c. Callers hold set->lock. */
+
+/* Publish @p p's state to the engine (no wait; cannot fail). */
+void
 vport_publish(struct vsw_vport_set *set, struct vport *p);
 
-/* Ask the front-end not to kick, if the port runs. Caller holds the lock. */
+/* Apply @p ev to @p p's state machine and publish the result. */
+int
+vport_event(struct vsw_vport_set *set, struct vport *p,
+	enum vsw_port_event ev);
+
+/* Ask the front-end not to kick, if the port runs. */
 void
 vport_quiet_kicks(struct vport *p);
 
-/* Install the SUSPEND/RESUME message hook on a new connection. */
+/* vport_suspend.c */
+
+/* Install the message hook (SUSPEND/RESUME) on a new connection. */
 int
 vport_msg_attach(int vid);
+
+/* vport_dpdk_compat.c */
+
+/*
+ * Give rte_vhost's message thread SCHED_FIFO priority @p prio.
+ * @return 0, -ESRCH if no such thread exists (the compat layer does not
+ * know this DPDK), or the negative errno of sched_setscheduler().
+ */
+int
+vport_dpdk_raise_events_thread(int prio);
 
 #endif /* VPORT_H */

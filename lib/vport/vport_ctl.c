@@ -1,25 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Control side of vhost-user ports: socket checks, registration with
- * rte_vhost, and the device callbacks.
+ * Control side of vhost-user ports: registration with rte_vhost, the
+ * device callbacks, and the getters.
  */
 
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <rte_errno.h>
 #include <rte_vhost.h>
 #include <linux/virtio_net.h>
 
 #include "vport.h"
+#include "vport_dpdk_compat.h"
+#include "vsw_vhu.h"
 
 RTE_LOG_REGISTER_DEFAULT(vsw_vport_logtype, INFO);
 
@@ -34,146 +30,6 @@ struct vsw_vport_set *vport_set;
 	(1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_CSUM) | \
 	(1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
 
-#define ERRF(err, len, ...) snprintf((err), (len), __VA_ARGS__)
-
-/* Is somebody accepting connections on @p path? */
-static bool
-socket_is_live(const char *path)
-{
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return true;	/* cannot tell: assume in use */
-	strncpy(un.sun_path, path, sizeof(un.sun_path) - 1);
-	ret = connect(fd, (struct sockaddr *)&un, sizeof(un));
-	close(fd);
-	return ret == 0 || errno != ECONNREFUSED;
-}
-
-static int
-check_dir(const char *path, char *err, size_t errlen)
-{
-	char buf[VSW_VPORT_PATH_MAX + 1];
-	struct stat st;
-	const char *dir;
-
-	strcpy(buf, path);
-	dir = dirname(buf);
-	if (stat(dir, &st) != 0) {
-		ERRF(err, errlen, "directory %s does not exist", dir);
-		return -ENOENT;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		ERRF(err, errlen, "%s is not a directory", dir);
-		return -ENOTDIR;
-	}
-	return 0;
-}
-
-int
-vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen)
-{
-	struct stat st;
-	int ret;
-
-	if (path == NULL || path[0] == '\0') {
-		ERRF(err, errlen, "empty socket path");
-		return -EINVAL;
-	}
-	if (strlen(path) > VSW_VPORT_PATH_MAX) {
-		ERRF(err, errlen, "socket path longer than %d bytes: %s",
-			VSW_VPORT_PATH_MAX, path);
-		return -ENAMETOOLONG;
-	}
-	ret = check_dir(path, err, errlen);
-	if (ret != 0 || client)
-		return ret;
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		ERRF(err, errlen, "%s exists and is not a socket", path);
-		return -EEXIST;
-	}
-	if (socket_is_live(path)) {
-		ERRF(err, errlen, "socket %s is in use by another process",
-			path);
-		return -EADDRINUSE;
-	}
-	/* Nobody listens: a leftover of a process that died. */
-	if (unlink(path) != 0) {
-		ERRF(err, errlen, "cannot remove stale socket %s: %s", path,
-			strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-/* "dir/./x.sock" and "dir/x.sock" name the same socket. */
-static void
-canonical_path(const char *path, char *out, size_t len)
-{
-	char d[VSW_VPORT_PATH_MAX + 1], b[VSW_VPORT_PATH_MAX + 1];
-	char real[PATH_MAX];
-
-	strcpy(d, path);
-	strcpy(b, path);
-	if (realpath(dirname(d), real) != NULL)
-		snprintf(out, len, "%s/%s", real, basename(b));
-	else
-		snprintf(out, len, "%s", path);
-}
-
-int
-vsw_vport_check_params(const struct vsw_vport_params *p, char *err,
-	size_t errlen)
-{
-	static char canon[VSW_MAX_PORTS][PATH_MAX + VSW_VPORT_PATH_MAX + 2];
-	uint16_t i, j;
-	int ret;
-
-	if (p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS) {
-		ERRF(err, errlen, "need 1 to %d ports, got %u", VSW_MAX_PORTS,
-			p->nb_ports);
-		return -EINVAL;
-	}
-	for (i = 0; i < p->nb_ports; i++) {
-		const struct vsw_vport_conf *c = &p->port[i];
-
-		if (c->nb_queues == 0 || c->nb_queues > VSW_MAX_QUEUES) {
-			ERRF(err, errlen, "%s: queues must be 1 to %d",
-				c->path, VSW_MAX_QUEUES);
-			return -EINVAL;
-		}
-		ret = vsw_vport_check_path(c->path, c->client, err, errlen);
-		if (ret != 0)
-			return ret;
-		canonical_path(c->path, canon[i], sizeof(canon[i]));
-		for (j = 0; j < i; j++) {
-			if (strcmp(canon[i], canon[j]) == 0) {
-				ERRF(err, errlen, "duplicate socket path %s",
-					c->path);
-				return -EEXIST;
-			}
-		}
-	}
-	return 0;
-}
-
-struct vport *
-vport_by_vid(struct vsw_vport_set *set, int vid)
-{
-	uint16_t i;
-
-	if (vid < 0)
-		return NULL;
-	for (i = 0; i < set->nb_ports; i++)
-		if (set->port[i].vid == vid)
-			return &set->port[i];
-	return NULL;
-}
-
 static struct vport *
 vport_by_ifname(struct vsw_vport_set *set, int vid)
 {
@@ -186,41 +42,6 @@ vport_by_ifname(struct vsw_vport_set *set, int vid)
 		if (strcmp(set->port[i].conf.path, name) == 0)
 			return &set->port[i];
 	return NULL;
-}
-
-static inline uint16_t
-port_id(const struct vsw_vport_set *set, const struct vport *p)
-{
-	return (uint16_t)(p - set->port);
-}
-
-int
-vport_publish(struct vsw_vport_set *set, struct vport *p)
-{
-	return vsw_fwd_port_publish(set->fwd, port_id(set, p),
-		vsw_port_fsm_dp(&p->fsm), p->vid);
-}
-
-/* Apply an event and publish the result; caller holds the lock. */
-static int
-vport_event(struct vsw_vport_set *set, struct vport *p,
-	enum vsw_port_event ev)
-{
-	uint8_t before = p->fsm.state;
-	int ret = vsw_port_fsm_step(&p->fsm, ev);
-
-	if (ret < 0) {
-		VPORT_LOG(WARNING, port_id(set, p), "%s in state %s: %s\n",
-			vsw_port_event_name(ev), vsw_port_state_name(before),
-			strerror(-ret));
-		return ret;
-	}
-	if (ret == 0 && p->fsm.state != before)
-		VPORT_LOG(INFO, port_id(set, p), "%s -> %s (%s)\n",
-			vsw_port_state_name(before),
-			vsw_port_state_name(p->fsm.state),
-			vsw_port_event_name(ev));
-	return vport_publish(set, p);
 }
 
 static int
@@ -237,7 +58,7 @@ cb_new_connection(int vid)
 		return -1;
 	}
 	if (p->fsm.connected) {
-		VPORT_LOG(WARNING, port_id(set, p),
+		VPORT_LOG_RL(WARNING, set, p,
 			"refusing a second front-end on %s\n", p->conf.path);
 		pthread_mutex_unlock(&set->lock);
 		return -1;
@@ -245,10 +66,10 @@ cb_new_connection(int vid)
 	ret = vport_event(set, p, VSW_PORT_EV_CONNECT);
 	if (ret == 0) {
 		p->vid = vid;
-		vsw_fwd_vring_reset(set->fwd, port_id(set, p));
+		vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
 		/* vids are reused: the hook goes on every connection. */
 		if (vport_msg_attach(vid) != 0)
-			VPORT_LOG(WARNING, port_id(set, p),
+			VPORT_LOG_RL(WARNING, set, p,
 				"cannot install the SUSPEND/RESUME hook\n");
 	}
 	pthread_mutex_unlock(&set->lock);
@@ -271,33 +92,12 @@ cb_destroy_connection(int vid)
 	vport_event(set, p, VSW_PORT_EV_CLOSE);
 	vsw_fwd_sync(set->fwd, 0);
 	p->vid = -1;
-	vsw_fwd_vring_reset(set->fwd, port_id(set, p));
+	vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
 	if (set->mac != NULL)
-		flushed = vsw_mac_flush_port(set->mac, port_id(set, p));
-	VPORT_LOG(INFO, port_id(set, p),
+		flushed = vsw_mac_flush_port(set->mac, vport_id(set, p));
+	VPORT_LOG_RL(INFO, set, p,
 		"front-end disconnected, %u MAC entries flushed\n", flushed);
 	pthread_mutex_unlock(&set->lock);
-}
-
-/*
- * The PMD lcores poll, so ask the front-end not to kick: without this a
- * virtio front-end writes its kick eventfd (a system call) after nearly
- * every burst it posts, which costs a DPDK guest more cycles than the
- * frames themselves. It sets VRING_USED_F_NO_NOTIFY in each used ring
- * (nothing with EVENT_IDX); net_vhost and OVS do the same. That is a
- * guest memory write, so never on a parked port: a device that becomes
- * ready while suspended gets it on RESUME.
- */
-void
-vport_quiet_kicks(struct vport *p)
-{
-	uint16_t q, n;
-
-	if (p->vid < 0 || vsw_port_fsm_dp(&p->fsm) != VSW_FWD_RUN)
-		return;
-	n = rte_vhost_get_vring_num(p->vid);
-	for (q = 0; q < n; q++)
-		rte_vhost_enable_guest_notification(p->vid, q, 0);
 }
 
 static int
@@ -314,7 +114,7 @@ cb_new_device(int vid)
 		return -1;
 	}
 	if (rte_vhost_get_vring_num(vid) > 2 * p->conf.nb_queues)
-		VPORT_LOG(WARNING, port_id(set, p),
+		VPORT_LOG_RL(WARNING, set, p,
 			"front-end has %u queue pairs, only %u are polled\n",
 			rte_vhost_get_vring_num(vid) / 2, p->conf.nb_queues);
 	ret = vport_event(set, p, VSW_PORT_EV_READY);
@@ -357,7 +157,7 @@ cb_vring_state_changed(int vid, uint16_t vring, int enable)
 	struct vport *p = vport_by_vid(set, vid);
 
 	if (p != NULL)
-		vsw_fwd_vring_state(set->fwd, port_id(set, p), vring, enable);
+		vsw_fwd_vring_state(set->fwd, vport_id(set, p), vring, enable);
 	return 0;
 }
 
@@ -379,7 +179,7 @@ advertise_suspend(struct vport *p)
 		return 0;
 	if (rte_vhost_driver_get_protocol_features(p->conf.path, &pf) != 0)
 		return -EIO;
-	pf |= 1ULL << VSW_VHOST_USER_PROTOCOL_F_SUSPEND;
+	pf |= 1ULL << VSW_VHU_PROTOCOL_F_SUSPEND;
 	return rte_vhost_driver_set_protocol_features(p->conf.path, pf);
 }
 
@@ -439,9 +239,12 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 		params->suspend_timeout_us : VSW_VPORT_SUSPEND_TIMEOUT_US;
 	set->nb_ports = params->nb_ports;
 	vport_set = set;
+	set->ctrl_priority = params->ctrl_priority;
 	for (i = 0; i < set->nb_ports; i++) {
 		set->port[i].conf = params->port[i];
 		set->port[i].vid = -1;
+		set->port[i].log_rl.interval = rte_get_timer_hz();
+		set->port[i].log_rl.burst = VPORT_LOG_BURST;
 		ret = register_port(&set->port[i], err, errlen);
 		if (ret != 0) {
 			vsw_vport_free(set);
@@ -450,6 +253,35 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 		}
 	}
 	return set;
+}
+
+/*
+ * rte_vhost's message thread exists once a socket was started. A SUSPEND
+ * ack waits for that thread to be scheduled; see vsw_vport_params.
+ */
+static int
+raise_ctrl_thread(struct vsw_vport_set *set, char *err, size_t errlen)
+{
+	int ret;
+
+	if (set->ctrl_priority == 0 || set->ctrl_raised)
+		return 0;
+	ret = vport_dpdk_raise_events_thread(set->ctrl_priority);
+	if (ret == -ESRCH) {
+		ERRF(err, errlen, "cannot find rte_vhost's message thread "
+			"(\"%s\" in DPDK %s) to give it real-time priority; "
+			"--ctrl-priority 0 runs without", VPORT_DPDK_EVENTS_THREAD,
+			VPORT_DPDK_LTS);
+		return ret;
+	}
+	if (ret != 0)
+		rte_log(RTE_LOG_WARNING, vsw_vport_logtype,
+			"vport: rte_vhost's message thread "
+			"keeps its normal priority (%s); SUSPEND acks may wait "
+			"for busy CPUs. --ctrl-priority 0 silences this.\n",
+			strerror(-ret));
+	set->ctrl_raised = true;
+	return 0;
 }
 
 int
@@ -467,7 +299,7 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
 			return -EIO;
 		}
 	}
-	return 0;
+	return raise_ctrl_thread(set, err, errlen);
 }
 
 void
@@ -547,7 +379,7 @@ vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 			&info->protocol_features);
 	info->suspend_negotiated = p->conf.suspend &&
 		(info->protocol_features &
-		 (1ULL << VSW_VHOST_USER_PROTOCOL_F_SUSPEND)) != 0;
+		 (1ULL << VSW_VHU_PROTOCOL_F_SUSPEND)) != 0;
 	info->suspends = p->stats.suspends;
 	info->suspend_failures = p->stats.suspend_failures;
 	info->last_handshake_us = p->stats.last_handshake_us;

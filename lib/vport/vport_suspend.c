@@ -25,34 +25,8 @@
 #include <rte_vhost.h>
 
 #include "vport.h"
-
-#define VHOST_USER_SUSPEND 41
-#define VHOST_USER_RESUME 42
-#define VHOST_USER_VERSION_MASK 0x3
-#define VHOST_USER_VERSION 0x1
-#define VHOST_USER_NEED_REPLY (1u << 3)
-#define VHOST_USER_MAX_FDS 8
-#define VHOST_USER_PAYLOAD_MAX 632
-
-/*
- * Layout of what rte_vhost hands to the external hooks: DPDK 22.11's
- * struct vhu_msg_context (VhostUserMsg, then the fds). That header is not
- * installed, so the parts we read are mirrored here.
- */
-struct vhu_msg {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		uint64_t u64;
-		uint8_t raw[VHOST_USER_PAYLOAD_MAX];
-	} payload;
-	int fds[VHOST_USER_MAX_FDS];
-	int fd_num;
-} __rte_packed;
-
-_Static_assert(offsetof(struct vhu_msg, fds) == 644,
-	"vhu_msg must mirror DPDK 22.11 struct vhu_msg_context");
+#include "vport_dpdk_compat.h"
+#include "vsw_vhu.h"
 
 static uint64_t
 elapsed_us(uint64_t since)
@@ -78,7 +52,7 @@ note_handshake(struct vport *p, uint64_t us, bool ok)
 static int
 suspend_locked(struct vsw_vport_set *set, struct vport *p)
 {
-	uint16_t id = (uint16_t)(p - set->port);
+	uint16_t id = vport_id(set, p);
 	uint64_t start;
 	int ret;
 
@@ -90,14 +64,13 @@ suspend_locked(struct vsw_vport_set *set, struct vport *p)
 		return ret > 0 ? 0 : ret;	/* already suspended: no-op */
 
 	start = rte_get_timer_cycles();
-	ret = vport_publish(set, p);
-	if (ret == 0)
-		ret = vsw_fwd_sync(set->fwd, set->suspend_timeout_us);
+	vport_publish(set, p);
+	ret = vsw_fwd_sync(set->fwd, set->suspend_timeout_us);
 	if (ret != 0) {
 		vsw_port_fsm_step(&p->fsm, VSW_PORT_EV_TIMEOUT);
 		vport_publish(set, p);
 		note_handshake(p, 0, false);
-		VPORT_LOG(ERR, id, "SUSPEND failed: %s; port left %s\n",
+		VPORT_LOG_RL(ERR, set, p, "SUSPEND failed: %s; port left %s\n",
 			ret == -ETIMEDOUT ?
 			"a PMD lcore did not pass a quiescent state in time" :
 			strerror(-ret), vsw_port_state_name(p->fsm.state));
@@ -114,7 +87,7 @@ suspend_locked(struct vsw_vport_set *set, struct vport *p)
 static int
 resume_locked(struct vsw_vport_set *set, struct vport *p)
 {
-	uint16_t id = (uint16_t)(p - set->port);
+	uint16_t id = vport_id(set, p);
 	int ret;
 
 	ret = vsw_port_fsm_step(&p->fsm, VSW_PORT_EV_RESUME);
@@ -122,12 +95,11 @@ resume_locked(struct vsw_vport_set *set, struct vport *p)
 		return ret > 0 ? 0 : ret;	/* not suspended: no-op */
 	vsw_port_fsm_step(&p->fsm, VSW_PORT_EV_RESUMED);
 	vport_quiet_kicks(p);	/* deferred if the device started meanwhile */
-	ret = vport_publish(set, p);
-	if (ret != 0)
-		return ret;
+	vport_publish(set, p);
 	/* Not needed for safety: only so the ack means "running again". */
 	if (vsw_fwd_sync(set->fwd, set->suspend_timeout_us) != 0)
-		VPORT_LOG(WARNING, id, "resumed, but a PMD lcore is slow to notice\n");
+		VPORT_LOG_RL(WARNING, set, p,
+			"resumed, but a PMD lcore is slow to notice\n");
 	VPORT_LOG(DEBUG, id, "resumed, now %s\n",
 		vsw_port_state_name(p->fsm.state));
 	return 0;
@@ -159,17 +131,30 @@ vsw_vport_resume(struct vsw_vport_set *set, uint16_t port)
 	return ret;
 }
 
-/* A front-end cannot hand us file descriptors we did not ask for. */
+/*
+ * A front-end cannot hand us file descriptors we did not ask for: close
+ * them (@p p may be NULL), but only after checking that the mirrored layout reads real
+ * descriptors (vport_dpdk_msg_check()); never close numbers read from
+ * the wrong bytes.
+ */
 static void
-close_fds(struct vhu_msg *m)
+close_fds(struct vsw_vport_set *set, struct vport *p,
+	struct vport_dpdk_msg *m)
 {
-	int i, n = m->fd_num;
+	int i;
 
-	if (n < 0 || n > VHOST_USER_MAX_FDS)
-		n = 0;
-	for (i = 0; i < n; i++)
-		if (m->fds[i] >= 0)
-			close(m->fds[i]);
+	if (!vport_dpdk_msg_check(m)) {
+		if (p != NULL)
+			VPORT_LOG_RL(ERR, set, p, "message %u: its file "
+				"descriptors do not look like DPDK %s's "
+				"(fd_num %d); not closing anything\n",
+				m->request, VPORT_DPDK_LTS, m->fd_num);
+		return;
+	}
+	for (i = 0; i < m->fd_num; i++) {
+		close(m->fds[i]);
+		m->fds[i] = -1;
+	}
 	m->fd_num = 0;
 }
 
@@ -182,7 +167,7 @@ suspend_negotiated(const struct vport *p, int vid)
 		return false;
 	if (rte_vhost_get_negotiated_protocol_features(vid, &pf) != 0)
 		return false;
-	return (pf & (1ULL << VSW_VHOST_USER_PROTOCOL_F_SUSPEND)) != 0;
+	return (pf & (1ULL << VSW_VHU_PROTOCOL_F_SUSPEND)) != 0;
 }
 
 /*
@@ -191,9 +176,9 @@ suspend_negotiated(const struct vport *p, int vid)
  * message is ignored instead (the caller has logged why).
  */
 static enum rte_vhost_msg_result
-msg_error(const struct vhu_msg *m)
+msg_error(const struct vport_dpdk_msg *m)
 {
-	return (m->flags & VHOST_USER_NEED_REPLY) ?
+	return (m->flags & VSW_VHU_FLAG_NEED_REPLY) ?
 		RTE_VHOST_MSG_RESULT_ERR : RTE_VHOST_MSG_RESULT_OK;
 }
 
@@ -202,11 +187,12 @@ msg_error(const struct vhu_msg *m)
  * SET_DEVICE_STATE_FD); both expect a u64 reply, non-zero for failure.
  */
 static enum rte_vhost_msg_result
-reject_payload(struct vhu_msg *m, uint16_t id)
+reject_payload(struct vsw_vport_set *set, struct vport *p,
+	struct vport_dpdk_msg *m)
 {
-	VPORT_LOG(WARNING, id, "message %u with a %u-byte payload is not %s; "
+	VPORT_LOG_RL(WARNING, set, p, "message %u with a %u-byte payload is not %s; "
 		"rejected\n", m->request, m->size,
-		m->request == VHOST_USER_SUSPEND ? "SUSPEND" : "RESUME");
+		m->request == VSW_VHU_SUSPEND ? "SUSPEND" : "RESUME");
 	m->size = sizeof(m->payload.u64);
 	m->payload.u64 = 1;
 	return RTE_VHOST_MSG_RESULT_REPLY;
@@ -214,30 +200,30 @@ reject_payload(struct vhu_msg *m, uint16_t id)
 
 static enum rte_vhost_msg_result
 handle_msg(struct vsw_vport_set *set, struct vport *p, int vid,
-	struct vhu_msg *m)
+	struct vport_dpdk_msg *m)
 {
-	uint16_t id = (uint16_t)(p - set->port);
-	bool suspend = m->request == VHOST_USER_SUSPEND;
+	bool suspend = m->request == VSW_VHU_SUSPEND;
 	const char *name = suspend ? "SUSPEND" : "RESUME";
 	int ret;
 
 	if (m->size != 0)
-		return reject_payload(m, id);
-	if ((m->flags & VHOST_USER_VERSION_MASK) != VHOST_USER_VERSION) {
-		VPORT_LOG(WARNING, id, "%s with bad version flags 0x%x\n",
+		return reject_payload(set, p, m);
+	if ((m->flags & VSW_VHU_VERSION_MASK) != VSW_VHU_VERSION) {
+		VPORT_LOG_RL(WARNING, set, p, "%s with bad version flags 0x%x\n",
 			name, m->flags);
 		return msg_error(m);
 	}
 	if (!suspend_negotiated(p, vid)) {
-		VPORT_LOG(WARNING, id, "%s but protocol feature SUSPEND "
+		VPORT_LOG_RL(WARNING, set, p, "%s but protocol feature SUSPEND "
 			"(bit 18) was not negotiated; %s\n", name,
-			(m->flags & VHOST_USER_NEED_REPLY) ?
+			(m->flags & VSW_VHU_FLAG_NEED_REPLY) ?
 			"replying with an error" : "ignored");
 		return msg_error(m);
 	}
 	ret = suspend ? suspend_locked(set, p) : resume_locked(set, p);
 	if (ret != 0) {
-		VPORT_LOG(ERR, id, "%s failed: %s\n", name, strerror(-ret));
+		VPORT_LOG_RL(ERR, set, p, "%s failed: %s\n", name,
+			strerror(-ret));
 		return msg_error(m);
 	}
 	return RTE_VHOST_MSG_RESULT_OK;	/* rte_vhost sends the ack */
@@ -247,16 +233,16 @@ static enum rte_vhost_msg_result
 vport_pre_msg(int vid, void *msg)
 {
 	struct vsw_vport_set *set = vport_set;
-	struct vhu_msg *m = msg;
+	struct vport_dpdk_msg *m = msg;
 	enum rte_vhost_msg_result res;
 	struct vport *p;
 
-	if (m->request != VHOST_USER_SUSPEND &&
-			m->request != VHOST_USER_RESUME)
+	if (m->request != VSW_VHU_SUSPEND &&
+			m->request != VSW_VHU_RESUME)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	close_fds(m);
 	pthread_mutex_lock(&set->lock);
 	p = vport_by_vid(set, vid);
+	close_fds(set, p, m);
 	res = p != NULL ? handle_msg(set, p, vid, m) : msg_error(m);
 	pthread_mutex_unlock(&set->lock);
 	return res;

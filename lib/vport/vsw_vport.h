@@ -29,8 +29,9 @@
  * back when a front-end connects again. A second front-end on a port that
  * already has one is refused.
  *
- * Thread safety. State changes come from rte_vhost's "vhost-events" thread
- * (callbacks and SUSPEND/RESUME messages) and from admin requests on any
+ * Thread safety. State changes come from rte_vhost's message thread
+ * ("vhost-events" in DPDK 22.11, "dpdk-vhost-evt" in 24.11: callbacks and
+ * SUSPEND/RESUME messages), its reconnect thread (client ports) and from admin requests on any
  * other thread; one mutex per port set serialises them. None of these
  * functions may be called from a PMD lcore. vsw_vport_state() and the
  * other getters only read, and may be called from any thread.
@@ -43,20 +44,11 @@
 #include "vsw_config.h"
 #include "vsw_fwd.h"
 #include "vsw_mac.h"
+#include "vsw_vhu.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Longest socket path (struct sockaddr_un's sun_path, less the NUL). */
-#define VSW_VPORT_PATH_MAX 107
-
-/**
- * Protocol feature bit of the SUSPEND/RESUME draft (messages 41 and 42).
- * QEMU 8.2 and later use this bit for F_SHARED_OBJECT, which is why a port
- * can be told not to advertise it (struct vsw_vport_conf::suspend).
- */
-#define VSW_VHOST_USER_PROTOCOL_F_SUSPEND 18
 
 /** Default bound on the SUSPEND handshake. */
 #define VSW_VPORT_SUSPEND_TIMEOUT_US 1000000
@@ -119,9 +111,10 @@ vsw_port_event_name(enum vsw_port_event ev);
 
 /** Configuration of one port. */
 struct vsw_vport_conf {
-	char path[VSW_VPORT_PATH_MAX + 1]; /**< Socket path. */
+	char path[VSW_VHU_PATH_MAX + 1]; /**< Socket path. */
 	bool client;        /**< Connect instead of listen. */
-	bool suspend;       /**< Advertise protocol feature SUSPEND. */
+	bool suspend;       /**< Advertise protocol feature SUSPEND
+				 *   (VSW_VHU_PROTOCOL_F_SUSPEND). */
 	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
 };
 
@@ -134,6 +127,14 @@ struct vsw_vport_params {
 					    may be NULL (xconnect). */
 	uint64_t suspend_timeout_us;   /**< Bound on a SUSPEND handshake;
 					    0 means the default. */
+	/**
+	 * SCHED_FIFO priority for rte_vhost's message thread (1..99), or
+	 * 0 to leave it alone. A SUSPEND ack waits for that thread to be
+	 * scheduled; on a host where it shares CPUs with busy-polling
+	 * guests, normal priority puts milliseconds of scheduler delay into
+	 * the ack. The thread sleeps in poll() between messages.
+	 */
+	int ctrl_priority;
 };
 
 /** The set of ports of one switch. */
@@ -181,9 +182,14 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 	size_t errlen);
 
 /**
- * Start listening (server ports) or connecting (client ports).
+ * Start listening (server ports) or connecting (client ports), then give
+ * rte_vhost's message thread the real-time priority asked for
+ * (vsw_vport_params::ctrl_priority).
  *
- * @return 0, or a negative errno with the reason in @p err.
+ * @return 0, or a negative errno with the reason in @p err: -EIO if a
+ *   socket cannot be started, -ESRCH if rte_vhost's message thread
+ *   cannot be found. Lacking the permission to raise the priority only
+ *   logs a warning.
  */
 int
 vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen);

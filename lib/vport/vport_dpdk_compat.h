@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every dependence of vuswitch on a DPDK internal, in one place.
+ *
+ * vuswitch uses public rte_vhost APIs for everything but two things that
+ * DPDK does not publish:
+ *
+ * 1. What rte_vhost hands to an external message hook (pre_msg_handle).
+ *    The hook gets a void pointer to rte_vhost's private
+ *    struct vhu_msg_context (lib/vhost/vhost_user.h, not installed): the
+ *    wire message (header and a payload union), then the file descriptors
+ *    that came with it, then their count. Where the descriptors sit
+ *    depends on the size of that union, which DPDK 25.03 changed (a larger
+ *    crypto session parameter): a wrong mirror reads descriptor numbers
+ *    out of payload bytes, and closing them closes somebody else's files.
+ *    So the mirror is chosen by version here, its offsets are asserted
+ *    below, vport_dpdk_msg_check() checks the invariants rte_vhost keeps
+ *    on every message before anything trusts the fds, and the unit test
+ *    vport_compat checks the mirror against real messages passed through
+ *    the installed librte_vhost.
+ *
+ * 2. The name of rte_vhost's message thread, which vuswitch gives a
+ *    real-time priority (--ctrl-priority). DPDK 22.11 creates it with
+ *    rte_ctrl_thread_create() as "vhost-events"; 23.11 moved to
+ *    rte_thread_create_internal_control(), which prefixes "dpdk-", and
+ *    shortened the name: "dpdk-vhost-evt".
+ *
+ * Only the releases this project has been built and tested against are
+ * accepted; anything else stops the build here, so that a new release is
+ * checked (layouts in its lib/vhost/vhost_user.h, thread names in its
+ * lib/vhost/socket.c and fd_man.c) before it is used.
+ */
+#ifndef VPORT_DPDK_COMPAT_H
+#define VPORT_DPDK_COMPAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_version.h>
+
+#include "vsw_vhu.h"
+
+#if RTE_VERSION >= RTE_VERSION_NUM(22, 11, 0, 0) && \
+	RTE_VERSION < RTE_VERSION_NUM(22, 12, 0, 0)
+#define VPORT_DPDK_LTS "22.11"
+#define VPORT_DPDK_EVENTS_THREAD "vhost-events"
+/* sizeof(VhostUserMsg.payload): VhostUserCryptoSessionParam is largest. */
+#define VPORT_DPDK_PAYLOAD_SIZE 632
+#elif RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0) && \
+	RTE_VERSION < RTE_VERSION_NUM(24, 12, 0, 0)
+#define VPORT_DPDK_LTS "24.11"
+#define VPORT_DPDK_EVENTS_THREAD "dpdk-vhost-evt"
+/* Same union as 22.11 (25.03 is the first release to change it). */
+#define VPORT_DPDK_PAYLOAD_SIZE 632
+#else
+#error "vuswitch knows the rte_vhost internals of DPDK 22.11.x and 24.11.x only; check lib/vport/vport_dpdk_compat.h against this release first"
+#endif
+
+/*
+ * Mirror of struct vhu_msg_context: VhostUserMsg (request, flags, size,
+ * payload union), int fds[VHOST_MEMORY_MAX_NREGIONS], int fd_num; packed.
+ */
+struct vport_dpdk_msg {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+	union {
+		uint64_t u64;
+		struct vsw_vhu_vring_state state;
+		struct vsw_vhu_vring_addr addr;
+		struct vsw_vhu_mem_table mem;
+		struct vsw_vhu_log log;
+		struct vsw_vhu_inflight inflight;
+		uint8_t raw[VPORT_DPDK_PAYLOAD_SIZE];
+	} payload;
+	int fds[VSW_VHU_MAX_FDS];
+	int fd_num;
+} __rte_packed;
+
+_Static_assert(offsetof(struct vport_dpdk_msg, payload) == VSW_VHU_HDR_SIZE,
+	"the wire header is 12 bytes");
+_Static_assert(offsetof(struct vport_dpdk_msg, fds) ==
+	VSW_VHU_HDR_SIZE + VPORT_DPDK_PAYLOAD_SIZE,
+	"fds follow the payload union");
+_Static_assert(offsetof(struct vport_dpdk_msg, fd_num) ==
+	VSW_VHU_HDR_SIZE + VPORT_DPDK_PAYLOAD_SIZE +
+	VSW_VHU_MAX_FDS * sizeof(int), "fd_num follows the fds");
+_Static_assert(sizeof(struct vsw_vhu_mem_table) <= VPORT_DPDK_PAYLOAD_SIZE,
+	"the largest payload we read fits the union");
+
+/*
+ * What rte_vhost guarantees about every message it hands to a hook
+ * (read_vhost_message() and read_fd_message() in lib/vhost): the payload
+ * size fits the union, 0 <= fd_num <= 8, fds[0 .. fd_num-1] are open
+ * descriptors and the rest are -1. If the mirror were wrong these would
+ * be read from the wrong bytes and, with overwhelming likelihood, fail.
+ *
+ * @return true if @p m looks like a message rte_vhost produced.
+ */
+bool
+vport_dpdk_msg_check(const struct vport_dpdk_msg *m);
+
+#endif /* VPORT_DPDK_COMPAT_H */

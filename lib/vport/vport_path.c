@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Socket paths: what can be checked on the filesystem before anything is
+ * registered with rte_vhost. Needs no EAL and calls nothing else in the
+ * module.
+ */
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vport.h"
+#include "vsw_vhu.h"
+
+/* Is somebody accepting connections on @p path? */
+static bool
+socket_is_live(const char *path)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true;	/* cannot tell: assume in use */
+	strncpy(un.sun_path, path, sizeof(un.sun_path) - 1);
+	ret = connect(fd, (struct sockaddr *)&un, sizeof(un));
+	close(fd);
+	return ret == 0 || errno != ECONNREFUSED;
+}
+
+static int
+check_dir(const char *path, char *err, size_t errlen)
+{
+	char buf[VSW_VHU_PATH_MAX + 1];
+	struct stat st;
+	const char *dir;
+
+	strcpy(buf, path);
+	dir = dirname(buf);
+	if (stat(dir, &st) != 0) {
+		ERRF(err, errlen, "directory %s does not exist", dir);
+		return -ENOENT;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ERRF(err, errlen, "%s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int
+vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	if (path == NULL || path[0] == '\0') {
+		ERRF(err, errlen, "empty socket path");
+		return -EINVAL;
+	}
+	if (strlen(path) > VSW_VHU_PATH_MAX) {
+		ERRF(err, errlen, "socket path longer than %d bytes: %s",
+			VSW_VHU_PATH_MAX, path);
+		return -ENAMETOOLONG;
+	}
+	ret = check_dir(path, err, errlen);
+	if (ret != 0 || client)
+		return ret;
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		ERRF(err, errlen, "%s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	if (socket_is_live(path)) {
+		ERRF(err, errlen, "socket %s is in use by another process",
+			path);
+		return -EADDRINUSE;
+	}
+	/* Nobody listens: a leftover of a process that died. */
+	if (unlink(path) != 0) {
+		ERRF(err, errlen, "cannot remove stale socket %s: %s", path,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* "dir/./x.sock" and "dir/x.sock" name the same socket. */
+static void
+canonical_path(const char *path, char *out, size_t len)
+{
+	char d[VSW_VHU_PATH_MAX + 1], b[VSW_VHU_PATH_MAX + 1];
+	char real[PATH_MAX];
+
+	strcpy(d, path);
+	strcpy(b, path);
+	if (realpath(dirname(d), real) != NULL)
+		snprintf(out, len, "%s/%s", real, basename(b));
+	else
+		snprintf(out, len, "%s", path);
+}
+
+int
+vsw_vport_check_params(const struct vsw_vport_params *p, char *err,
+	size_t errlen)
+{
+	static char canon[VSW_MAX_PORTS][PATH_MAX + VSW_VHU_PATH_MAX + 2];
+	uint16_t i, j;
+	int ret;
+
+	if (p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS) {
+		ERRF(err, errlen, "need 1 to %d ports, got %u", VSW_MAX_PORTS,
+			p->nb_ports);
+		return -EINVAL;
+	}
+	for (i = 0; i < p->nb_ports; i++) {
+		const struct vsw_vport_conf *c = &p->port[i];
+
+		if (c->nb_queues == 0 || c->nb_queues > VSW_MAX_QUEUES) {
+			ERRF(err, errlen, "%s: queues must be 1 to %d",
+				c->path, VSW_MAX_QUEUES);
+			return -EINVAL;
+		}
+		ret = vsw_vport_check_path(c->path, c->client, err, errlen);
+		if (ret != 0)
+			return ret;
+		canonical_path(c->path, canon[i], sizeof(canon[i]));
+		for (j = 0; j < i; j++) {
+			if (strcmp(canon[i], canon[j]) == 0) {
+				ERRF(err, errlen, "duplicate socket path %s",
+					c->path);
+				return -EEXIST;
+			}
+		}
+	}
+	return 0;
+}
