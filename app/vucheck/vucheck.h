@@ -161,7 +161,14 @@ struct vc_mark {
 	uint64_t txc;               /* tested TX descriptors used */
 };
 
-/* main.c */
+/*
+ * report.c: verdicts, SKIP lines, the summary line and the JSON file.
+ * Calls nothing else of vucheck's.
+ */
+
+/* Records check c's verdict and prints its line (only a FAIL shows for a
+ * check not selected: those run only as set-up of another).
+ */
 void
 vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -169,10 +176,21 @@ vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
 bool
 vc_wanted(const struct vc *vc, enum vc_check c);
 
-/* report.c */
+/* SKIP the selected checks before check end that have not run. */
+void
+vc_skip_upto(struct vc *vc, unsigned int end, const char *why);
+
+/* "FAIL baseline: ..." (no traffic before any SUSPEND). */
+void
+vc_report_baseline(const char *why);
+
 void
 vc_count(const struct vc *vc, unsigned int *pass, unsigned int *fail,
 		unsigned int *skip);
+
+/* The summary line; flushes stdout. */
+void
+vc_summary(const struct vc *vc, int code);
 
 /* Writes the results to f and closes it. */
 int
