@@ -94,35 +94,6 @@ vc_check_negotiate(struct vc *vc)
 	return VC_EXIT_OK;
 }
 
-/*
- * Traffic flows now: a fresh exchange gets through both ways, all of it
- * (why then says how much flowed).
- */
-bool
-vc_still_flows(struct vc *vc, char *why, size_t len)
-{
-	struct vc_mark m;
-	int r;
-
-	vc_epoch_begin(vc);
-	vc_mark(vc, &m);
-	r = vc_pump(vc, VC_WARMUP_MS);
-	if (r == 0)
-		r = vc_settle(vc, vc->o->timeout_ms);
-	if (r < 0 && r != -ETIMEDOUT) {
-		snprintf(why, len, "%s", vc_err(&vc->t));
-		vc->dead = true;
-		return false;
-	}
-	if (!vc_delivered(vc, why, len))
-		return false;
-	if (!vc_flow_text(vc, &m, why, len)) {
-		snprintf(why + strlen(why), len - strlen(why), ": no traffic");
-		return false;
-	}
-	return true;
-}
-
 void
 vc_check_payload_41(struct vc *vc)
 {

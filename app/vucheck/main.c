@@ -2,39 +2,18 @@
 /*
  * vucheck: point it at a vhost-user back-end socket and it checks the
  * draft SUSPEND/RESUME messages (ids 41/42, protocol feature bit 18).
- * Options, check selection, reporting and the JSON results file.
+ * Options, check selection, and the order in which the checks run.
  */
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vucheck.h"
-
-const char *const vc_check_names[VC_NB_CHECKS] = {
-	[VC_NEGOTIATE] = "negotiate",
-	[VC_RESUME_RUNNING] = "resume-running",
-	[VC_ACK_AFTER_PARK] = "ack-after-park",
-	[VC_NO_CALL] = "no-call-while-suspended",
-	[VC_RESUME_DELIVERS] = "resume-delivers",
-	[VC_DOUBLE_SUSPEND] = "double-suspend",
-	[VC_VRING_BASE] = "vring-base-while-suspended",
-	[VC_VRING_BASE_PARKS] = "vring-base-parks",
-	[VC_PAYLOAD_41] = "payload-41",
-	[VC_STRAY_FDS] = "stray-fds",
-	[VC_LATENCY] = "latency",
-	[VC_NOT_NEGOTIATED] = "not-negotiated",
-};
-
-static const char *const result_names[] = {
-	[VC_NOT_RUN] = "NOT-RUN", [VC_PASS] = "PASS",
-	[VC_FAIL] = "FAIL", [VC_SKIP] = "SKIP",
-};
 
 static void
 usage(FILE *f)
@@ -248,41 +227,7 @@ parse_args(int argc, char **argv, struct vc_opts *o)
 	return 0;
 }
 
-bool
-vc_wanted(const struct vc *vc, enum vc_check c)
-{
-	return (vc->o->selected & (1u << c)) != 0;
-}
-
-void
-vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	/* Unselected checks run only as set-up; only a failure shows. */
-	if (r != VC_FAIL && !vc_wanted(vc, c))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(vc->detail[c], sizeof(vc->detail[c]), fmt, ap);
-	va_end(ap);
-	vc->result[c] = r;
-	printf("%s %s: %s\n", result_names[r], vc_check_names[c],
-		vc->detail[c]);
-}
-
 #define NOSUSPEND_WHY "the back-end does not support SUSPEND"
-
-/* SKIP the selected checks before check end that have not run. */
-static void
-skip_upto(struct vc *vc, unsigned int end, const char *why)
-{
-	unsigned int i;
-
-	for (i = 0; i < end; i++)
-		if (vc->result[i] == VC_NOT_RUN && vc_wanted(vc, i))
-			vc_report(vc, i, VC_SKIP, "%s", why);
-}
 
 /* Start the tested device, connect the peer, and see frames flow. */
 static int
@@ -305,8 +250,7 @@ setup(struct vc *vc)
 	err[0] = '\0';
 	if (vc_hello(vc) < 0 || vc_warmup(vc, 2 * VC_WARMUP_MS, err,
 			sizeof(err)) < 0) {
-		printf("FAIL baseline: before any SUSPEND: %s\n",
-			err[0] ? err : vc_err(&vc->t));
+		vc_report_baseline(err[0] ? err : vc_err(&vc->t));
 		return VC_EXIT_FAIL;
 	}
 	return VC_EXIT_OK;
@@ -334,14 +278,14 @@ run_checks(struct vc *vc, struct vsw_vufe_stats *tst)
 static void
 run_upstream_only(struct vc *vc, bool ready, struct vsw_vufe_stats *tst)
 {
-	skip_upto(vc, VC_VRING_BASE_PARKS, NOSUSPEND_WHY);
+	vc_skip_upto(vc, VC_VRING_BASE_PARKS, NOSUSPEND_WHY);
 	if (ready)
 		vc_check_vring_base_parks(vc);
 	else
-		skip_upto(vc, VC_VRING_BASE_PARKS + 1, "set-up failed");
+		vc_skip_upto(vc, VC_VRING_BASE_PARKS + 1, "set-up failed");
 	if (vc->t.fe != NULL)
 		*tst = *vsw_vufe_get_stats(vc->t.fe);
-	skip_upto(vc, VC_NB_CHECKS, NOSUSPEND_WHY);
+	vc_skip_upto(vc, VC_NB_CHECKS, NOSUSPEND_WHY);
 }
 
 /*
@@ -387,15 +331,11 @@ finish(struct vc *vc, FILE *json, const struct vsw_vufe_stats *tst,
 		int code)
 {
 	struct vsw_vufe_stats pst;
-	unsigned int pass, fail, skip;
 
 	memset(&pst, 0, sizeof(pst));
 	if (vc->p.fe != NULL)
 		pst = *vsw_vufe_get_stats(vc->p.fe);
-	vc_count(vc, &pass, &fail, &skip);
-	printf("summary: %u passed, %u failed, %u skipped (exit %d)\n", pass,
-		fail, skip, code);
-	fflush(stdout);
+	vc_summary(vc, code);
 	if (json != NULL && vc_json_write(json, vc, tst, &pst, code) < 0)
 		fprintf(stderr, "%s: --json %s: %s\n", VC_NAME, vc->o->json,
 			strerror(errno));
@@ -443,7 +383,7 @@ main(int argc, char **argv)
 	} else {
 		if (vc.t.fe != NULL)
 			tst = *vsw_vufe_get_stats(vc.t.fe);
-		skip_upto(&vc, VC_NB_CHECKS, code == VC_EXIT_NOSUSPEND ?
+		vc_skip_upto(&vc, VC_NB_CHECKS, code == VC_EXIT_NOSUSPEND ?
 			NOSUSPEND_WHY : "set-up failed");
 	}
 	finish(&vc, json, &tst, code);

@@ -1,18 +1,76 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * vucheck: the summary line and the JSON results file.
+ * vucheck: reporting. The check names, one line per check verdict, the
+ * SKIP lines for checks that cannot run, the summary line and the JSON
+ * results file. Calls nothing else of vucheck's.
  */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vucheck.h"
 
-static const char *const res_json[] = {
+const char *const vc_check_names[VC_NB_CHECKS] = {
+	[VC_NEGOTIATE] = "negotiate",
+	[VC_RESUME_RUNNING] = "resume-running",
+	[VC_ACK_AFTER_PARK] = "ack-after-park",
+	[VC_NO_CALL] = "no-call-while-suspended",
+	[VC_RESUME_DELIVERS] = "resume-delivers",
+	[VC_DOUBLE_SUSPEND] = "double-suspend",
+	[VC_VRING_BASE] = "vring-base-while-suspended",
+	[VC_VRING_BASE_PARKS] = "vring-base-parks",
+	[VC_PAYLOAD_41] = "payload-41",
+	[VC_STRAY_FDS] = "stray-fds",
+	[VC_LATENCY] = "latency",
+	[VC_NOT_NEGOTIATED] = "not-negotiated",
+};
+
+/* In the text output and in the JSON file. */
+static const char *const result_names[] = {
 	[VC_NOT_RUN] = "NOT-RUN", [VC_PASS] = "PASS",
 	[VC_FAIL] = "FAIL", [VC_SKIP] = "SKIP",
 };
+
+bool
+vc_wanted(const struct vc *vc, enum vc_check c)
+{
+	return (vc->o->selected & (1u << c)) != 0;
+}
+
+void
+vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Unselected checks run only as set-up; only a failure shows. */
+	if (r != VC_FAIL && !vc_wanted(vc, c))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(vc->detail[c], sizeof(vc->detail[c]), fmt, ap);
+	va_end(ap);
+	vc->result[c] = r;
+	printf("%s %s: %s\n", result_names[r], vc_check_names[c],
+		vc->detail[c]);
+}
+
+void
+vc_skip_upto(struct vc *vc, unsigned int end, const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < end; i++)
+		if (vc->result[i] == VC_NOT_RUN && vc_wanted(vc, i))
+			vc_report(vc, i, VC_SKIP, "%s", why);
+}
+
+void
+vc_report_baseline(const char *why)
+{
+	printf("FAIL baseline: before any SUSPEND: %s\n", why);
+}
 
 void
 vc_count(const struct vc *vc, unsigned int *pass, unsigned int *fail,
@@ -126,11 +184,22 @@ json_checks(FILE *f, const struct vc *vc)
 			continue;
 		fprintf(f, "%s    {\"name\": \"%s\", \"result\": \"%s\", "
 			"\"detail\": ", n++ ? ",\n" : "", vc_check_names[i],
-			res_json[vc->result[i]]);
+			result_names[vc->result[i]]);
 		json_str(f, vc->detail[i]);
 		fputc('}', f);
 	}
 	fprintf(f, "\n  ],\n");
+}
+
+void
+vc_summary(const struct vc *vc, int code)
+{
+	unsigned int pass, fail, skip;
+
+	vc_count(vc, &pass, &fail, &skip);
+	printf("summary: %u passed, %u failed, %u skipped (exit %d)\n", pass,
+		fail, skip, code);
+	fflush(stdout);
 }
 
 int

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vucheck: SUSPEND/RESUME conformance checker for vhost-user back-ends.
- * Shared state of the option parser (main.c), the traffic engine
- * (traffic.c) and the checks (check_park.c, check_upstream.c,
- * check_msg.c).
+ * Shared state of the option parser (main.c), the checks (check_park.c,
+ * check_upstream.c, check_msg.c), their shared helpers (checks.c), the
+ * traffic engine (traffic.c) and reporting (report.c).
+ *
+ * Calls go one way only: main.c -> check_*.c -> checks.c -> traffic.c
+ * and report.c (each file may also call any file further down the
+ * line); nothing calls back up.
  */
 #ifndef VUCHECK_H
 #define VUCHECK_H
@@ -161,7 +165,14 @@ struct vc_mark {
 	uint64_t txc;               /* tested TX descriptors used */
 };
 
-/* main.c */
+/*
+ * report.c: verdicts, SKIP lines, the summary line and the JSON file.
+ * Calls nothing else of vucheck's.
+ */
+
+/* Records check c's verdict and prints its line (only a FAIL shows for a
+ * check not selected: those run only as set-up of another).
+ */
 void
 vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -169,10 +180,21 @@ vc_report(struct vc *vc, enum vc_check c, enum vc_result r,
 bool
 vc_wanted(const struct vc *vc, enum vc_check c);
 
-/* report.c */
+/* SKIP the selected checks before check end that have not run. */
+void
+vc_skip_upto(struct vc *vc, unsigned int end, const char *why);
+
+/* "FAIL baseline: ..." (no traffic before any SUSPEND). */
+void
+vc_report_baseline(const char *why);
+
 void
 vc_count(const struct vc *vc, unsigned int *pass, unsigned int *fail,
 		unsigned int *skip);
+
+/* The summary line; flushes stdout. */
+void
+vc_summary(const struct vc *vc, int code);
 
 /* Writes the results to f and closes it. */
 int
@@ -251,45 +273,61 @@ bool
 vc_flow_text(const struct vc *vc, const struct vc_mark *m, char *buf,
 		size_t len);
 
-/* check_park.c: checks that suspend the tested port, and helpers. */
+/*
+ * checks.c: helpers shared by the checks and main.c's set-up. Calls only
+ * traffic.c and report.c.
+ */
 #define VC_WARMUP_MS 100u
 /* How long a parked port is watched. */
 #define VC_PARK_MS 200u
 
+/* Returns true if check c is to run now; reports SKIP after a loss. */
 bool
 vc_check_start(struct vc *vc, enum vc_check c);
 
+/* Start a new epoch and get frames flowing both ways. */
 int
 vc_warmup(struct vc *vc, unsigned int ms, char *why, size_t len);
 
+/* Best effort RESUME, to leave the port running after a failure. */
 void
 vc_try_resume(struct vc *vc);
 
+/* why = "what: timed out" or the connection's error (then it is dead). */
 void
 vc_note_error(struct vc *vc, int r, char *why, size_t len, const char *what);
 
+/* Send a window's worth both ways and do not wait: frames in flight. */
 int
 vc_burst(struct vc *vc);
 
+/* Stay parked for ms under watch while TX frames are posted and the peer
+ * sends towards the tested port.
+ */
 int
 vc_hold_parked(struct vc *vc, struct vc_park *pk, unsigned int ms,
 		unsigned int tx_total, unsigned int p2t_total);
 
+/* GET_VRING_BASE for one vring; the back-end stops it. */
 int
 vc_get_base(struct vc *vc, unsigned int ring, uint32_t *base,
 		uint64_t *rtt, char *why, size_t len);
 
+/* Each base is where its vring stopped (used->idx at pk); else *bad. */
 bool
 vc_bases_match(const struct vc *vc, const struct vc_park *pk,
 		const uint32_t *base, char *bad, size_t len);
 
+/* Set both vrings up again at base. */
 int
 vc_restart_rings(struct vc *vc, const uint32_t *base, char *why,
 		size_t len);
 
-void
-vc_check_delivered(struct vc *vc, enum vc_check c, const char *what);
+/* A fresh exchange gets through both ways (why says how much flowed). */
+bool
+vc_still_flows(struct vc *vc, char *why, size_t len);
 
+/* check_park.c: the checks that park the tested port with SUSPEND. */
 void
 vc_check_resume_running(struct vc *vc);
 
@@ -312,9 +350,6 @@ vc_check_vring_base_parks(struct vc *vc);
 /* check_msg.c: negotiation and message-level checks. */
 int
 vc_check_negotiate(struct vc *vc);
-
-bool
-vc_still_flows(struct vc *vc, char *why, size_t len);
 
 void
 vc_check_payload_41(struct vc *vc);
