@@ -13,8 +13,8 @@
 
 #include "vucheck.h"
 
-#define F_SUSPEND (1ull << VSW_VUFE_PROTOCOL_F_SUSPEND)
-#define F_REPLY_ACK (1ull << VSW_VUFE_PROTOCOL_F_REPLY_ACK)
+#define F_SUSPEND (1ull << VSW_VHU_PROTOCOL_F_SUSPEND)
+#define F_REPLY_ACK (1ull << VSW_VHU_PROTOCOL_F_REPLY_ACK)
 
 /*
  * Bit 18 not offered. If any check that needs SUSPEND is selected, that
@@ -102,7 +102,7 @@ vc_check_payload_41(struct vc *vc)
 		0x9a, 0x61, 0x0b, 0x2c, 0xd4, 0x77, 0x13, 0x98,
 	};
 	struct vsw_vufe_req req = {
-		.request = VSW_VUFE_SUSPEND, .payload = uuid,
+		.request = VSW_VHU_SUSPEND, .payload = uuid,
 		.size = sizeof(uuid), .need_reply = true,
 	};
 	uint64_t reply = 0, rtt = 0;
@@ -152,7 +152,7 @@ msg_with_fd(struct vc *vc, uint32_t request, int fd, char *why, size_t len)
 		.request = request, .fds = &fd, .nb_fds = 1,
 		.need_reply = true,
 	};
-	const char *name = request == VSW_VUFE_SUSPEND ? "SUSPEND" : "RESUME";
+	const char *name = request == VSW_VHU_SUSPEND ? "SUSPEND" : "RESUME";
 	uint64_t reply = 0;
 
 	if (vsw_vufe_request(vc->t.fe, &req, &reply, NULL) < 0) {
@@ -206,7 +206,7 @@ stray_fds_run(struct vc *vc, int *rfd, char *why, size_t len)
 	}
 	rfd[0] = p1[0];
 	rfd[1] = p2[0];
-	r = msg_with_fd(vc, VSW_VUFE_SUSPEND, p1[1], why, len);
+	r = msg_with_fd(vc, VSW_VHU_SUSPEND, p1[1], why, len);
 	close(p1[1]);
 	if (r == 0) {
 		vc_park_begin(vc, &pk);
@@ -225,9 +225,9 @@ stray_fds_run(struct vc *vc, int *rfd, char *why, size_t len)
 	}
 	/* Resume even after a failure; keep the first failure's text. */
 	if (r == 0 && why[0] == '\0')
-		r = msg_with_fd(vc, VSW_VUFE_RESUME, p2[1], why, len);
+		r = msg_with_fd(vc, VSW_VHU_RESUME, p2[1], why, len);
 	else
-		msg_with_fd(vc, VSW_VUFE_RESUME, p2[1], tail, sizeof(tail));
+		msg_with_fd(vc, VSW_VHU_RESUME, p2[1], tail, sizeof(tail));
 	close(p2[1]);
 	return r;
 }
@@ -304,7 +304,7 @@ void
 vc_check_not_negotiated(struct vc *vc)
 {
 	struct vsw_vufe_req req = {
-		.request = VSW_VUFE_SUSPEND, .need_reply = true,
+		.request = VSW_VHU_SUSPEND, .need_reply = true,
 	};
 	struct vsw_vufe_features f;
 	uint64_t reply = 0;

@@ -132,7 +132,7 @@ report_pass(struct vc *vc, const struct parks *x)
 		"for %u ms while %u TX frames were posted and kicked; bases "
 		"= used->idx; after SET_VRING_* the TX frames went out%s; "
 		"traffic flows again (%s)",
-		f.protocol_acked & (1ull << VSW_VUFE_PROTOCOL_F_SUSPEND) ?
+		f.protocol_acked & (1ull << VSW_VHU_PROTOCOL_F_SUSPEND) ?
 		"negotiated" : "not negotiated", (double)x->rtt / 1e3,
 		x->pk.used[VSW_VUFE_RX_RING], x->pk.used[VSW_VUFE_TX_RING],
 		x->pk.inflight_calls, VC_PARK_MS, x->pk.tx_posted, peer,

@@ -15,6 +15,9 @@
 
 #include "vucheck.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static void
 usage(FILE *f)
 {
@@ -126,8 +129,9 @@ parse_checks(const char *s, uint32_t *sel)
 static int
 check_path(const char *opt, const char *s)
 {
-	if (s[0] == '\0' || strlen(s) > 107)
-		return bad_arg(opt, s, "empty, or longer than 107 bytes");
+	if (s[0] == '\0' || strlen(s) > VSW_VHU_PATH_MAX)
+		return bad_arg(opt, s, "empty, or longer than "
+			STR(VSW_VHU_PATH_MAX) " bytes");
 	return 0;
 }
 

@@ -92,6 +92,19 @@ enum vsw_vhu_request {
 #define VSW_VHU_FLAG_NEED_REPLY (1u << 3) /**< Ack with a u64 (REPLY_ACK). */
 
 /**
+ * Virtio feature bit a vhost-user back-end offers when it speaks the
+ * protocol-feature extension (GET/SET_PROTOCOL_FEATURES).
+ */
+#define VSW_VHU_F_PROTOCOL_FEATURES 30
+
+/**
+ * Protocol feature bit REPLY_ACK. DPDK's rte_vhost.h has it too
+ * (VHOST_USER_PROTOCOL_F_REPLY_ACK), which the back-end uses; this one
+ * is for code that does not use DPDK (the test front-end, lib/vufe).
+ */
+#define VSW_VHU_PROTOCOL_F_REPLY_ACK 3
+
+/**
  * Protocol feature bit of the SUSPEND/RESUME draft (messages 41 and 42).
  * QEMU 8.2 and later use this bit for F_SHARED_OBJECT, which is why a
  * back-end must be able not to advertise it.

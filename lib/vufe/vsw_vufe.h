@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vsw_vhu.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -63,40 +65,13 @@ extern "C" {
 #define VSW_VUFE_RING_SIZE_MAX 1024
 /** Default bound for every wait on the back-end, in milliseconds. */
 #define VSW_VUFE_TIMEOUT_MS_DEFAULT 2000
-/** Most file descriptors one message may carry. */
-#define VSW_VUFE_MAX_FDS 8
 /** Largest payload vsw_vufe_request() sends. */
 #define VSW_VUFE_PAYLOAD_MAX 1024
 
-/** Front-end request ids this module knows by name. */
-#define VSW_VUFE_GET_FEATURES 1
-#define VSW_VUFE_SET_FEATURES 2
-#define VSW_VUFE_SET_OWNER 3
-#define VSW_VUFE_SET_MEM_TABLE 5
-#define VSW_VUFE_SET_VRING_NUM 8
-#define VSW_VUFE_SET_VRING_ADDR 9
-#define VSW_VUFE_SET_VRING_BASE 10
-#define VSW_VUFE_GET_VRING_BASE 11
-#define VSW_VUFE_SET_VRING_KICK 12
-#define VSW_VUFE_SET_VRING_CALL 13
-#define VSW_VUFE_GET_PROTOCOL_FEATURES 15
-#define VSW_VUFE_SET_PROTOCOL_FEATURES 16
-#define VSW_VUFE_SET_VRING_ENABLE 18
-/** Draft SUSPEND (QEMU >= 8.2 uses id 41 for GET_SHARED_OBJECT). */
-#define VSW_VUFE_SUSPEND 41
-/** Draft RESUME (QEMU >= 8.2 uses id 42 for SET_DEVICE_STATE_FD). */
-#define VSW_VUFE_RESUME 42
-
-/** Virtio feature bits the front-end negotiates. */
-#define VSW_VUFE_F_PROTOCOL_FEATURES 30
-#define VSW_VUFE_F_VERSION_1 32
-
-/** Protocol feature bits the front-end negotiates. */
-#define VSW_VUFE_PROTOCOL_F_REPLY_ACK 3
-#define VSW_VUFE_PROTOCOL_F_SUSPEND 18
-
-/** Message flag: the front-end wants a u64 reply (REPLY_ACK). */
-#define VSW_VUFE_FLAG_NEED_REPLY (1u << 3)
+/*
+ * Message ids, flags and feature bits: lib/vhu/vsw_vhu.h (VSW_VHU_*);
+ * VIRTIO_F_VERSION_1 from <linux/virtio_config.h>.
+ */
 
 /** How to reach the back-end, and what to negotiate. */
 struct vsw_vufe_params {
@@ -134,7 +109,7 @@ struct vsw_vufe_req {
 	const void *payload;    /**< May be NULL when size is 0. */
 	uint32_t size;          /**< Payload size, <= VSW_VUFE_PAYLOAD_MAX. */
 	const int *fds;         /**< File descriptors to pass, or NULL. */
-	unsigned int nb_fds;    /**< At most VSW_VUFE_MAX_FDS. */
+	unsigned int nb_fds;    /**< At most VSW_VHU_MAX_FDS. */
 	bool need_reply;        /**< Set NEED_REPLY and wait for a u64. */
 };
 

@@ -114,7 +114,7 @@ struct vsw_vufe {
 	struct vufe_ring ring[VSW_VUFE_NB_RINGS];
 	struct vsw_vufe_features feat;
 	struct vsw_vufe_stats stats;
-	char path[108];
+	char path[VSW_VHU_PATH_MAX + 1];
 	char err[256];
 };
 

@@ -13,6 +13,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/virtio_config.h>
+
 #include "vufe.h"
 
 static int
@@ -184,12 +186,12 @@ vsw_vufe_query(struct vsw_vufe *fe)
 {
 	int r;
 
-	r = get_u64(fe, VSW_VUFE_GET_FEATURES, &fe->feat.offered);
+	r = get_u64(fe, VSW_VHU_GET_FEATURES, &fe->feat.offered);
 	if (r < 0)
 		return r;
-	if (!(fe->feat.offered & (1ull << VSW_VUFE_F_PROTOCOL_FEATURES)))
+	if (!(fe->feat.offered & (1ull << VSW_VHU_F_PROTOCOL_FEATURES)))
 		return 0;
-	return get_u64(fe, VSW_VUFE_GET_PROTOCOL_FEATURES,
+	return get_u64(fe, VSW_VHU_GET_PROTOCOL_FEATURES,
 		&fe->feat.protocol_offered);
 }
 
@@ -211,33 +213,33 @@ vsw_vufe_negotiate(struct vsw_vufe *fe)
 
 	r = vsw_vufe_query(fe);
 	if (r == 0)
-		r = require(fe, fe->feat.offered, VSW_VUFE_F_VERSION_1,
+		r = require(fe, fe->feat.offered, VIRTIO_F_VERSION_1,
 			"VIRTIO_F_VERSION_1");
 	if (r == 0)
-		r = require(fe, fe->feat.offered, VSW_VUFE_F_PROTOCOL_FEATURES,
+		r = require(fe, fe->feat.offered, VSW_VHU_F_PROTOCOL_FEATURES,
 			"VHOST_USER_F_PROTOCOL_FEATURES");
 	if (r == 0)
 		r = require(fe, fe->feat.protocol_offered,
-			VSW_VUFE_PROTOCOL_F_REPLY_ACK,
+			VSW_VHU_PROTOCOL_F_REPLY_ACK,
 			"VHOST_USER_PROTOCOL_F_REPLY_ACK");
 	if (r < 0)
 		return r;
-	pf = 1ull << VSW_VUFE_PROTOCOL_F_REPLY_ACK;
+	pf = 1ull << VSW_VHU_PROTOCOL_F_REPLY_ACK;
 	if (fe->want_suspend && (fe->feat.protocol_offered &
-			(1ull << VSW_VUFE_PROTOCOL_F_SUSPEND)))
-		pf |= 1ull << VSW_VUFE_PROTOCOL_F_SUSPEND;
+			(1ull << VSW_VHU_PROTOCOL_F_SUSPEND)))
+		pf |= 1ull << VSW_VHU_PROTOCOL_F_SUSPEND;
 	/* Sent without NEED_REPLY: REPLY_ACK is not in force yet. */
-	r = vufe_msg_set(fe, VSW_VUFE_SET_PROTOCOL_FEATURES, &pf, sizeof(pf),
+	r = vufe_msg_set(fe, VSW_VHU_SET_PROTOCOL_FEATURES, &pf, sizeof(pf),
 		NULL, 0);
 	if (r < 0)
 		return r;
 	fe->feat.protocol_acked = pf;
-	r = vufe_msg_set(fe, VSW_VUFE_SET_OWNER, NULL, 0, NULL, 0);
+	r = vufe_msg_set(fe, VSW_VHU_SET_OWNER, NULL, 0, NULL, 0);
 	if (r < 0)
 		return r;
-	f = (1ull << VSW_VUFE_F_VERSION_1) |
-		(1ull << VSW_VUFE_F_PROTOCOL_FEATURES);
-	r = vufe_msg_set(fe, VSW_VUFE_SET_FEATURES, &f, sizeof(f), NULL, 0);
+	f = (1ull << VIRTIO_F_VERSION_1) |
+		(1ull << VSW_VHU_F_PROTOCOL_FEATURES);
+	r = vufe_msg_set(fe, VSW_VHU_SET_FEATURES, &f, sizeof(f), NULL, 0);
 	if (r == 0)
 		fe->feat.acked = f;
 	return r;
@@ -256,7 +258,7 @@ set_mem_table(struct vsw_vufe *fe)
 		},
 	};
 
-	return vufe_msg_set(fe, VSW_VUFE_SET_MEM_TABLE, &mt, sizeof(mt),
+	return vufe_msg_set(fe, VSW_VHU_SET_MEM_TABLE, &mt, sizeof(mt),
 		&fe->memfd, 1);
 }
 
@@ -290,16 +292,16 @@ ring_setup(struct vsw_vufe *fe, unsigned int idx, uint16_t base)
 	};
 	int ret;
 
-	ret = set_state(fe, VSW_VUFE_SET_VRING_NUM, idx, fe->ring_size);
+	ret = set_state(fe, VSW_VHU_SET_VRING_NUM, idx, fe->ring_size);
 	if (ret == 0)
-		ret = set_state(fe, VSW_VUFE_SET_VRING_BASE, idx, base);
+		ret = set_state(fe, VSW_VHU_SET_VRING_BASE, idx, base);
 	if (ret == 0)
-		ret = vufe_msg_set(fe, VSW_VUFE_SET_VRING_ADDR, &a, sizeof(a),
+		ret = vufe_msg_set(fe, VSW_VHU_SET_VRING_ADDR, &a, sizeof(a),
 			NULL, 0);
 	if (ret == 0)
-		ret = set_fd(fe, VSW_VUFE_SET_VRING_KICK, idx, r->kickfd);
+		ret = set_fd(fe, VSW_VHU_SET_VRING_KICK, idx, r->kickfd);
 	if (ret == 0)
-		ret = set_fd(fe, VSW_VUFE_SET_VRING_CALL, idx, r->callfd);
+		ret = set_fd(fe, VSW_VHU_SET_VRING_CALL, idx, r->callfd);
 	return ret;
 }
 
@@ -316,7 +318,7 @@ vsw_vufe_start(struct vsw_vufe *fe)
 	for (i = 0; r == 0 && i < VSW_VUFE_NB_RINGS; i++)
 		r = ring_setup(fe, i, 0);
 	for (i = 0; r == 0 && i < VSW_VUFE_NB_RINGS; i++)
-		r = set_state(fe, VSW_VUFE_SET_VRING_ENABLE, i, 1);
+		r = set_state(fe, VSW_VHU_SET_VRING_ENABLE, i, 1);
 	return r;
 }
 
@@ -330,6 +332,6 @@ vsw_vufe_ring_restart(struct vsw_vufe *fe, unsigned int ring,
 		return vufe_fail(fe, EINVAL, "restart: no vring %u", ring);
 	r = ring_setup(fe, ring, base);
 	if (r == 0)
-		r = set_state(fe, VSW_VUFE_SET_VRING_ENABLE, ring, 1);
+		r = set_state(fe, VSW_VHU_SET_VRING_ENABLE, ring, 1);
 	return r;
 }

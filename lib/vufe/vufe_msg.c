@@ -38,21 +38,21 @@ const char *
 vufe_req_name(uint32_t request)
 {
 	switch (request) {
-	case VSW_VUFE_GET_FEATURES: return "GET_FEATURES";
-	case VSW_VUFE_SET_FEATURES: return "SET_FEATURES";
-	case VSW_VUFE_SET_OWNER: return "SET_OWNER";
-	case VSW_VUFE_SET_MEM_TABLE: return "SET_MEM_TABLE";
-	case VSW_VUFE_SET_VRING_NUM: return "SET_VRING_NUM";
-	case VSW_VUFE_SET_VRING_ADDR: return "SET_VRING_ADDR";
-	case VSW_VUFE_SET_VRING_BASE: return "SET_VRING_BASE";
-	case VSW_VUFE_GET_VRING_BASE: return "GET_VRING_BASE";
-	case VSW_VUFE_SET_VRING_KICK: return "SET_VRING_KICK";
-	case VSW_VUFE_SET_VRING_CALL: return "SET_VRING_CALL";
-	case VSW_VUFE_GET_PROTOCOL_FEATURES: return "GET_PROTOCOL_FEATURES";
-	case VSW_VUFE_SET_PROTOCOL_FEATURES: return "SET_PROTOCOL_FEATURES";
-	case VSW_VUFE_SET_VRING_ENABLE: return "SET_VRING_ENABLE";
-	case VSW_VUFE_SUSPEND: return "SUSPEND";
-	case VSW_VUFE_RESUME: return "RESUME";
+	case VSW_VHU_GET_FEATURES: return "GET_FEATURES";
+	case VSW_VHU_SET_FEATURES: return "SET_FEATURES";
+	case VSW_VHU_SET_OWNER: return "SET_OWNER";
+	case VSW_VHU_SET_MEM_TABLE: return "SET_MEM_TABLE";
+	case VSW_VHU_SET_VRING_NUM: return "SET_VRING_NUM";
+	case VSW_VHU_SET_VRING_ADDR: return "SET_VRING_ADDR";
+	case VSW_VHU_SET_VRING_BASE: return "SET_VRING_BASE";
+	case VSW_VHU_GET_VRING_BASE: return "GET_VRING_BASE";
+	case VSW_VHU_SET_VRING_KICK: return "SET_VRING_KICK";
+	case VSW_VHU_SET_VRING_CALL: return "SET_VRING_CALL";
+	case VSW_VHU_GET_PROTOCOL_FEATURES: return "GET_PROTOCOL_FEATURES";
+	case VSW_VHU_SET_PROTOCOL_FEATURES: return "SET_PROTOCOL_FEATURES";
+	case VSW_VHU_SET_VRING_ENABLE: return "SET_VRING_ENABLE";
+	case VSW_VHU_SUSPEND: return "SUSPEND";
+	case VSW_VHU_RESUME: return "RESUME";
 	default: return "message";
 	}
 }
@@ -88,7 +88,7 @@ static int
 send_all(struct vsw_vufe *fe, const uint8_t *buf, size_t len,
 		const int *fds, unsigned int nb_fds)
 {
-	char ctl[CMSG_SPACE(VSW_VUFE_MAX_FDS * sizeof(int))];
+	char ctl[CMSG_SPACE(VSW_VHU_MAX_FDS * sizeof(int))];
 	struct msghdr mh;
 	struct iovec iov;
 	size_t done = 0;
@@ -161,7 +161,7 @@ static int
 recv_exact(struct vsw_vufe *fe, void *buf, size_t len, uint64_t deadline,
 		unsigned int *nb_fds)
 {
-	char ctl[CMSG_SPACE(VSW_VUFE_MAX_FDS * sizeof(int))];
+	char ctl[CMSG_SPACE(VSW_VHU_MAX_FDS * sizeof(int))];
 	struct msghdr mh;
 	struct iovec iov;
 	size_t done = 0;
@@ -265,7 +265,7 @@ vufe_msg_call(struct vsw_vufe *fe, struct vufe_call *c)
 		return vufe_fail(fe, EPIPE, "%s: connection is %s",
 			vufe_req_name(c->request),
 			fe->sock < 0 ? "closed" : "broken by an earlier error");
-	if (c->size > VSW_VUFE_PAYLOAD_MAX || c->nb_fds > VSW_VUFE_MAX_FDS ||
+	if (c->size > VSW_VUFE_PAYLOAD_MAX || c->nb_fds > VSW_VHU_MAX_FDS ||
 			c->reply_size > REPLY_MAX ||
 			(c->size > 0 && c->payload == NULL))
 		return vufe_fail(fe, EINVAL, "%s: bad message parameters",
@@ -300,8 +300,8 @@ vufe_msg_set(struct vsw_vufe *fe, uint32_t request, const void *payload,
 	int r;
 
 	if (fe->feat.protocol_acked &
-			(1ull << VSW_VUFE_PROTOCOL_F_REPLY_ACK)) {
-		c.flags = VSW_VUFE_FLAG_NEED_REPLY;
+			(1ull << VSW_VHU_PROTOCOL_F_REPLY_ACK)) {
+		c.flags = VSW_VHU_FLAG_NEED_REPLY;
 		c.reply = &ack;
 		c.reply_size = sizeof(ack);
 	}
@@ -328,7 +328,7 @@ vsw_vufe_request(struct vsw_vufe *fe, const struct vsw_vufe_req *req,
 	int r;
 
 	if (req->need_reply) {
-		c.flags |= VSW_VUFE_FLAG_NEED_REPLY;
+		c.flags |= VSW_VHU_FLAG_NEED_REPLY;
 		c.reply = &ack;
 		c.reply_size = sizeof(ack);
 	}
@@ -344,7 +344,7 @@ int
 vsw_vufe_suspend(struct vsw_vufe *fe, uint64_t *reply, uint64_t *rtt_ns)
 {
 	struct vsw_vufe_req req = {
-		.request = VSW_VUFE_SUSPEND, .need_reply = true,
+		.request = VSW_VHU_SUSPEND, .need_reply = true,
 	};
 
 	return vsw_vufe_request(fe, &req, reply, rtt_ns);
@@ -354,7 +354,7 @@ int
 vsw_vufe_resume(struct vsw_vufe *fe, uint64_t *reply, uint64_t *rtt_ns)
 {
 	struct vsw_vufe_req req = {
-		.request = VSW_VUFE_RESUME, .need_reply = true,
+		.request = VSW_VHU_RESUME, .need_reply = true,
 	};
 
 	return vsw_vufe_request(fe, &req, reply, rtt_ns);
@@ -366,7 +366,7 @@ vsw_vufe_get_vring_base(struct vsw_vufe *fe, unsigned int ring,
 {
 	struct vufe_vring_state st = { .index = ring }, ans;
 	struct vufe_call c = {
-		.request = VSW_VUFE_GET_VRING_BASE,
+		.request = VSW_VHU_GET_VRING_BASE,
 		.payload = &st, .size = sizeof(st),
 		.reply = &ans, .reply_size = sizeof(ans),
 	};
@@ -395,7 +395,7 @@ vsw_vufe_ping(struct vsw_vufe *fe, uint64_t *features)
 {
 	uint64_t f = 0;
 	struct vufe_call c = {
-		.request = VSW_VUFE_GET_FEATURES,
+		.request = VSW_VHU_GET_FEATURES,
 		.reply = &f, .reply_size = sizeof(f),
 	};
 	int r;

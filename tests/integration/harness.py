@@ -282,6 +282,9 @@ class MiniFrontend:
     GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
     SUSPEND, RESUME = 41, 42
     NEED_REPLY = 0x8
+    # Protocol feature bits. Written out here, not read from the C
+    # headers, so that a wrong number there fails a test.
+    F_REPLY_ACK, F_SUSPEND = 3, 18
 
     def __init__(self, path, timeout=10.0):
         import socket as so

@@ -61,7 +61,7 @@ def body(env):
 
     for rnd in range(ROUNDS):
         fe = h.MiniFrontend(fe_sock)
-        fe.negotiate((1 << 3) | (1 << 18))
+        fe.negotiate((1 << fe.F_REPLY_ACK) | (1 << fe.F_SUSPEND))
         v, _ = fe.request(fe.SUSPEND)
         h.check(v == 0 and sw.state(2) == "suspended",
                 "protocol round %d: suspended" % rnd)

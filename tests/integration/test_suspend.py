@@ -80,8 +80,8 @@ def body(env):
     # The same through the protocol: a front-end's SUSPEND gets an error
     # ack after the timeout; the port stays up and so does the connection.
     fe = h.MiniFrontend(env.sock("fe"))
-    offered = fe.negotiate((1 << 3) | (1 << 18))
-    h.check(offered & (1 << 18), "bit 18 offered")
+    offered = fe.negotiate((1 << fe.F_REPLY_ACK) | (1 << fe.F_SUSPEND))
+    h.check(offered & (1 << fe.F_SUSPEND), "bit 18 offered")
     h.wait_for(lambda: sw.port(5)["connected"] == 1, 10, "front-end connected")
     v, took = fe.request(fe.SUSPEND)
     h.check(v == 0, "SUSPEND of the idle front-end acked 0 in %.0f us" % (took * 1e6))
