@@ -126,6 +126,25 @@ class Switch(Proc):
     def resume(self, p):
         return self.tel("/vuswitch/resume", str(p))
 
+    def rt_threads(self):
+        """[(thread name, scheduling policy, rt priority)] of the
+        switch's threads that do not have the normal policy."""
+        out = []
+        task = "/proc/%d/task" % self.pid
+        for tid in os.listdir(task):
+            try:
+                with open(os.path.join(task, tid, "stat")) as f:
+                    st = f.read()
+            except OSError:
+                continue  # the thread ended meanwhile
+            comm = st[st.index("(") + 1:st.rindex(")")]
+            fields = st[st.rindex(")") + 2:].split()
+            # proc(5): rt_priority and policy are fields 40 and 41.
+            prio, policy = int(fields[37]), int(fields[38])
+            if policy != 0:
+                out.append((comm, policy, prio))
+        return out
+
     def stop(self, sig=signal.SIGINT, timeout=30):
         if self._tel is not None:
             try:

@@ -14,7 +14,10 @@ BIG = ["--max-pkt-len=9018", "--enable-scatter", "--mbuf-size=4096"]
 
 
 def body(env):
-    sw = h.Switch(env, [env.sock("c"), env.sock("d")], args=["--backlog", "256"])
+    sw = h.Switch(env, [env.sock("c"), env.sock("d")],
+                  args=["--backlog", "256", "--ctrl-priority", "0"])
+    h.check(sw.rt_threads() == [], "--ctrl-priority 0: no real-time thread "
+            "(%s)" % sw.rt_threads())
     c = h.VM(env, "vm-c", env.sock("c"), MAC_C, extra_args=BIG)
     d = h.VM(env, "vm-d", env.sock("d"), MAC_D, extra_args=BIG)
     sw.wait_state(0, "running")

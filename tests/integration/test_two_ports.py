@@ -6,6 +6,7 @@ A runs testpmd txonly towards B's MAC, B runs rxonly. Afterwards:
   A's TX-packets       == switch port 0 rx_packets
   switch port 1 tx     == B's RX-packets
   switch port 0 rx     == port 1 tx + port 1 tx drops + port 0 rx drops
+rte_vhost's message thread, alone, has real-time priority 1.
 Then SIGINT stops the switch: exit code 0, sockets removed, final counters.
 """
 import os
@@ -29,6 +30,12 @@ def body(env):
     vm_b = h.VM(env, "vm-b", b_sock, MAC_B)
     sw.wait_state(0, "running")
     sw.wait_state(1, "running")
+    # --ctrl-priority 1 (the default): rte_vhost's message thread, and
+    # nothing else, runs SCHED_FIFO (policy 1) at priority 1, whatever
+    # the DPDK release calls that thread.
+    rt = sw.rt_threads()
+    h.check(len(rt) == 1 and rt[0][1:] == (1, 1) and "vhost" in rt[0][0],
+            "one SCHED_FIFO 1 thread, rte_vhost's: %s" % rt)
 
     vm_b.setup("rxonly")
     vm_b.start()

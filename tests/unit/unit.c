@@ -79,6 +79,12 @@ unit_case(const char *name)
 void
 unit_eal_init(const char *prog)
 {
+	unit_eal_init_lcores(prog, "0");
+}
+
+void
+unit_eal_init_lcores(const char *prog, const char *lcores)
+{
 	char prefix[64];
 	char *argv[] = {
 		(char *)(uintptr_t)prog,
@@ -89,7 +95,7 @@ unit_eal_init(const char *prog)
 		(char *)(uintptr_t)"--no-telemetry",
 		prefix,
 		(char *)(uintptr_t)"--log-level=lib.eal:error",
-		(char *)(uintptr_t)"-l", (char *)(uintptr_t)"0",
+		(char *)(uintptr_t)"-l", (char *)(uintptr_t)lcores,
 	};
 	int argc = (int)RTE_DIM(argv);
 

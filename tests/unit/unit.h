@@ -56,6 +56,11 @@ unit_case(const char *name);
 void
 unit_eal_init(const char *prog);
 
+/* The same with the EAL lcore list @p lcores ("0,1"), for tests that
+ * launch PMD lcores. */
+void
+unit_eal_init_lcores(const char *prog, const char *lcores);
+
 /* Print the summary line, stop EAL if started; the exit status for main. */
 int
 unit_finish(const char *prog);
