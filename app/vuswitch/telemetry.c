@@ -311,7 +311,9 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/pmd", cmd_pmd,
 			"PMD lcore counters. Parameter: PMD index" },
 		{ "/vuswitch/mac", cmd_mac,
-			"Learned MAC addresses by port (first 512 per port). No parameters" },
+			"Learned MAC addresses by port (at most "
+			RTE_STR(RTE_TEL_MAX_ARRAY_ENTRIES)
+			" per port, within one 16 KB reply). No parameters" },
 		{ "/vuswitch/mempool", cmd_mempool,
 			"mbuf pool usage. No parameters" },
 		{ "/vuswitch/suspend", cmd_suspend,
