@@ -236,13 +236,15 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 		return parse_num_opt("mac-aging", arg, 1, 1000000,
 			&cfg->mac_aging);
 	case OPT_MAC_SIZE:
-		return parse_num_opt("mac-table-size", arg, 1, 1u << 24,
+		return parse_num_opt("mac-table-size", arg, 1,
+			VSW_MAC_CAPACITY_MAX,
 			&cfg->mac_capacity);
 	case OPT_MAC_LIMIT:
-		return parse_num_opt("mac-port-limit", arg, 1, 1u << 24,
+		return parse_num_opt("mac-port-limit", arg, 1,
+			VSW_MAC_CAPACITY_MAX,
 			&cfg->mac_port_limit);
 	case OPT_BACKLOG:
-		return parse_num_opt("backlog", arg, 1, 1u << 20,
+		return parse_num_opt("backlog", arg, 1, VSW_FWD_BACKLOG_MAX,
 			&cfg->backlog);
 	case OPT_MBUFS:
 		return parse_num_opt("mbufs", arg, 1024, 1u << 24,
