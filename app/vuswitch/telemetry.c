@@ -64,11 +64,24 @@ h_ports(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Telemetry names allow no '-': "drop_ring_full", "rejected_bad_mem". */
+static void
+add_counter(struct rte_tel_data *d, const char *prefix, const char *name,
+	uint64_t v)
+{
+	char key[40], *c;
+
+	snprintf(key, sizeof(key), "%s%s", prefix, name);
+	for (c = key; *c != '\0'; c++)
+		if (*c == '-')
+			*c = '_';
+	rte_tel_data_add_dict_u64(d, key, v);
+}
+
 static void
 add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
 {
 	struct vsw_port_stats s;
-	char key[32];
 	int r;
 
 	vsw_fwd_port_stats(a->fwd, port, &s);
@@ -76,16 +89,8 @@ add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "rx_bytes", s.rx_bytes);
 	rte_tel_data_add_dict_u64(d, "tx_packets", s.tx_pkts);
 	rte_tel_data_add_dict_u64(d, "tx_bytes", s.tx_bytes);
-	for (r = 0; r < VSW_DROP_MAX; r++) {
-		char *c;
-
-		/* Telemetry names allow no '-': drop_ring_full etc. */
-		snprintf(key, sizeof(key), "drop_%s", vsw_drop_names[r]);
-		for (c = key; *c != '\0'; c++)
-			if (*c == '-')
-				*c = '_';
-		rte_tel_data_add_dict_u64(d, key, s.drop[r]);
-	}
+	for (r = 0; r < VSW_DROP_MAX; r++)
+		add_counter(d, "drop_", vsw_drop_names[r], s.drop[r]);
 	rte_tel_data_add_dict_u64(d, "learn_table_full", s.learn_table_full);
 	rte_tel_data_add_dict_u64(d, "learn_port_limit", s.learn_port_limit);
 	rte_tel_data_add_dict_u64(d, "mac_moves", s.mac_moves);
@@ -95,6 +100,7 @@ static void
 add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 {
 	struct vsw_vport_info in;
+	int r;
 
 	if (vsw_vport_info(a->ports, port, &in) != 0)
 		return;
@@ -110,6 +116,9 @@ add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "last_handshake_us",
 		in.last_handshake_us);
 	rte_tel_data_add_dict_u64(d, "max_handshake_us", in.max_handshake_us);
+	for (r = VSW_REJECT_NONE + 1; r < VSW_REJECT_MAX; r++)
+		add_counter(d, "rejected_", vsw_vport_reject_name(r),
+			in.rejected[r]);
 }
 
 static int

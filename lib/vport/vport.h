@@ -4,15 +4,16 @@
  *
  * The files depend on each other one way only:
  *
- *   vport_ctl.c      registration, rte_vhost device callbacks, getters
- *     |  \
- *     |   vport_suspend.c   SUSPEND/RESUME and the message hook
- *     |  /         |
- *   vport_state.c  |        state events, publication to the engine
- *     |            |
- *   vport_path.c   vport_dpdk_compat.c   socket paths; DPDK internals
+ *   vport_ctl.c       registration, rte_vhost device callbacks, getters
+ *     |     \
+ *     |    vport_msg.c       the message hooks: firewall, then 41/42
+ *     |     /     \      \
+ *     |  vport_suspend.c   vport_fw.c (pure)   vport_fd.c
+ *     |     /              SUSPEND/RESUME; message rules; fds, sockets
+ *   vport_state.c            state events, publication to the engine
  *
- * and vport_fsm.c (the pure state machine) is used by all of them.
+ *   vport_path.c, vport_dpdk_compat.c, vport_fsm.c: leaves (socket
+ *   paths, DPDK internals, the pure state machine), used from above.
  */
 #ifndef VPORT_H
 #define VPORT_H
@@ -24,6 +25,10 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 
+#include <rte_vhost.h>
+
+#include "vport_dpdk_compat.h"
+#include "vport_fw.h"
 #include "vsw_util.h"
 #include "vsw_vport.h"
 
@@ -59,6 +64,14 @@ struct vport {
 	int vid;             /* connection's device id, -1 without one */
 	bool registered;     /* rte_vhost_driver_register() succeeded */
 	struct vsw_ratelimit log_rl;
+	/*
+	 * The connection's firewall state, its own log limiter and the
+	 * refusal counters: used only on rte_vhost's message thread (the
+	 * counters are read by others with relaxed atomic loads).
+	 */
+	struct vport_fw fw;
+	struct vsw_ratelimit fw_log_rl;
+	uint64_t rejected[VSW_REJECT_MAX];
 	struct {
 		uint64_t suspends;
 		uint64_t suspend_failures;
@@ -122,11 +135,42 @@ vport_event(struct vsw_vport_set *set, struct vport *p,
 void
 vport_quiet_kicks(struct vport *p);
 
-/* vport_suspend.c */
+/* vport_msg.c */
 
-/* Install the message hook (SUSPEND/RESUME) on a new connection. */
+/*
+ * A new connection on @p p: reset its firewall state, guard its socket
+ * against stalled messages, and install the message hooks.
+ */
 int
-vport_msg_attach(int vid);
+vport_msg_attach(struct vsw_vport_set *set, struct vport *p, int vid);
+
+/* vport_suspend.c. Callers hold set->lock. */
+
+/* Park the port and wait for the lcores (see vsw_vport_suspend()). */
+int
+vport_suspend_locked(struct vsw_vport_set *set, struct vport *p);
+
+/* Restart a suspended port (see vsw_vport_resume()). */
+int
+vport_resume_locked(struct vsw_vport_set *set, struct vport *p);
+
+/* Handle message 41 or 42 (already through the firewall). */
+enum rte_vhost_msg_result
+vport_suspend_msg(struct vsw_vport_set *set, struct vport *p, int vid,
+	struct vport_dpdk_msg *m);
+
+/* vport_fd.c */
+
+/* What @p fd is, for the firewall (a vport_fw_fdinfo_t). */
+int
+vport_fd_info(int fd, struct vport_fw_fd *out);
+
+/*
+ * Give the connection socket of @p path receive and send timeouts.
+ * @return 0, or -ENOENT if no such socket was found.
+ */
+int
+vport_fd_guard_conn(const char *path, unsigned int timeout_ms);
 
 /* vport_dpdk_compat.c */
 

@@ -25,6 +25,9 @@
  *    rte_thread_create_internal_control(), which prefixes "dpdk-", and
  *    shortened the name: "dpdk-vhost-evt".
  *
+ * 3. One public name DPDK changed between the two: the protocol feature
+ *    SLAVE_REQ became BACKEND_REQ in 23.03.
+ *
  * Only the releases this project has been built and tested against are
  * accepted; anything else stops the build here, so that a new release is
  * checked (layouts in its lib/vhost/vhost_user.h, thread names in its
@@ -39,6 +42,7 @@
 
 #include <rte_common.h>
 #include <rte_version.h>
+#include <rte_vhost.h>
 
 #include "vsw_vhu.h"
 
@@ -46,12 +50,15 @@
 	RTE_VERSION < RTE_VERSION_NUM(22, 12, 0, 0)
 #define VPORT_DPDK_LTS "22.11"
 #define VPORT_DPDK_EVENTS_THREAD "vhost-events"
+/* Public, but renamed in 23.03. */
+#define VPORT_DPDK_PF_BACKEND_REQ VHOST_USER_PROTOCOL_F_SLAVE_REQ
 /* sizeof(VhostUserMsg.payload): VhostUserCryptoSessionParam is largest. */
 #define VPORT_DPDK_PAYLOAD_SIZE 632
 #elif RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0) && \
 	RTE_VERSION < RTE_VERSION_NUM(24, 12, 0, 0)
 #define VPORT_DPDK_LTS "24.11"
 #define VPORT_DPDK_EVENTS_THREAD "dpdk-vhost-evt"
+#define VPORT_DPDK_PF_BACKEND_REQ VHOST_USER_PROTOCOL_F_BACKEND_REQ
 /* Same union as 22.11 (25.03 is the first release to change it). */
 #define VPORT_DPDK_PAYLOAD_SIZE 632
 #else

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SUSPEND and RESUME: the operations (shared by the vhost-user messages
- * and by admin requests) and the rte_vhost external message hook that
- * carries messages 41 and 42.
+ * SUSPEND and RESUME: the operations, shared by the vhost-user messages
+ * 41 and 42 (which vport_msg.c's hook hands to vport_suspend_msg()) and
+ * by admin requests.
  *
  * The ack of a SUSPEND carries a guarantee: from then on no lcore touches
  * the device. So the port is parked in the engine's view first, then the
@@ -48,9 +48,8 @@ note_handshake(struct vport *p, uint64_t us, bool ok)
 		p->stats.max_handshake_us = us;
 }
 
-/* Park the port and wait for the lcores. Caller holds set->lock. */
-static int
-suspend_locked(struct vsw_vport_set *set, struct vport *p)
+int
+vport_suspend_locked(struct vsw_vport_set *set, struct vport *p)
 {
 	uint16_t id = vport_id(set, p);
 	uint64_t start;
@@ -84,8 +83,8 @@ suspend_locked(struct vsw_vport_set *set, struct vport *p)
 	return 0;
 }
 
-static int
-resume_locked(struct vsw_vport_set *set, struct vport *p)
+int
+vport_resume_locked(struct vsw_vport_set *set, struct vport *p)
 {
 	uint16_t id = vport_id(set, p);
 	int ret;
@@ -113,7 +112,7 @@ vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
 	if (port >= set->nb_ports)
 		return -EINVAL;
 	pthread_mutex_lock(&set->lock);
-	ret = suspend_locked(set, &set->port[port]);
+	ret = vport_suspend_locked(set, &set->port[port]);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
 }
@@ -126,36 +125,9 @@ vsw_vport_resume(struct vsw_vport_set *set, uint16_t port)
 	if (port >= set->nb_ports)
 		return -EINVAL;
 	pthread_mutex_lock(&set->lock);
-	ret = resume_locked(set, &set->port[port]);
+	ret = vport_resume_locked(set, &set->port[port]);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
-}
-
-/*
- * A front-end cannot hand us file descriptors we did not ask for: close
- * them (@p p may be NULL), but only after checking that the mirrored layout reads real
- * descriptors (vport_dpdk_msg_check()); never close numbers read from
- * the wrong bytes.
- */
-static void
-close_fds(struct vsw_vport_set *set, struct vport *p,
-	struct vport_dpdk_msg *m)
-{
-	int i;
-
-	if (!vport_dpdk_msg_check(m)) {
-		if (p != NULL)
-			VPORT_LOG_RL(ERR, set, p, "message %u: its file "
-				"descriptors do not look like DPDK %s's "
-				"(fd_num %d); not closing anything\n",
-				m->request, VPORT_DPDK_LTS, m->fd_num);
-		return;
-	}
-	for (i = 0; i < m->fd_num; i++) {
-		close(m->fds[i]);
-		m->fds[i] = -1;
-	}
-	m->fd_num = 0;
 }
 
 static bool
@@ -198,8 +170,8 @@ reject_payload(struct vsw_vport_set *set, struct vport *p,
 	return RTE_VHOST_MSG_RESULT_REPLY;
 }
 
-static enum rte_vhost_msg_result
-handle_msg(struct vsw_vport_set *set, struct vport *p, int vid,
+enum rte_vhost_msg_result
+vport_suspend_msg(struct vsw_vport_set *set, struct vport *p, int vid,
 	struct vport_dpdk_msg *m)
 {
 	bool suspend = m->request == VSW_VHU_SUSPEND;
@@ -220,41 +192,12 @@ handle_msg(struct vsw_vport_set *set, struct vport *p, int vid,
 			"replying with an error" : "ignored");
 		return msg_error(m);
 	}
-	ret = suspend ? suspend_locked(set, p) : resume_locked(set, p);
+	ret = suspend ? vport_suspend_locked(set, p) :
+		vport_resume_locked(set, p);
 	if (ret != 0) {
 		VPORT_LOG_RL(ERR, set, p, "%s failed: %s\n", name,
 			strerror(-ret));
 		return msg_error(m);
 	}
 	return RTE_VHOST_MSG_RESULT_OK;	/* rte_vhost sends the ack */
-}
-
-static enum rte_vhost_msg_result
-vport_pre_msg(int vid, void *msg)
-{
-	struct vsw_vport_set *set = vport_set;
-	struct vport_dpdk_msg *m = msg;
-	enum rte_vhost_msg_result res;
-	struct vport *p;
-
-	if (m->request != VSW_VHU_SUSPEND &&
-			m->request != VSW_VHU_RESUME)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	pthread_mutex_lock(&set->lock);
-	p = vport_by_vid(set, vid);
-	close_fds(set, p, m);
-	res = p != NULL ? handle_msg(set, p, vid, m) : msg_error(m);
-	pthread_mutex_unlock(&set->lock);
-	return res;
-}
-
-static const struct rte_vhost_user_extern_ops vport_extern_ops = {
-	.pre_msg_handle = vport_pre_msg,
-};
-
-int
-vport_msg_attach(int vid)
-{
-	return rte_vhost_extern_callback_register(vid, &vport_extern_ops,
-		NULL);
 }

@@ -109,6 +109,29 @@ vsw_port_state_name(enum vsw_port_state s);
 const char *
 vsw_port_event_name(enum vsw_port_event ev);
 
+/**
+ * Why the message firewall refused a front-end's message. Each port
+ * counts its refusals by reason (struct vsw_vport_info::rejected);
+ * docs/security.md explains each rule.
+ */
+enum vsw_vport_reject {
+	VSW_REJECT_NONE = 0,        /**< Not a reason: the message passed. */
+	VSW_REJECT_UNKNOWN,         /**< A message id vuswitch does not take. */
+	VSW_REJECT_NOT_NEGOTIATED,  /**< Needs a feature not negotiated. */
+	VSW_REJECT_BAD_HEADER,      /**< Version or flag bits. */
+	VSW_REJECT_BAD_SIZE,        /**< Payload size or value range. */
+	VSW_REJECT_BAD_FD,          /**< File descriptor count or kind. */
+	VSW_REJECT_BAD_VRING,       /**< Vring index, size or set-up order. */
+	VSW_REJECT_BAD_MEM,         /**< Memory or log region vs its file. */
+	VSW_REJECT_BUSY,            /**< Memory change under live rings. */
+	VSW_REJECT_LIMIT,           /**< More than a front-end may allocate. */
+	VSW_REJECT_MAX
+};
+
+/** Name of a reason, as counters show it ("bad-mem", ...). */
+const char *
+vsw_vport_reject_name(enum vsw_vport_reject r);
+
 /** Configuration of one port. */
 struct vsw_vport_conf {
 	char path[VSW_VHU_PATH_MAX + 1]; /**< Socket path. */
@@ -253,6 +276,8 @@ struct vsw_vport_info {
 	uint64_t suspend_failures;  /**< Handshakes that timed out. */
 	uint64_t last_handshake_us; /**< Duration of the last handshake. */
 	uint64_t max_handshake_us;
+	/** Front-end messages refused, by reason (index 0 unused). */
+	uint64_t rejected[VSW_REJECT_MAX];
 };
 
 /** Fill @p info for @p port. @return 0 or -EINVAL. */

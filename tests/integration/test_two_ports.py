@@ -66,6 +66,13 @@ def body(env):
     mac = sw.tel("/vuswitch/mac")
     h.check(MAC_A in mac.get("0", []), "A's MAC learned on port 0: %s" % mac)
     h.check(sw.port(1)["tx_packets"] == b_rx, "B's counters are stable")
+    for port in (0, 1):
+        counters = {k: v for k, v in sw.port(port).items()
+                    if k.startswith("rejected_")}
+        h.check(len(counters) == 9, "nine refusal counters: %s" % counters)
+        refused = {k: v for k, v in counters.items() if v}
+        h.check(not refused, "the firewall refused nothing from testpmd "
+                "on port %d: %s" % (port, refused))
 
     rc = sw.stop(signal.SIGINT)
     out = sw.output()
