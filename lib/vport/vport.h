@@ -70,6 +70,7 @@ struct vport {
 	 * counters are read by others with relaxed atomic loads).
 	 */
 	struct vport_fw fw;
+	int conn_fd;         /* the connection's socket (rte_vhost's), or -1 */
 	struct vsw_ratelimit fw_log_rl;
 	uint64_t rejected[VSW_REJECT_MAX];
 	struct {
@@ -167,10 +168,14 @@ vport_fd_info(int fd, struct vport_fw_fd *out);
 
 /*
  * Give the connection socket of @p path receive and send timeouts.
- * @return 0, or -ENOENT if no such socket was found.
+ * @return the socket (rte_vhost owns it), or -ENOENT if none was found.
  */
 int
 vport_fd_guard_conn(const char *path, unsigned int timeout_ms);
+
+/* Bytes sent on connection socket @p fd that its peer has not read. */
+int
+vport_fd_unread(int fd);
 
 /* vport_dpdk_compat.c */
 

@@ -96,6 +96,7 @@ cb_destroy_connection(int vid)
 	vport_event(set, p, VSW_PORT_EV_CLOSE);
 	vsw_fwd_sync(set->fwd, 0);
 	p->vid = -1;
+	p->conn_fd = -1;
 	vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
 	if (set->mac != NULL)
 		flushed = vsw_mac_flush_port(set->mac, vport_id(set, p));
@@ -265,6 +266,7 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 	for (i = 0; i < set->nb_ports; i++) {
 		set->port[i].conf = params->port[i];
 		set->port[i].vid = -1;
+		set->port[i].conn_fd = -1;
 		set->port[i].log_rl.interval = rte_get_timer_hz();
 		set->port[i].log_rl.burst = VPORT_LOG_BURST;
 		ret = register_port(&set->port[i], err, errlen);

@@ -16,6 +16,12 @@
  * accepted on the port's path) and gives it receive and send timeouts:
  * a stalled read or write then fails, and rte_vhost closes that one
  * connection.
+ *
+ * The other way round, a front-end that sends requests but never reads
+ * the replies fills its socket's send queue, and then every reply blocks
+ * for the send timeout. vport_fd_unread() reports how much of what was
+ * sent the front-end has not read, and the hook closes a connection that
+ * lets it grow.
  */
 
 #include <dirent.h>
@@ -23,11 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "vport.h"
 
@@ -89,12 +98,12 @@ is_conn_socket(int fd, const char *path)
 int
 vport_fd_guard_conn(const char *path, unsigned int timeout_ms)
 {
+	int conn = -ENOENT;
 	struct timeval tv = {
 		.tv_sec = timeout_ms / 1000,
 		.tv_usec = (timeout_ms % 1000) * 1000,
 	};
 	struct dirent *e;
-	int found = 0;
 	DIR *d;
 
 	d = opendir("/proc/self/fd");
@@ -113,9 +122,19 @@ vport_fd_guard_conn(const char *path, unsigned int timeout_ms)
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
 				sizeof(tv)) == 0 &&
 				setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
-				sizeof(tv)) == 0)
-			found++;
+				sizeof(tv)) == 0 && conn < 0)
+			conn = fd;
 	}
 	closedir(d);
-	return found > 0 ? 0 : -ENOENT;
+	return conn;
+}
+
+int
+vport_fd_unread(int fd)
+{
+	int n = 0;
+
+	if (fd < 0 || ioctl(fd, SIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
 }

@@ -20,12 +20,20 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "vport.h"
 
-/* Bound on one message's payload, and on a reply we send, to arrive. */
-#define MSG_TIMEOUT_MS 1000
+/*
+ * Bound on one message's payload, and on a reply we send, to get through.
+ * QEMU and DPDK's virtio-user write a whole message at once, so its
+ * payload is there when its header is.
+ */
+#define MSG_TIMEOUT_MS 250
+
+/* Replies a front-end may leave unread before it is disconnected. */
+#define MSG_UNREAD_MAX (64 * 1024)
 
 /*
  * Close the fds of a message we handle ourselves, but only once the
@@ -90,6 +98,14 @@ vport_pre_msg(int vid, void *msg)
 		close_fds(m);
 		return RTE_VHOST_MSG_RESULT_ERR;
 	}
+	if (vport_fd_unread(p->conn_fd) > MSG_UNREAD_MAX) {
+		/* Every further reply would block for MSG_TIMEOUT_MS. */
+		VPORT_LOG_RL(WARNING, set, p, "the front-end does not read its "
+			"replies; disconnecting it\n");
+		shutdown(p->conn_fd, SHUT_RDWR);
+		close_fds(m);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
 	if (!vport_fw_check(&p->fw, m, &why, &detail)) {
 		__atomic_fetch_add(&p->rejected[why], 1, __ATOMIC_RELAXED);
 		log_refusal(set, p, m, why, detail);
@@ -133,7 +149,8 @@ vport_msg_attach(struct vsw_vport_set *set, struct vport *p, int vid)
 	vport_fw_init(&p->fw, features, pf, vport_fd_info);
 	p->fw_log_rl.interval = rte_get_timer_hz();
 	p->fw_log_rl.burst = VPORT_LOG_BURST;
-	if (vport_fd_guard_conn(p->conf.path, MSG_TIMEOUT_MS) != 0)
+	p->conn_fd = vport_fd_guard_conn(p->conf.path, MSG_TIMEOUT_MS);
+	if (p->conn_fd < 0)
 		VPORT_LOG_RL(WARNING, set, p, "no timeout on the connection "
 			"socket: a stalled message would hold up every "
 			"port's control messages\n");
