@@ -361,7 +361,7 @@ check_vring(const struct vport_fw *fw, const struct vport_dpdk_msg *m,
 {
 	uint8_t st = fw->vring[idx];
 	uint32_t num = m->payload.state.num;
-	bool started = st & (VPORT_FW_VR_ADDR | VPORT_FW_VR_KICKED);
+	bool started = st & (VPORT_FW_VR_MAYADDR | VPORT_FW_VR_KICKED);
 
 	switch (m->request) {
 	case VSW_VHU_SET_VRING_NUM:
@@ -487,8 +487,15 @@ note_passed(struct vport_fw *fw, const struct vport_dpdk_msg *m)
 		idx = vring_index(m);
 		fw->vring[idx] &= VPORT_FW_VR_MAYADDR | VPORT_FW_VR_MAYON;
 		break;
+	case VSW_VHU_SET_VRING_NUM:
+		/* rte_vhost stores the size before it can fail: until it
+		 * confirms, the ring has no valid size. */
+		fw->vring[vring_index(m)] &= ~VPORT_FW_VR_NUM;
+		break;
 	case VSW_VHU_SET_VRING_ADDR:
-		fw->vring[vring_index(m)] |= VPORT_FW_VR_MAYADDR;
+		idx = vring_index(m);
+		fw->vring[idx] |= VPORT_FW_VR_MAYADDR;
+		fw->vring[idx] &= ~VPORT_FW_VR_ADDR;
 		break;
 	case VSW_VHU_SET_VRING_ENABLE:
 		if (m->payload.state.num == 1)

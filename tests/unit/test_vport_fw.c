@@ -369,6 +369,18 @@ test_vring_rules(void)
 		UNIT_CHECK(vport_fw_check(&fw, &msg, &why, &d));
 	}
 	UNIT_EQ(send_addr(0), VSW_REJECT_BAD_VRING);
+	/* A valid size, then a second one rte_vhost fails to take: the
+	 * first does not count any more (rte_vhost stored the second). */
+	UNIT_EQ(send_state(VSW_VHU_SET_VRING_NUM, 0, 128), VSW_REJECT_NONE);
+	mk(VSW_VHU_SET_VRING_NUM, sizeof(struct vsw_vhu_vring_state));
+	msg.payload.state.num = 64;
+	{
+		enum vsw_vport_reject why;
+		const char *d;
+
+		UNIT_CHECK(vport_fw_check(&fw, &msg, &why, &d));
+	}
+	UNIT_EQ(send_addr(0), VSW_REJECT_BAD_VRING);
 	/* Size, then addresses, then kick: the order rte_vhost needs. */
 	UNIT_EQ(send_state(VSW_VHU_SET_VRING_NUM, 0, 128), VSW_REJECT_NONE);
 	UNIT_EQ(send_vring_fd(VSW_VHU_SET_VRING_KICK, 0, FD_EVENT),
