@@ -13,9 +13,9 @@
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
-#include <rte_malloc.h>
 
 #include "fwd.h"
+#include "vsw_util.h"
 
 RTE_LOG_REGISTER_DEFAULT(vsw_fwd_logtype, INFO);
 
@@ -73,9 +73,9 @@ qsbr_create(uint16_t nb_pmd, int socket_id)
 
 	if (sz == 1)	/* rte_rcu_qsbr_get_memsize() reports errors as 1 */
 		return NULL;
-	v = rte_zmalloc_socket("vsw_qsbr", sz, RTE_CACHE_LINE_SIZE, socket_id);
+	v = vsw_zmalloc_socket("vsw_qsbr", sz, RTE_CACHE_LINE_SIZE, socket_id);
 	if (v != NULL && rte_rcu_qsbr_init(v, nb_pmd) != 0) {
-		rte_free(v);
+		vsw_free(v);
 		v = NULL;
 	}
 	return v;
@@ -88,7 +88,7 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 	struct pmd_ctx *pc;
 	uint16_t port;
 
-	pc = rte_zmalloc_socket("vsw_pmd", sizeof(*pc), RTE_CACHE_LINE_SIZE,
+	pc = vsw_zmalloc_socket("vsw_pmd", sizeof(*pc), RTE_CACHE_LINE_SIZE,
 		(int)rte_lcore_to_socket_id(lcore));
 	if (pc == NULL)
 		return -ENOMEM;
@@ -111,7 +111,7 @@ views_create(struct vsw_fwd *f)
 	uint16_t port;
 
 	for (i = 0; i < VIEW_POOL; i++) {
-		f->views[i] = rte_zmalloc_socket("vsw_view",
+		f->views[i] = vsw_zmalloc_socket("vsw_view",
 			sizeof(struct fwd_view), RTE_CACHE_LINE_SIZE,
 			f->p.socket_id);
 		if (f->views[i] == NULL)
@@ -135,7 +135,7 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	f = rte_zmalloc_socket("vsw_fwd", sizeof(*f), RTE_CACHE_LINE_SIZE,
+	f = vsw_zmalloc_socket("vsw_fwd", sizeof(*f), RTE_CACHE_LINE_SIZE,
 		p->socket_id);
 	if (f == NULL)
 		goto nomem;
@@ -196,13 +196,13 @@ vsw_fwd_free(struct vsw_fwd *f)
 			continue;
 		fwd_backlog_discard_all(pc);
 		for (port = 0; port < VSW_MAX_PORTS; port++)
-			rte_free(pc->backlog[port].ring);
-		rte_free(pc);
+			vsw_free(pc->backlog[port].ring);
+		vsw_free(pc);
 	}
 	for (i = 0; i < VIEW_POOL; i++)
-		rte_free(f->views[i]);
-	rte_free(f->qsbr);
-	rte_free(f);
+		vsw_free(f->views[i]);
+	vsw_free(f->qsbr);
+	vsw_free(f);
 }
 
 int
@@ -316,7 +316,7 @@ vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
 
 		if (pc->backlog[port].ring != NULL)
 			continue;
-		ring = rte_zmalloc_socket("vsw_backlog", sz,
+		ring = vsw_zmalloc_socket("vsw_backlog", sz,
 			RTE_CACHE_LINE_SIZE,
 			(int)rte_lcore_to_socket_id(pc->lcore_id));
 		if (ring == NULL)

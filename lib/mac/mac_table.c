@@ -15,7 +15,6 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
-#include <rte_malloc.h>
 
 #include "vsw_config.h"
 #include "vsw_mac.h"
@@ -82,14 +81,14 @@ vsw_mac_create(const struct vsw_mac_params *p)
 	nb_buckets = rte_align32pow2((p->capacity * 2 + BUCKET_ENTRIES - 1) /
 		BUCKET_ENTRIES);
 
-	t = rte_zmalloc_socket("vsw_mac", sizeof(*t), RTE_CACHE_LINE_SIZE,
+	t = vsw_zmalloc_socket("vsw_mac", sizeof(*t), RTE_CACHE_LINE_SIZE,
 		p->socket_id);
 	if (t == NULL)
 		goto nomem;
-	t->buckets = rte_zmalloc_socket("vsw_mac_b",
+	t->buckets = vsw_zmalloc_socket("vsw_mac_b",
 		(size_t)nb_buckets * sizeof(struct bucket),
 		RTE_CACHE_LINE_SIZE, p->socket_id);
-	t->last_seen = rte_zmalloc_socket("vsw_mac_ts",
+	t->last_seen = vsw_zmalloc_socket("vsw_mac_ts",
 		(size_t)nb_buckets * BUCKET_ENTRIES * sizeof(uint32_t),
 		RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (t->buckets == NULL || t->last_seen == NULL)
@@ -110,9 +109,9 @@ vsw_mac_free(struct vsw_mac_table *t)
 {
 	if (t == NULL)
 		return;
-	rte_free(t->buckets);
-	rte_free(t->last_seen);
-	rte_free(t);
+	vsw_free(t->buckets);
+	vsw_free(t->last_seen);
+	vsw_free(t);
 }
 
 uint16_t

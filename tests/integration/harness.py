@@ -29,6 +29,23 @@ from vswbench.host import runtime_dir  # noqa: E402
 
 ctl = procs.load_ctl()
 
+# A sanitizer's report (ASan, LSan, UBSan) in the output of a process a
+# test started fails the test, even where that process then exited as
+# the test expected (see docs/testing.md).
+SANITIZER_REPORT = re.compile(
+    r"ERROR: (?:Address|Leak|Memory|Thread)Sanitizer|runtime error: |"
+    r"SUMMARY: (?:Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer")
+
+
+def sanitizer_report(text, limit=8000):
+    """The first sanitizer report in text (from the start of its line),
+    or None."""
+    m = SANITIZER_REPORT.search(text)
+    if not m:
+        return None
+    start = text.rfind("\n", 0, m.start()) + 1
+    return text[start:start + limit]
+
 
 class TestFailure(Exception):
     pass
@@ -73,9 +90,14 @@ class Proc(procs.ChildProcess):
 
     def __init__(self, env, name, argv, interactive=False):
         self.env = env
+        self.stopped = False   # stop() was called, by the test or cleanup
         super().__init__(name, argv, os.path.join(env.dir, name + ".log"),
                          interactive=interactive, log=log)
         env.procs.append(self)
+
+    def stop(self, sig=signal.SIGINT, timeout=15):
+        self.stopped = True
+        return super().stop(sig, timeout)
 
 
 class Testpmd(procs.TestpmdPrompt, Proc):
@@ -366,6 +388,7 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix="vsw-%s-" % name)
         self.procs = []
         self.prefixes = []
+        self.problems = []   # found after the fact: see scan(), cleanup()
         self.vuswitch = find_binary("VUSWITCH", "app/vuswitch/vuswitch")
         self.vucheck = find_binary("VUCHECK", "app/vucheck/vucheck")
         self.testpmd = os.environ.get("TESTPMD") or shutil.which("dpdk-testpmd")
@@ -383,20 +406,44 @@ class Env:
         log("run: " + " ".join(argv))
         r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout, stdin=subprocess.DEVNULL)
-        return r.returncode, r.stdout.decode(errors="replace")
+        out = r.stdout.decode(errors="replace")
+        self.scan(os.path.basename(argv[0]) if argv else "?", out)
+        return r.returncode, out
+
+    def scan(self, name, text):
+        """Record a sanitizer report in a process's output as a problem."""
+        rep = sanitizer_report(text)
+        if rep is not None:
+            self.problems.append("%s printed a sanitizer report:\n%s"
+                                 % (name, rep))
 
     def cleanup(self):
+        """Stop every process and remove what the test left. Returns the
+        problems found meanwhile (a test with problems fails): a sanitizer
+        report in any process's output; a switch that exited although the
+        test had not stopped it; a switch that the cleanup stopped and
+        that did not exit 0."""
         for p in reversed(self.procs):
+            by_test, died = p.stopped, not p.alive() and not p.stopped
             try:
-                p.stop(timeout=15)
+                rc = p.stop(timeout=15)
             except Exception as e:  # keep cleaning up
                 log("cleanup of %s: %s" % (p.name, e))
+                rc = None
+            if isinstance(p, Switch) and died:
+                self.problems.append("%s (pid %d) exited during the test "
+                                     "(exit code %s)" % (p.name, p.pid, rc))
+            elif isinstance(p, Switch) and not by_test and rc != 0:
+                self.problems.append("%s (pid %d) exited with %s when the "
+                                     "cleanup stopped it" % (p.name, p.pid, rc))
+            self.scan("%s (pid %d)" % (p.name, p.pid), p.output())
         for pfx in self.prefixes:
             shutil.rmtree(runtime_dir(pfx), ignore_errors=True)
         if os.environ.get("VSW_KEEP_LOGS"):
             log("logs kept in " + self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        return self.problems
 
     def dump_logs(self):
         for p in self.procs:
@@ -416,7 +463,6 @@ def main(name, body, need=("vuswitch", "testpmd")):
     try:
         body(env)
         rc = 0
-        log("PASS " + name)
     except TestFailure as e:
         log("FAIL %s: %s" % (name, e))
         env.dump_logs()
@@ -424,5 +470,10 @@ def main(name, body, need=("vuswitch", "testpmd")):
         traceback.print_exc()
         env.dump_logs()
     finally:
-        env.cleanup()
+        problems = env.cleanup()
+    for p in problems:
+        log("FAIL %s: %s" % (name, p))
+        rc = 1
+    if rc == 0:
+        log("PASS " + name)
     sys.exit(rc)

@@ -77,6 +77,7 @@ def body(env):
                              stderr=h.subprocess.PIPE, timeout=60,
                              stdin=h.subprocess.DEVNULL)
         err = r.stderr.decode(errors="replace")
+        env.scan("vuswitch (%s)" % name, err)
         lines = [l for l in err.splitlines() if "vuswitch: error:" in l]
         h.check(r.returncode == 2, "%s: exit code 2 (got %d)" % (name, r.returncode))
         h.check(len(lines) == 1 and want in lines[0],
