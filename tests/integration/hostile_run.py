@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The hostile run: rounds of the deck (hostile.py) against one world
+(hostile_world.py), each judged, the switch restarted after a failed one.
+
+After every round, in this order:
+  1. the switch process is alive;
+  2. it answers telemetry within Bounds.tel;
+  3. the control plane of another port (the probe's GET_FEATURES) was
+     never blocked longer than Bounds.ctrl during the round, and answers
+     now that the attacker is gone;
+  4. every steady frame of the round arrived, intact, once;
+  5. the attacker's port recovers: a well-behaved front-end connects to
+     it and forwards both ways.
+The first check that fails gives the round's verdict. If the process
+has died by then, the verdict is `crash` whichever check saw it.
+
+Verdicts: ok, crash, freeze-ctrl (control plane still blocked after the
+attacker left, or telemetry mute), freeze-pmd (the PMD stopped
+iterating), stall (control plane blocked longer than the bound while the
+attacker held it), steady (frames lost, corrupted or duplicated while
+the switch stayed up), recovery (the attacker's port does not come
+back), error (the harness itself failed).
+
+Seeds: round i of a run with seed S uses seed S * 100000 + i, which is
+printed; `--round-seed` replays one round.
+"""
+
+import random
+import time
+import traceback
+
+import harness as h
+import hostile
+import vhu_fe as fe
+
+ROUND_SEED_STRIDE = 100000
+
+
+def round_seed(seed, i):
+    return seed * ROUND_SEED_STRIDE + i
+
+
+class Round:
+    """What happened in one round."""
+
+    def __init__(self, idx, seed, scenario):
+        self.idx, self.seed, self.scenario = idx, seed, scenario
+        self.variant = ""
+        self.verdict, self.why = "ok", ""
+        self.notes = []
+        self.ctrl_stall = 0.0
+        self.steady = []
+        self.res = None
+        self.secs = 0.0
+
+    def fail(self, verdict, why):
+        if self.verdict == "ok":
+            self.verdict, self.why = verdict, why
+
+    @property
+    def ok(self):
+        return self.verdict == "ok"
+
+    def name(self):
+        return self.scenario + ("/" + self.variant if self.variant else "")
+
+
+def attack(world, r, rng, fn):
+    """Play the scenario; the attacker's errors are notes, not failures."""
+    atk = hostile.Attack(world, rng)
+    try:
+        fn(rng, atk)
+    except fe.BackendClosed as e:
+        atk.note("closed by the switch (%s)" % e)
+    except fe.FrontendTimeout as e:
+        atk.note("no answer (%s)" % e)
+    except (fe.FrontendError, OSError) as e:
+        atk.note("attacker: %s: %s" % (type(e).__name__, e))
+    finally:
+        atk.close()
+    r.variant, r.notes = atk.variant, atk.notes
+
+
+def check_alive(world, r):
+    if not world.alive():
+        r.fail("crash", "switch died")
+
+
+def check_telemetry(world, r):
+    try:
+        world.tel("/vuswitch/ports")
+    except Exception as e:
+        r.fail("freeze-ctrl", "telemetry: no answer within %.1f s (%s)"
+               % (world.bounds.tel, type(e).__name__))
+
+
+def check_ctrl(world, r):
+    b = world.bounds.ctrl
+    r.ctrl_stall = world.prober.settle(b)
+    if world.prober.error:
+        r.fail("freeze-ctrl", "probe's connection: %s" % world.prober.error)
+    elif world.prober.pending is not None:
+        r.fail("freeze-ctrl", "GET_FEATURES on port 3 still unanswered "
+               "%.1f s after the attacker left" % r.ctrl_stall)
+    elif r.ctrl_stall > b:
+        r.fail("stall", "GET_FEATURES on port 3 blocked %.2f s (bound %.1f)"
+               % (r.ctrl_stall, b))
+
+
+def check_steady(world, r):
+    r.steady = world.steady.end(world.bounds.drain)
+    bad = {k: sum(s[k] for s in r.steady) for k in ("lost", "corrupt",
+                                                     "dup")}
+    sent = sum(s["sent"] for s in r.steady)
+    if sent == 0 or any(bad.values()):
+        what = "steady pair: %d sent, %d lost, %d corrupted, %d duplicated" \
+            % (sent, bad["lost"], bad["corrupt"], bad["dup"])
+        r.fail("freeze-pmd" if not pmd_moving(world) else "steady", what)
+
+
+def pmd_moving(world):
+    try:
+        return world.pmd_moving()
+    except Exception:
+        return False
+
+
+def check_recovery(world, r):
+    try:
+        world.recover()
+    except h.TestFailure as e:
+        kind = "freeze-pmd" if world.alive() and not pmd_moving(world) \
+            else "recovery"
+        r.fail(kind, "attacker's port: %s" % e)
+
+
+FATAL = ("crash", "freeze-ctrl", "freeze-pmd", "error")
+# A round with only these verdicts leaves a switch fit for the next one.
+KEEP_WORLD = ("ok", "stall")
+
+
+def judge(world, r):
+    """Run the checks; stop at the first that finds the switch dead or
+    frozen (the later ones would only time out)."""
+    for check in (check_alive, check_telemetry, check_ctrl, check_steady,
+                  check_recovery, check_alive):
+        try:
+            check(world, r)
+        except Exception as e:
+            r.fail("error", "%s: %s: %s" % (check.__name__,
+                                            type(e).__name__, e))
+            traceback.print_exc()
+        if r.verdict in FATAL or not world.alive():
+            break
+    if not world.alive():
+        r.verdict = "crash"
+        r.why = "switch died (%s); seen by: %s" % (world.exit_status(),
+                                                   r.why or "alive check")
+    if r.verdict in KEEP_WORLD:
+        r.res = world.resources()
+
+
+def play_round(world, idx, seed, only=None):
+    """One round: the scenario its seed picks (or `only`), judged."""
+    rng = random.Random(seed)
+    name = only or rng.choice(sorted(hostile.DECK))
+    r = Round(idx, seed, name)
+    t0 = time.monotonic()
+    world.prober.begin()
+    world.steady.begin(idx)
+    attack(world, r, rng, hostile.DECK[name])
+    judge(world, r)
+    r.secs = time.monotonic() - t0
+    return r
+
+
+class Run:
+    """A run of rounds: results, resource figures per switch instance."""
+
+    def __init__(self, env, seed, bounds=None, log=print, mode="xconnect"):
+        from hostile_world import World
+        self.seed, self.log = seed, log
+        self.world = World(env, bounds, mode=mode, log=log)
+        self.rounds = []
+        self.instances = []   # (generation, baseline, last sample, rounds)
+
+    def play(self, rounds, first=0, budget=None, only=None, seeds=None):
+        """Play rounds (or the given round seeds); stop starting new
+        ones after budget seconds."""
+        end = time.monotonic() + budget if budget else None
+        self.world.start()
+        self.open_instance()
+        todo = seeds or [round_seed(self.seed, i)
+                         for i in range(first, first + rounds)]
+        try:
+            for k, s in enumerate(todo):
+                if end and time.monotonic() > end:
+                    self.log("time budget of %.0f s reached after %d rounds"
+                             % (budget, k))
+                    break
+                self.one(first + k, s, only)
+        finally:
+            self.world.stop()
+
+    def one(self, idx, seed, only):
+        r = play_round(self.world, idx, seed, only)
+        self.rounds.append(r)
+        self.log(row(r))
+        inst = self.instances[-1]
+        inst["rounds"] += 1
+        if not r.ok:
+            for n in r.notes[-3:]:
+                self.log("      note: " + n)
+        if r.verdict in KEEP_WORLD:
+            inst["last"] = r.res
+        else:
+            self.world.restart()
+            self.open_instance()
+
+    def open_instance(self):
+        self.instances.append({"gen": self.world.generation,
+                               "base": self.world.baseline,
+                               "last": None, "rounds": 0})
+
+    def failed(self):
+        return [r for r in self.rounds if not r.ok]
+
+    def drift(self):
+        """The largest growth of mbufs, fds and RSS (KiB) over any
+        switch instance, from its start to its last healthy round."""
+        worst = {"mbufs": 0, "fds": 0, "rss_kb": 0}
+        for inst in self.instances:
+            if inst["last"] is None:
+                continue
+            for k in worst:
+                worst[k] = max(worst[k], inst["last"][k] - inst["base"][k])
+        return worst
+
+
+HEADER = "%4s %12s %-34s %-11s %7s %11s  %s" % (
+    "#", "seed", "scenario", "verdict", "ctrl_ms", "steady", "why / notes")
+
+
+def row(r):
+    sent = sum(s["sent"] for s in r.steady)
+    ok = sum(s["ok"] for s in r.steady)
+    why = r.why or "; ".join(r.notes[-2:])
+    return "%4d %12d %-34s %-11s %7.0f %5d/%-5d  %s" % (
+        r.idx, r.seed, r.name()[:34], r.verdict, r.ctrl_stall * 1000, ok,
+        sent, why[:120])
+
+
+def summary(run):
+    """Lines: verdicts by scenario, seeds per failure, resources."""
+    lines = []
+    by = {}
+    for r in run.rounds:
+        by.setdefault(r.scenario, []).append(r)
+    lines.append("%-12s %6s %6s  %s" % ("scenario", "rounds", "ok",
+                                        "failures"))
+    for name in sorted(by):
+        rs = by[name]
+        fails = {}
+        for r in rs:
+            if not r.ok:
+                fails.setdefault(r.verdict, []).append(r)
+        text = ", ".join("%s %d (seeds %s)" % (
+            v, len(x), " ".join(str(r.seed) for r in x[:4]))
+            for v, x in sorted(fails.items()))
+        lines.append("%-12s %6d %6d  %s" % (name, len(rs),
+                                            sum(r.ok for r in rs), text))
+    n, bad = len(run.rounds), len(run.failed())
+    killed = sum(r.verdict in ("crash", "freeze-ctrl", "freeze-pmd")
+                 for r in run.failed())
+    lines.append("rounds: %d, survived: %d, failed: %d (crash or freeze: "
+                 "%d)" % (n, n - bad, bad, killed))
+    worst = max((r.ctrl_stall for r in run.rounds), default=0.0)
+    lines.append("longest control-plane stall of another port: %.0f ms"
+                 % (worst * 1000))
+    frames = sum(s["sent"] for r in run.rounds for s in r.steady)
+    lost = sum(s["lost"] + s["corrupt"] + s["dup"] for r in run.rounds
+               for s in r.steady)
+    lines.append("steady frames: %d sent, %d lost/corrupted/duplicated"
+                 % (frames, lost))
+    for inst in run.instances:
+        lines.append("switch #%d: %d rounds, %s -> %s" % (
+            inst["gen"], inst["rounds"], fmt_res(inst["base"]),
+            fmt_res(inst["last"]) if inst["last"] else "(no healthy round)"))
+    return lines
+
+
+def fmt_res(res):
+    return "mbufs %d, fds %d, RSS %.1f MiB" % (res["mbufs"], res["fds"],
+                                               res["rss_kb"] / 1024)
