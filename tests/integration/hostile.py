@@ -217,12 +217,18 @@ def random_message(rng, atk, f):
         req = rng.randrange(0, fe.REQUEST_MAX + 2)
     else:
         req = rng.choice((0xff, 0x100, 0xffffffff, rng.getrandbits(32)))
-    if rng.random() < 0.6:
+    if rng.random() < 0.75:
         payload = structured_payload(rng, req, f)
     else:
         payload = rng.randbytes(rng.choice(SIZES))
     payload = defuse(req, payload)
-    flags = rng.choice(FLAGS) if rng.random() < 0.9 else rng.getrandbits(32)
+    if f.protocol & REPLY_ACK and rng.random() < 0.7:
+        # An error with NEED_REPLY is acked, not a disconnect: deeper.
+        flags = fe.VERSION | fe.FLAG_NEED_REPLY
+    elif rng.random() < 0.9:
+        flags = rng.choice(FLAGS)
+    else:
+        flags = rng.getrandbits(32)
     size = len(payload) if rng.random() < 0.85 else \
         rng.randint(0, len(payload))
     fds = []
@@ -232,32 +238,44 @@ def random_message(rng, atk, f):
     return req, flags, payload, fds, size
 
 
-def scn_msg_table(rng, atk):
-    """The whole message table with bad sizes, flags, fds and orders.
-
-    Any request id (unknown ones too), a payload shaped like the
-    request's with edge values or random bytes, any flags (no version,
-    REPLY set), up to 10 fds of any kind on any message, and a header
-    size that may be shorter than what follows (the rest is read as the
-    next header), never longer (that is `partial`). On a fresh
-    connection, a negotiated one, or a running device."""
+def msg_table_conn(rng, atk, stage):
+    """A front-end at the given stage: fresh, negotiated or running."""
     f = atk.frontend()
-    stage = atk.pick(("fresh", "negotiated", "running"))
     if stage == "negotiated":
         f.negotiate(REPLY_ACK)
     elif stage == "running":
         f.start()
         atk.pump(f, 0.05)
-    for k in range(rng.randint(4, 24)):
-        req, flags, payload, fds, size = random_message(rng, atk, f)
-        atk.note("%d/%#x/%d%s" % (req, flags, size,
-                                  "+%dfd" % len(fds) if fds else ""))
-        f.send(req, payload, flags=flags, fds=fds, size=size)
-        if not f.drain():
-            atk.note("closed by the switch")
-            return
-        if stage == "running" and rng.random() < 0.3:
-            atk.pump(f, 0.05)
+    return f
+
+
+def scn_msg_table(rng, atk):
+    """The whole message table with bad sizes, flags, fds and orders.
+
+    Any request id (unknown ones too), a payload shaped like the
+    request's with edge values or random bytes, any flags (no version,
+    REPLY set; NEED_REPLY mostly, where REPLY_ACK is negotiated, so that
+    an error is acked and the sequence goes on), up to 10 fds of any
+    kind on any message, and a header size that may be shorter than what
+    follows (the rest is read as the next header), never longer (that is
+    `partial`). On a fresh connection, a negotiated one, or a running
+    device; when the switch closes the connection, up to three more."""
+    stage = atk.pick(("fresh", "negotiated", "running"))
+    for _ in range(4):
+        f = msg_table_conn(rng, atk, stage)
+        for k in range(rng.randint(4, 24)):
+            req, flags, payload, fds, size = random_message(rng, atk, f)
+            atk.note("%d/%#x/%d%s" % (req, flags, size,
+                                      "+%dfd" % len(fds) if fds else ""))
+            f.send(req, payload, flags=flags, fds=fds, size=size)
+            time.sleep(0.002)
+            if not f.drain():
+                atk.note("closed by the switch")
+                break
+            if stage == "running" and rng.random() < 0.3:
+                atk.pump(f, 0.05)
+        else:
+            break
     if stage == "running":
         atk.pump(f, 0.1)
 
@@ -354,7 +372,7 @@ def scn_ring_order(rng, atk):
     ring = rng.choice((RX, TX))
     v = atk.pick(("restart-no-num", "num-invalid-restart",
                   "num-invalid-live", "num-resize-live", "base-jump",
-                  "addr-bad", "high-index", "callfd-blocking",
+                  "addr-bad", "high-index", "callfd-full",
                   "before-mem"))
     f = RING_VARIANTS[v](rng, atk, f, ring) or f
     f.fence()
@@ -418,21 +436,29 @@ def ring_high_index(rng, atk, f, ring):
     f.drain()
 
 
-def blocking_fd(rng, atk):
-    """A write end that fills after a few hundred 8-byte writes."""
+def full_fd(rng, atk):
+    """A pipe's or a socket's write end that is already full: the next
+    8-byte write to it blocks (the switch gets it as a call fd)."""
     if rng.random() < 0.5:
         _, w = atk.pipe()
         fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PAGE)
+        os.write(w, bytes(PAGE))
         return w
     fd = atk.fd("socket")
     s = socket.socket(fileno=fd)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1024)
+    s.setblocking(False)
+    try:
+        while True:
+            s.send(bytes(256))
+    except BlockingIOError:
+        pass
+    s.setblocking(True)
     s.detach()
     return fd
 
 
-def ring_callfd_blocking(rng, atk, f, ring):
-    fd = blocking_fd(rng, atk)
+def ring_callfd_full(rng, atk, f, ring):
+    fd = full_fd(rng, atk)
     f.send(fe.SET_VRING_CALL, u64(ring), fds=[fd])
     for r in f.rings:
         r.set_avail_flags(0)   # interrupts wanted
@@ -462,7 +488,7 @@ RING_VARIANTS = {
     "base-jump": ring_base_jump,
     "addr-bad": ring_addr_bad,
     "high-index": ring_high_index,
-    "callfd-blocking": ring_callfd_blocking,
+    "callfd-full": ring_callfd_full,
     "before-mem": ring_before_mem,
 }
 

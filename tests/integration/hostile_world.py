@@ -39,6 +39,7 @@ class Bounds:
     """Time limits of the checks (seconds)."""
     tel = 2.0        # a telemetry answer
     ctrl = 2.0       # a GET_FEATURES answer on the probe's port
+    data = 1.0       # steady frames in flight and none arriving
     drain = 3.0      # the last steady frames of a round
     recover = 4.0    # each step of the attacker port's recovery
     hold = 4.0       # how long a partial message is held open

@@ -58,6 +58,12 @@ class Stream:
         self.got = collections.Counter()
         self.corrupt = 0
         self.late = 0
+        self.progress = time.monotonic()
+        self.gap = 0.0
+
+    def stalled_for(self, now):
+        """Seconds since a frame last arrived while some were in flight."""
+        return now - self.progress if self.inflight() > 0 else 0.0
 
     def inflight(self):
         return self.sent - len(self.got)
@@ -82,6 +88,12 @@ class Stream:
     def step(self, sending):
         """Receive what arrived, send more if allowed; True if busy."""
         frames = self.rx.rx()
+        now = time.monotonic()
+        if frames:
+            self.gap = max(self.gap, self.stalled_for(now))
+            self.progress = now
+        elif self.inflight() <= 0:
+            self.progress = now
         for f in frames:
             self.check(f)
         room = min(self.window - self.inflight(), 16) if sending else 0
@@ -126,6 +138,24 @@ class Steady(threading.Thread):
             for s in self.streams:
                 s.reset(rnd)
             self.sending = True
+
+    def wait_sent(self, n, timeout):
+        """Wait (bounded) until each direction has sent n frames this
+        round, so that every round carries some steady traffic."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(s.sent >= n for s in self.streams):
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def gap(self):
+        """The longest time this round that frames were in flight and
+        none arrived (the current wait included): a data-plane stall."""
+        now = time.monotonic()
+        with self.lock:
+            return max(max(s.gap, s.stalled_for(now)) for s in self.streams)
 
     def end(self, drain):
         """Stop sending; wait up to drain seconds for every frame of the

@@ -228,7 +228,8 @@ class Conn:
 
     def recv_msg(self, timeout=None):
         """Read one message: (request, flags, payload, fds)."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + (self.timeout if timeout is None
+                                       else max(timeout, 0.001))
         fds = []
         req, flags, size = HDR.unpack(self._recv(HDR.size, deadline, fds))
         body = self._recv(size, deadline, fds) if size else b""
@@ -483,10 +484,20 @@ class Frontend(Conn):
             os.close(fd)
         return VRING_STATE.unpack(body)[1] if len(body) == 8 else None
 
-    def fence(self):
+    def fence(self, timeout=None):
         """Wait until the back-end has handled everything sent so far:
-        messages are handled in order, so an answered GET_FEATURES."""
-        self.get_u64(GET_FEATURES)
+        messages are handled in order, so until a GET_FEATURES is
+        answered. Replies to earlier requests that nobody read are
+        dropped on the way."""
+        self.send(GET_FEATURES)
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            req, flags, body, fds = self.recv_msg(deadline -
+                                                  time.monotonic())
+            for fd in fds:
+                os.close(fd)
+            if req == GET_FEATURES and flags & FLAG_REPLY:
+                return
 
     def post_rx(self):
         """Give the device every RX buffer (device-writable)."""
