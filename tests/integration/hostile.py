@@ -55,6 +55,7 @@ class Attack:
         self.path = world.socks[world.PORT_X]
         self.variant = ""
         self.notes = []
+        self.violations = []
         self._conns, self._fds = [], []
 
     def pick(self, choices):
@@ -63,6 +64,11 @@ class Attack:
 
     def note(self, text):
         self.notes.append(text)
+
+    def accepted(self, what):
+        """The switch served a request it must refuse (issue 8: what was
+        not offered or negotiated); a failure of its own kind."""
+        self.violations.append(what)
 
     def conn(self, timeout=2.0):
         c = fe.Conn(self.path, timeout)
@@ -516,6 +522,9 @@ def scn_inflight(rng, atk):
         body, fds = f.reply(fe.GET_INFLIGHT_FD)
         atk.keep(fds)
         atk.note("served: %d bytes, %d fd" % (len(body), len(fds)))
+        if fds:
+            atk.accepted("GET_INFLIGHT_FD served (INFLIGHT_SHMFD was never "
+                         "negotiated)")
     if v != "get-big":
         fd = atk.fd(rng.choice(FD_KINDS)) if v == "set-bad-fd" else \
             atk.memfd(rng.choice((0, PAGE)))
@@ -534,6 +543,9 @@ def postcopy_listen(f, atk):
     body, fds = f.reply(fe.POSTCOPY_ADVISE)
     atk.keep(fds)
     atk.note("advise answered with %d fd" % len(fds))
+    if fds:
+        atk.accepted("POSTCOPY_ADVISE served with a userfaultfd (PAGEFAULT "
+                     "was never offered)")
     f.send(fe.POSTCOPY_LISTEN)
 
 

@@ -43,12 +43,12 @@ def round_seed(seed, i):
 
 # Verdicts, worst first: a round gets the worst of what its checks found.
 VERDICTS = ("crash", "error", "freeze-pmd", "freeze-ctrl", "stall-pmd",
-            "stall-ctrl", "steady", "recovery")
+            "stall-ctrl", "steady", "recovery", "accepted")
 # The switch stopped serving other ports (for good or while the attacker
 # stayed): what issue 8 counts as "killed or froze".
 KILLED = ("crash", "freeze-pmd", "freeze-ctrl", "stall-pmd", "stall-ctrl")
 # A round with only these verdicts leaves a switch fit for the next one.
-KEEP_WORLD = ("ok", "stall-ctrl")
+KEEP_WORLD = ("ok", "stall-ctrl", "accepted")
 
 
 class Round:
@@ -63,6 +63,7 @@ class Round:
         self.pmd_stall = 0.0
         self.steady = []
         self.res = None
+        self.fd_delta = None
         self.secs = 0.0
 
     def fail(self, verdict, why):
@@ -99,6 +100,8 @@ def attack(world, r, rng, fn):
     except (fe.FrontendError, OSError) as e:
         atk.note("attacker: %s: %s" % (type(e).__name__, e))
     r.variant, r.notes = atk.variant, atk.notes
+    for what in atk.violations:
+        r.fail("accepted", what)
     return atk
 
 
@@ -228,12 +231,14 @@ class Run:
         self.seed, self.log = seed, log
         self.world = World(env, bounds, mode=mode, log=log)
         self.rounds = []
+        self.only = None
         self.instances = []   # (generation, baseline, last sample, rounds)
 
     def play(self, rounds, first=0, budget=None, only=None, seeds=None):
         """Play rounds (or the given round seeds); stop starting new
         ones after budget seconds."""
         end = time.monotonic() + budget if budget else None
+        self.only = only
         self.world.start()
         self.open_instance()
         todo = seeds or [round_seed(self.seed, i)
@@ -251,9 +256,11 @@ class Run:
     def one(self, idx, seed, only):
         r = play_round(self.world, idx, seed, only)
         self.rounds.append(r)
-        self.log(row(r))
         inst = self.instances[-1]
         inst["rounds"] += 1
+        if r.res is not None:
+            r.fd_delta = r.res["fds"] - (inst["last"] or inst["base"])["fds"]
+        self.log(row(r))
         if not r.ok:
             for n in r.notes[-3:]:
                 self.log("      note: " + n)
@@ -283,18 +290,19 @@ class Run:
         return worst
 
 
-HEADER = "%4s %12s %-34s %-11s %7s %7s %13s  %s" % (
-    "#", "seed", "scenario", "verdict", "ctrl_ms", "pmd_ms", "steady ok/sent",
-    "why / notes")
+HEADER = "%4s %12s %-34s %-11s %5s %7s %7s %13s %4s  %s" % (
+    "#", "seed", "scenario", "verdict", "secs", "ctrl_ms", "pmd_ms",
+    "steady ok/sent", "fds+", "why / notes")
 
 
 def row(r):
     sent = sum(s["sent"] for s in r.steady)
     ok = sum(s["ok"] for s in r.steady)
     why = r.why or "; ".join(r.notes[-2:])
-    return "%4d %12d %-34s %-11s %7.0f %7.0f %6d/%-6d  %s" % (
-        r.idx, r.seed, r.name()[:34], r.verdict, r.ctrl_stall * 1000,
-        r.pmd_stall * 1000, ok, sent, why[:140])
+    fds = "" if r.fd_delta is None else "%+d" % r.fd_delta
+    return "%4d %12d %-34s %-11s %5.1f %7.0f %7.0f %6d/%-6d %4s  %s" % (
+        r.idx, r.seed, r.name()[:34], r.verdict, r.secs,
+        r.ctrl_stall * 1000, r.pmd_stall * 1000, ok, sent, fds, why[:140])
 
 
 def summary(run):
@@ -316,6 +324,7 @@ def summary(run):
             for v, x in sorted(fails.items()))
         lines.append("%-12s %6d %6d  %s" % (name, len(rs),
                                             sum(r.ok for r in rs), text))
+    lines += replays(run)
     n, bad = len(run.rounds), len(run.failed())
     killed = sum(r.verdict in KILLED for r in run.failed())
     lines.append("rounds: %d, survived: %d, failed: %d (killed or froze "
@@ -334,6 +343,19 @@ def summary(run):
             inst["gen"], inst["rounds"], fmt_res(inst["base"]),
             fmt_res(inst["last"]) if inst["last"] else "(no healthy round)"))
     return lines
+
+
+def replays(run):
+    """One command per (scenario, verdict) that replays a failed round."""
+    seen, out = set(), []
+    only = " --scenario %s" % run.only if run.only else ""
+    for r in run.failed():
+        if (r.scenario, r.verdict) in seen:
+            continue
+        seen.add((r.scenario, r.verdict))
+        out.append("  replay %s %s: scripts/hostile --round-seed %d%s"
+                   % (r.scenario, r.verdict, r.seed, only))
+    return out
 
 
 def fmt_res(res):

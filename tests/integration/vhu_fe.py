@@ -265,11 +265,11 @@ class Conn:
         return self.reply_u64(req), time.monotonic() - t0
 
     def negotiate(self, protocol_features, features=(1 << F_VERSION_1)):
-        """GET/SET_FEATURES (features & offered, plus PROTOCOL_FEATURES),
+        """GET/SET_FEATURES (features and PROTOCOL_FEATURES, as offered),
         GET/SET_PROTOCOL_FEATURES (protocol_features & offered), and
         SET_OWNER acked. Returns the offered protocol features."""
         feats = self.get_u64(GET_FEATURES)
-        self.features = (feats & features) | (1 << F_PROTOCOL_FEATURES)
+        self.features = feats & (features | (1 << F_PROTOCOL_FEATURES))
         self.send(SET_FEATURES, u64(self.features))
         offered = self.get_u64(GET_PROTOCOL_FEATURES)
         self.protocol = offered & protocol_features
