@@ -1,28 +1,37 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The hostile run: rounds of the deck (hostile.py) against one world
-(hostile_world.py), each judged, the switch restarted after a failed one.
+(hostile_world.py), each judged, the switch restarted after a round that
+left it unfit.
 
-After every round, in this order:
-  1. the switch process is alive;
-  2. it answers telemetry within Bounds.tel;
-  3. the control plane of another port (the probe's GET_FEATURES) was
-     never blocked longer than Bounds.ctrl during the round, and answers
-     now that the attacker is gone;
-  4. every steady frame of the round arrived, intact, once;
-  5. the attacker's port recovers: a well-behaved front-end connects to
-     it and forwards both ways.
-The first check that fails gives the round's verdict. If the process
-has died by then, the verdict is `crash` whichever check saw it.
+A round: the steady pair starts a new numbered batch, the scenario plays
+(its connections and fds stay open), then the checks:
 
-Verdicts: ok, crash, freeze-ctrl (control plane still blocked after the
-attacker left, or telemetry mute), freeze-pmd (the PMD stopped
-iterating), stall (control plane blocked longer than the bound while the
-attacker held it), steady (frames lost, corrupted or duplicated while
-the switch stayed up), recovery (the attacker's port does not come
-back), error (the harness itself failed).
+  while the attacker is still connected
+    1. the switch process is alive and answers telemetry (Bounds.tel);
+    2. the steady pair keeps flowing: frames in flight never waited more
+       than Bounds.data for the next arrival (else stall-pmd);
+    3. another port's control plane answers: the probe's GET_FEATURES,
+       sent back to back, never waited more than Bounds.ctrl (else
+       stall-ctrl; the partial-message class is measured here);
+  after the attacker closed everything
+    4. alive, telemetry, and the probe's pending GET_FEATURES answered
+       within Bounds.ctrl (else freeze-ctrl);
+    5. every steady frame of the round arrived, intact, exactly once
+       (else steady, or freeze-pmd if the PMD stopped iterating);
+    6. the attacker's port recovers: a well-behaved front-end connects
+       to it and forwards both ways (else recovery);
+  and the mbufs in use, open fds and RSS of the switch are sampled.
+
+Verdicts, worst first: crash, error (the harness itself), freeze-pmd,
+freeze-ctrl, stall-pmd, stall-ctrl, steady, recovery, accepted (the
+switch served a request that was never negotiated, e.g. INFLIGHT or
+POSTCOPY). crash, freeze-* and stall-* are what issue 8 calls killing or
+freezing the switch: a stall lasts as long as the attacker wants.
 
 Seeds: round i of a run with seed S uses seed S * 100000 + i, which is
-printed; `--round-seed` replays one round.
+printed; `scripts/hostile --round-seed R` replays that round (add
+`--scenario NAME` if the run had one): the same scenario, variant,
+messages, descriptors and fds; timing differs.
 """
 
 import random
@@ -64,6 +73,7 @@ class Round:
         self.steady = []
         self.res = None
         self.fd_delta = None
+        self.counters = None
         self.secs = 0.0
 
     def fail(self, verdict, why):
@@ -107,7 +117,7 @@ def attack(world, r, rng, fn):
 
 def check_alive(world, r):
     if not world.alive():
-        r.fail("crash", "switch died")
+        r.fail("crash", "switch died (%s)" % world.exit_status())
 
 
 def check_telemetry(world, r):
@@ -154,7 +164,30 @@ def check_steady(world, r):
     if any(bad.values()):
         what = "steady pair: %d sent, %d lost, %d corrupted, %d duplicated" \
             % (sent, bad["lost"], bad["corrupt"], bad["dup"])
+        what += "; the switch's view: " + port_deltas(world, r)
         r.fail("freeze-pmd" if not pmd_moving(world) else "steady", what)
+
+
+STEADY_COUNTERS = ("rx_packets", "tx_packets", "drop_ring_full",
+                   "drop_port_down", "drop_malformed", "drop_no_dest")
+
+
+def port_counters(world):
+    """The steady ports' counters (for a failure's explanation)."""
+    try:
+        return [world.tel("/vuswitch/port", p) for p in (0, 1)]
+    except Exception:
+        return None
+
+
+def port_deltas(world, r):
+    now = port_counters(world)
+    if now is None or r.counters is None:
+        return "(no counters)"
+    return ", ".join("port %d %s" % (p, " ".join(
+        "%s %+d" % (k, now[p][k] - r.counters[p][k])
+        for k in STEADY_COUNTERS if now[p][k] != r.counters[p][k]))
+        for p in (0, 1))
 
 
 def pmd_moving(world):
@@ -202,8 +235,9 @@ def judge(world, r, atk):
     atk.close()
     if r.verdict in FATAL:
         world.sw.wait(2.0)   # a crashing process may take a moment to go
-    if not world.alive():
-        r.fail("crash", "switch died (%s)" % world.exit_status())
+    if not world.alive() and r.verdict != "crash":
+        r.fail("crash", "switch died (%s), after: %s" % (world.exit_status(),
+                                                         r.why))
     if r.verdict in KEEP_WORLD:
         r.res = world.resources()
 
@@ -216,6 +250,7 @@ def play_round(world, idx, seed, only=None):
     r = Round(idx, seed, name)
     t0 = time.monotonic()
     world.prober.begin()
+    r.counters = port_counters(world)
     world.steady.begin(idx)
     atk = attack(world, r, rng, hostile.DECK[name])
     judge(world, r, atk)
@@ -338,10 +373,17 @@ def summary(run):
                for s in r.steady)
     lines.append("steady frames: %d sent, %d lost/corrupted/duplicated"
                  % (frames, lost))
+    d = run.drift()
+    lines.append("resources over %d switch instance(s), worst growth from "
+                 "start to last healthy round: mbufs %+d, fds %+d, RSS %+.1f "
+                 "MiB" % (len(run.instances), d["mbufs"], d["fds"],
+                          d["rss_kb"] / 1024))
     for inst in run.instances:
-        lines.append("switch #%d: %d rounds, %s -> %s" % (
-            inst["gen"], inst["rounds"], fmt_res(inst["base"]),
-            fmt_res(inst["last"]) if inst["last"] else "(no healthy round)"))
+        if inst["last"] and (inst["last"]["fds"] != inst["base"]["fds"] or
+                             inst["last"]["mbufs"] != inst["base"]["mbufs"]):
+            lines.append("  switch #%d, %d rounds: %s -> %s" % (
+                inst["gen"], inst["rounds"], fmt_res(inst["base"]),
+                fmt_res(inst["last"])))
     return lines
 
 
@@ -356,6 +398,16 @@ def replays(run):
         out.append("  replay %s %s: scripts/hostile --round-seed %d%s"
                    % (r.scenario, r.verdict, r.seed, only))
     return out
+
+
+def records(run):
+    """The rounds as plain dicts (for --json)."""
+    return [{"round": r.idx, "seed": r.seed, "scenario": r.scenario,
+             "variant": r.variant, "verdict": r.verdict, "why": r.why,
+             "found": r.found, "notes": r.notes, "secs": round(r.secs, 3),
+             "ctrl_stall_s": round(r.ctrl_stall, 4),
+             "pmd_stall_s": round(r.pmd_stall, 4), "steady": r.steady,
+             "resources": r.res} for r in run.rounds]
 
 
 def fmt_res(res):

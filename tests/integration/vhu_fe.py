@@ -20,7 +20,6 @@ lib/vhu/vsw_vhu.h: a wrong number on either side then fails a test.
 Nothing here is thread-safe; one thread drives one Conn.
 """
 
-import errno
 import mmap
 import os
 import select
@@ -415,9 +414,11 @@ class Ring:
 class Frontend(Conn):
     """A well-behaved front-end: guest memory, two rings, TX and RX.
 
-    Its buffers follow the rings: buffer i of RX is descriptor i of RX,
-    TX likewise. The harness expects frame payloads it sent to come back
-    unchanged."""
+    Descriptor i of a ring always points at buffer i of that ring
+    (BUF_SIZE bytes, after the rings). RX descriptors go back to the
+    device as soon as their frame is copied out; TX descriptors come
+    from a free list and return to it when the device has used them.
+    Only one thread may use its rings."""
 
     def __init__(self, path, ring_size=256, timeout=5.0):
         super().__init__(path, timeout)
@@ -591,8 +592,3 @@ def fd_of_kind(kind, size=PAGE):
     else:
         raise ValueError(kind)
     return fd, keep
-
-
-def is_closed_error(e):
-    return isinstance(e, BackendClosed) or (
-        isinstance(e, OSError) and e.errno in (errno.EPIPE, errno.ECONNRESET))
