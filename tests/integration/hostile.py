@@ -444,12 +444,13 @@ def ring_high_index(rng, atk, f, ring):
 
 def full_fd(rng, atk):
     """A pipe's or a socket's write end that is already full: the next
-    8-byte write to it blocks (the switch gets it as a call fd)."""
+    8-byte write to it blocks (the switch gets it as a call fd). Closing
+    the other end later makes that write fail with EPIPE (and SIGPIPE)."""
     if rng.random() < 0.5:
         _, w = atk.pipe()
         fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PAGE)
         os.write(w, bytes(PAGE))
-        return w
+        return w, "pipe"
     fd = atk.fd("socket")
     s = socket.socket(fileno=fd)
     s.setblocking(False)
@@ -460,11 +461,12 @@ def full_fd(rng, atk):
         pass
     s.setblocking(True)
     s.detach()
-    return fd
+    return fd, "socket"
 
 
 def ring_callfd_full(rng, atk, f, ring):
-    fd = full_fd(rng, atk)
+    fd, kind = full_fd(rng, atk)
+    atk.variant += "-" + kind
     f.send(fe.SET_VRING_CALL, u64(ring), fds=[fd])
     for r in f.rings:
         r.set_avail_flags(0)   # interrupts wanted

@@ -43,7 +43,7 @@ import hostile
 import vhu_fe as fe
 
 ROUND_SEED_STRIDE = 100000
-STEADY_MIN = 512      # frames each way, at least, in every round
+STEADY_MIN = 512      # frames each way that must pass after the attack
 
 
 def round_seed(seed, i):
@@ -132,10 +132,10 @@ def check_stalls(world, r):
     """While the attacker is still connected: the steady pair keeps
     flowing and another port's control messages are answered."""
     b = world.bounds
-    world.steady.wait_sent(STEADY_MIN, b.data + 0.5)
+    moving = world.steady.wait_more(STEADY_MIN, b.data + 1.0)
     r.pmd_stall = world.steady.gap()
     r.ctrl_stall = world.prober.stall()
-    if r.pmd_stall > b.data:
+    if r.pmd_stall > b.data or not moving:
         r.fail("stall-pmd", "steady frames stopped for %.2f s while the "
                "attacker was connected (bound %.1f)" % (r.pmd_stall, b.data))
     if r.ctrl_stall > b.ctrl:

@@ -25,6 +25,7 @@ ETH_TYPE = 0x88B5          # IEEE local experimental
 MAGIC = b"VSWH"
 TAG = struct.Struct("<BIIH")  # direction, round, seq, payload length
 HDR_LEN = 14 + len(MAGIC) + TAG.size
+MAX_POLL_GAP = 0.25
 PATTERN = bytes(random.Random(0x5EED).getrandbits(8) for _ in range(2048))
 
 
@@ -58,12 +59,23 @@ class Stream:
         self.got = collections.Counter()
         self.corrupt = 0
         self.late = 0
-        self.progress = time.monotonic()
+        self.last_poll = time.monotonic()
+        self.waiting = 0.0
         self.gap = 0.0
 
-    def stalled_for(self, now):
-        """Seconds since a frame last arrived while some were in flight."""
-        return now - self.progress if self.inflight() > 0 else 0.0
+    def account_wait(self, arrived):
+        """Time spent polling in vain while frames were in flight. Only
+        time this thread actually polled counts (at most MAX_POLL_GAP
+        per poll), so a thread the machine did not schedule for a while
+        does not see a stall that the switch did not cause."""
+        now = time.monotonic()
+        dt = min(now - self.last_poll, MAX_POLL_GAP)
+        self.last_poll = now
+        if arrived:
+            self.gap = max(self.gap, self.waiting)
+            self.waiting = 0.0
+        elif self.inflight() > 0:
+            self.waiting += dt
 
     def inflight(self):
         return self.sent - len(self.got)
@@ -88,12 +100,7 @@ class Stream:
     def step(self, sending):
         """Receive what arrived, send more if allowed; True if busy."""
         frames = self.rx.rx()
-        now = time.monotonic()
-        if frames:
-            self.gap = max(self.gap, self.stalled_for(now))
-            self.progress = now
-        elif self.inflight() <= 0:
-            self.progress = now
+        self.account_wait(bool(frames))
         for f in frames:
             self.check(f)
         room = min(self.window - self.inflight(), 16) if sending else 0
@@ -139,23 +146,27 @@ class Steady(threading.Thread):
                 s.reset(rnd)
             self.sending = True
 
-    def wait_sent(self, n, timeout):
-        """Wait (bounded) until each direction has sent n frames this
-        round, so that every round carries some steady traffic."""
+    def sent(self):
+        """Frames sent this round, per direction."""
+        with self.lock:
+            return [s.sent for s in self.streams]
+
+    def wait_more(self, n, timeout):
+        """Wait (bounded) until each direction has sent n more frames
+        than now: proof that the data path moves at this moment."""
+        base = self.sent()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self.lock:
-                if all(s.sent >= n for s in self.streams):
-                    return True
+            if all(now >= b + n for now, b in zip(self.sent(), base)):
+                return True
             time.sleep(0.01)
         return False
 
     def gap(self):
         """The longest time this round that frames were in flight and
         none arrived (the current wait included): a data-plane stall."""
-        now = time.monotonic()
         with self.lock:
-            return max(max(s.gap, s.stalled_for(now)) for s in self.streams)
+            return max(max(s.gap, s.waiting) for s in self.streams)
 
     def end(self, drain):
         """Stop sending; wait up to drain seconds for every frame of the
