@@ -123,12 +123,16 @@ class Attack:
         time.sleep(seconds)
 
     def close(self):
-        for c in self._conns:
+        """Close everything, once (an fd number closed twice could be
+        someone else's by then)."""
+        conns, fds = self._conns, self._fds
+        self._conns, self._fds = [], []
+        for c in conns:
             try:
                 c.close()
             except OSError:
                 pass
-        for fd in self._fds:
+        for fd in fds:
             try:
                 os.close(fd)
             except OSError:

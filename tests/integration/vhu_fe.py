@@ -561,10 +561,14 @@ class Frontend(Conn):
         return out
 
     def close(self):
+        """Close the connection, the eventfds and the memory; once."""
         super().close()
-        for r in self.rings:
+        rings, self.rings = self.rings, []
+        for r in rings:
             r.close()
-        self.mem.close()
+        if self.mem is not None:
+            self.mem.close()
+            self.mem = None
 
 
 def fd_of_kind(kind, size=PAGE):
