@@ -41,6 +41,7 @@ import traceback
 import harness as h
 import hostile
 import vhu_fe as fe
+from hostile_world import World
 
 ROUND_SEED_STRIDE = 100000
 STEADY_MIN = 512      # frames each way that must pass after the attack
@@ -261,10 +262,9 @@ def play_round(world, idx, seed, only=None):
 class Run:
     """A run of rounds: results, resource figures per switch instance."""
 
-    def __init__(self, env, seed, bounds=None, log=print, mode="xconnect"):
-        from hostile_world import World
+    def __init__(self, env, seed, bounds=None, log=print):
         self.seed, self.log = seed, log
-        self.world = World(env, bounds, mode=mode, log=log)
+        self.world = World(env, bounds, log=log)
         self.rounds = []
         self.only = None
         self.instances = []   # (generation, baseline, last sample, rounds)

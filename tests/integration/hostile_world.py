@@ -100,8 +100,8 @@ class World:
 
     PORT_X = PORT_X
 
-    def __init__(self, env, bounds=None, mode="xconnect", log=print):
-        self.env, self.mode, self.log = env, mode, log
+    def __init__(self, env, bounds=None, log=print):
+        self.env, self.log = env, log
         self.bounds = bounds or Bounds()
         self.socks = [env.sock(n) for n in ("a", "b", "x", "p")]
         self.sw = None
@@ -112,7 +112,7 @@ class World:
 
     def start(self):
         self.generation += 1
-        self.sw = h.Switch(self.env, self.socks, args=["--mode", self.mode],
+        self.sw = h.Switch(self.env, self.socks, args=["--mode", "xconnect"],
                            name="vuswitch-%d" % self.generation)
         self.a = fe.Frontend(self.socks[PORT_A])
         self.b = fe.Frontend(self.socks[PORT_B])
