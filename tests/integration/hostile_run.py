@@ -407,7 +407,7 @@ def records(run):
              "found": r.found, "notes": r.notes, "secs": round(r.secs, 3),
              "ctrl_stall_s": round(r.ctrl_stall, 4),
              "pmd_stall_s": round(r.pmd_stall, 4), "steady": r.steady,
-             "resources": r.res} for r in run.rounds]
+             "resources": r.res, "fd_delta": r.fd_delta} for r in run.rounds]
 
 
 def fmt_res(res):
