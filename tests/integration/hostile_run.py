@@ -369,10 +369,16 @@ def summary(run):
     lines.append("longest control-plane stall of another port: %.0f ms"
                  % (worst * 1000))
     frames = sum(s["sent"] for r in run.rounds for s in r.steady)
-    lost = sum(s["lost"] + s["corrupt"] + s["dup"] for r in run.rounds
-               for s in r.steady)
-    lines.append("steady frames: %d sent, %d lost/corrupted/duplicated"
-                 % (frames, lost))
+
+    def bad(rounds):
+        return sum(s["lost"] + s["corrupt"] + s["dup"] for r in rounds
+                   for s in r.steady)
+    lines.append("steady frames: %d sent; lost, corrupted or duplicated: %d "
+                 "in rounds the switch survived, %d in rounds it crashed or "
+                 "froze" % (frames, bad(r for r in run.rounds
+                                        if r.verdict not in KILLED),
+                            bad(r for r in run.rounds
+                                if r.verdict in KILLED)))
     d = run.drift()
     lines.append("resources over %d switch instance(s), worst growth from "
                  "start to last healthy round: mbufs %+d, fds %+d, RSS %+.1f "
