@@ -340,14 +340,12 @@ def row(r):
         r.ctrl_stall * 1000, r.pmd_stall * 1000, ok, sent, fds, why[:140])
 
 
-def summary(run):
-    """Lines: verdicts by scenario, seeds per failure, resources."""
-    lines = []
+def by_scenario(run):
+    """Lines: rounds, survivors and failures (with seeds) per scenario."""
     by = {}
     for r in run.rounds:
         by.setdefault(r.scenario, []).append(r)
-    lines.append("%-12s %6s %6s  %s" % ("scenario", "rounds", "ok",
-                                        "failures"))
+    lines = ["%-12s %6s %6s  %s" % ("scenario", "rounds", "ok", "failures")]
     for name in sorted(by):
         rs = by[name]
         fails = {}
@@ -359,7 +357,12 @@ def summary(run):
             for v, x in sorted(fails.items()))
         lines.append("%-12s %6d %6d  %s" % (name, len(rs),
                                             sum(r.ok for r in rs), text))
-    lines += replays(run)
+    return lines
+
+
+def summary(run):
+    """Lines: verdicts by scenario, replays, totals, resources."""
+    lines = by_scenario(run) + replays(run)
     n, bad = len(run.rounds), len(run.failed())
     killed = sum(r.verdict in KILLED for r in run.failed())
     lines.append("rounds: %d, survived: %d, failed: %d (killed or froze "
