@@ -26,6 +26,7 @@ SKIP = 77
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 from vswbench import common, procs  # noqa: E402
 from vswbench.host import runtime_dir  # noqa: E402
+import vhu_fe  # noqa: E402  (this folder)
 
 ctl = procs.load_ctl()
 
@@ -315,69 +316,35 @@ def learn(sw, vm, port, timeout=10):
              timeout, "%s learned on port %d" % (vm.mac, port))
 
 
-class MiniFrontend:
+class MiniFrontend(vhu_fe.Conn):
     """Just enough of a vhost-user front-end to negotiate features and send
-    control messages (no memory, no rings). For protocol-level tests."""
+    control messages (no memory, no rings; vhu_fe.Frontend has those).
+    For protocol-level tests; failures raise TestFailure."""
 
-    GET_FEATURES, SET_FEATURES, SET_OWNER = 1, 2, 3
-    GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = 15, 16
-    SUSPEND, RESUME = 41, 42
-    NEED_REPLY = 0x8
-    # Protocol feature bits. Written out here, not read from the C
-    # headers, so that a wrong number there fails a test.
-    F_REPLY_ACK, F_SUSPEND = 3, 18
+    Error = TestFailure
+    GET_FEATURES, SET_FEATURES, SET_OWNER = (
+        vhu_fe.GET_FEATURES, vhu_fe.SET_FEATURES, vhu_fe.SET_OWNER)
+    GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES = (
+        vhu_fe.GET_PROTOCOL_FEATURES, vhu_fe.SET_PROTOCOL_FEATURES)
+    SUSPEND, RESUME = vhu_fe.SUSPEND, vhu_fe.RESUME
+    NEED_REPLY = vhu_fe.FLAG_NEED_REPLY
+    F_REPLY_ACK, F_SUSPEND = vhu_fe.PF_REPLY_ACK, vhu_fe.PF_SUSPEND
 
     def __init__(self, path, timeout=10.0):
-        import socket as so
-        self.s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
+        super().__init__(path, timeout)
 
-    def send(self, req, payload=b"", need_reply=False):
-        import struct
-        flags = 0x1 | (self.NEED_REPLY if need_reply else 0)
-        self.s.sendall(struct.pack("<III", req, flags, len(payload)) + payload)
+    def reply_u64(self, req, timeout=None):
+        try:
+            return super().reply_u64(req, timeout)
+        except vhu_fe.FrontendError as e:
+            raise TestFailure(str(e)) from None
 
-    def reply_u64(self, req):
-        import struct
-        hdr = self._recv(12)
-        r, flags, size = struct.unpack("<III", hdr)
-        body = self._recv(size)
-        if r != req or not flags & 0x4 or size != 8:
-            raise TestFailure("bad reply %d/%#x/%d to %d" % (r, flags, size, req))
-        return struct.unpack("<Q", body)[0]
-
-    def _recv(self, n):
-        buf = b""
-        while len(buf) < n:
-            chunk = self.s.recv(n - len(buf))
-            if not chunk:
-                raise TestFailure("back-end closed the connection")
-            buf += chunk
-        return buf
-
-    def negotiate(self, protocol_features):
-        import struct
-        self.send(self.GET_FEATURES)
-        feats = self.reply_u64(self.GET_FEATURES)
-        self.send(self.SET_FEATURES, struct.pack("<Q", feats & ((1 << 32) | (1 << 30))))
-        self.send(self.GET_PROTOCOL_FEATURES)
-        offered = self.reply_u64(self.GET_PROTOCOL_FEATURES)
-        self.send(self.SET_PROTOCOL_FEATURES,
-                  struct.pack("<Q", offered & protocol_features))
-        self.send(self.SET_OWNER, need_reply=True)
-        if self.reply_u64(self.SET_OWNER) != 0:
-            raise TestFailure("SET_OWNER refused")
-        return offered
-
-    def request(self, req):
-        """Send req with NEED_REPLY; return (u64 reply, seconds)."""
-        t0 = time.monotonic()
-        self.send(req, need_reply=True)
-        return self.reply_u64(req), time.monotonic() - t0
-
-    def close(self):
-        self.s.close()
+    def negotiate(self, protocol_features,
+                  features=(1 << vhu_fe.F_VERSION_1)):
+        try:
+            return super().negotiate(protocol_features, features)
+        except vhu_fe.FrontendError as e:
+            raise TestFailure(str(e)) from None
 
 
 class Env:
