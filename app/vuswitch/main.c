@@ -240,6 +240,12 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/*
+	 * A write to a front-end's pipe or socket whose reader is gone
+	 * (rte_vhost writes call fds and replies) must fail, not kill the
+	 * switch and every VM's network with it.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 
 	ret = build(&a);
 	if (ret != 0)
