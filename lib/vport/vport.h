@@ -20,6 +20,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #include <rte_cycles.h>
@@ -71,6 +72,12 @@ struct vport {
 	 */
 	struct vport_fw fw;
 	int conn_fd;         /* the connection's socket (rte_vhost's), or -1 */
+	struct {             /* fds of the last message read, until heard */
+		int n;
+		int fd[VSW_VHU_MAX_FDS];
+		dev_t dev[VSW_VHU_MAX_FDS];
+		ino_t ino[VSW_VHU_MAX_FDS];
+	} unheard;
 	struct vsw_ratelimit fw_log_rl;
 	uint64_t rejected[VSW_REJECT_MAX];
 	struct {
@@ -144,6 +151,17 @@ vport_quiet_kicks(struct vport *p);
  */
 int
 vport_msg_attach(struct vsw_vport_set *set, struct vport *p, int vid);
+
+/*
+ * The connection of @p p is gone: close the fds of a last message
+ * rte_vhost read but never handed to the hook (vport_dpdk_compat.h, 4).
+ */
+void
+vport_msg_detach(struct vsw_vport_set *set, struct vport *p);
+
+/* Follow the fds rte_vhost receives (see vport_msg_detach()). */
+void
+vport_msg_watch(bool on);
 
 /* vport_suspend.c. Callers hold set->lock. */
 

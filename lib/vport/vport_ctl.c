@@ -95,8 +95,8 @@ cb_destroy_connection(int vid)
 	}
 	vport_event(set, p, VSW_PORT_EV_CLOSE);
 	vsw_fwd_sync(set->fwd, 0);
+	vport_msg_detach(set, p);
 	p->vid = -1;
-	p->conn_fd = -1;
 	vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
 	if (set->mac != NULL)
 		flushed = vsw_mac_flush_port(set->mac, vport_id(set, p));
@@ -262,6 +262,7 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 		params->suspend_timeout_us : VSW_VPORT_SUSPEND_TIMEOUT_US;
 	set->nb_ports = params->nb_ports;
 	vport_set = set;
+	vport_msg_watch(true);
 	set->ctrl_priority = params->ctrl_priority;
 	for (i = 0; i < set->nb_ports; i++) {
 		set->port[i].conf = params->port[i];
@@ -346,6 +347,7 @@ vsw_vport_free(struct vsw_vport_set *set)
 		p->registered = false;
 	}
 	pthread_mutex_destroy(&set->lock);
+	vport_msg_watch(false);
 	vport_set = NULL;
 	free(set);
 }

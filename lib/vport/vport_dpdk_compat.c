@@ -5,12 +5,14 @@
  */
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vport.h"
 #include "vport_dpdk_compat.h"
@@ -78,4 +80,56 @@ vport_dpdk_raise_events_thread(int prio)
 	if (found == 0)
 		return -ESRCH;
 	return err;
+}
+
+static vport_dpdk_recv_cb_t recv_cb;
+
+void
+vport_dpdk_watch_recvmsg(vport_dpdk_recv_cb_t cb)
+{
+	__atomic_store_n(&recv_cb, cb, __ATOMIC_RELEASE);
+}
+
+/* The fds an SCM_RIGHTS message brought, to the watcher. */
+static void
+report_fds(int sockfd, const struct msghdr *msg, vport_dpdk_recv_cb_t cb)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL;
+			c = CMSG_NXTHDR((struct msghdr *)(uintptr_t)msg, c)) {
+		int n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		if (n > 0)
+			cb(sockfd, (const int *)(const void *)CMSG_DATA(c), n);
+	}
+}
+
+/*
+ * Interposes libc's recvmsg() for the whole process (an executable's
+ * definition comes before libc's for the shared libraries it loads), so
+ * that rte_vhost's calls come here first. Transparent otherwise.
+ */
+ssize_t
+recvmsg(int sockfd, struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+	vport_dpdk_recv_cb_t cb;
+	ssize_t ret;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, struct msghdr *, int))
+			dlsym(RTLD_NEXT, "recvmsg");
+	if (real == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ret = real(sockfd, msg, flags);
+	cb = __atomic_load_n(&recv_cb, __ATOMIC_ACQUIRE);
+	if (ret > 0 && cb != NULL && msg->msg_controllen > 0)
+		report_fds(sockfd, msg, cb);
+	return ret;
 }

@@ -28,6 +28,19 @@
  * 3. One public name DPDK changed between the two: the protocol feature
  *    SLAVE_REQ became BACKEND_REQ in 23.03.
  *
+ * 4. A message rte_vhost drops before any hook sees it keeps its file
+ *    descriptors open for ever: vhost_user_msg_handler() returns early
+ *    when vhost_user_check_and_alloc_queue_pair() refuses the message's
+ *    vring index (256 or more), in 22.11 and 24.11 alike, without
+ *    closing what came with it. A front-end can repeat that until the
+ *    process runs out of descriptors. rte_vhost reads every message
+ *    header, with its fds, with recvmsg() (read_fd_message() in
+ *    lib/vhost/socket.c), so vuswitch interposes recvmsg() and tells
+ *    vport which fds arrived on which socket (vport_dpdk_watch_recvmsg());
+ *    those the hook never hears of are closed when the connection ends.
+ *    The unit test vport_compat checks that the interposition sees what
+ *    rte_vhost receives.
+ *
  * Only the releases this project has been built and tested against are
  * accepted; anything else stops the build here, so that a new release is
  * checked (layouts in its lib/vhost/vhost_user.h, thread names in its
@@ -108,5 +121,15 @@ _Static_assert(sizeof(struct vsw_vhu_mem_table) <= VPORT_DPDK_PAYLOAD_SIZE,
  */
 bool
 vport_dpdk_msg_check(const struct vport_dpdk_msg *m);
+
+/*
+ * Called, on the receiving thread, for every recvmsg() in the process
+ * that brought file descriptors: the socket and the fds as received.
+ */
+typedef void (*vport_dpdk_recv_cb_t)(int sockfd, const int *fds, int n);
+
+/* Install (or, with NULL, remove) the recvmsg() watcher. */
+void
+vport_dpdk_watch_recvmsg(vport_dpdk_recv_cb_t cb);
 
 #endif /* VPORT_DPDK_COMPAT_H */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vport.h"
@@ -86,6 +87,8 @@ vport_pre_msg(int vid, void *msg)
 	const char *detail;
 
 	p = vport_by_vid(set, vid);
+	if (p != NULL)
+		p->unheard.n = 0;	/* its fds are ours or rte_vhost's now */
 	if (!vport_dpdk_msg_check(m)) {
 		if (p != NULL)
 			VPORT_LOG_RL(ERR, set, p, "message %u: its file "
@@ -121,6 +124,70 @@ vport_pre_msg(int vid, void *msg)
 	return res;
 }
 
+/*
+ * recvmsg() brought @p fds on @p sockfd (rte_vhost's message thread, or
+ * any other): remember them if that is a port's connection, until the
+ * hook hears of their message.
+ */
+static void
+on_recvmsg(int sockfd, const int *fds, int n)
+{
+	struct vsw_vport_set *set = vport_set;
+	struct stat st;
+	uint16_t i;
+	int k;
+
+	if (set == NULL)
+		return;
+	for (i = 0; i < set->nb_ports; i++) {
+		struct vport *p = &set->port[i];
+
+		if (__atomic_load_n(&p->conn_fd, __ATOMIC_RELAXED) != sockfd)
+			continue;
+		p->unheard.n = 0;
+		for (k = 0; k < n && k < VSW_VHU_MAX_FDS; k++) {
+			if (fstat(fds[k], &st) != 0)
+				continue;
+			p->unheard.fd[p->unheard.n] = fds[k];
+			p->unheard.dev[p->unheard.n] = st.st_dev;
+			p->unheard.ino[p->unheard.n] = st.st_ino;
+			p->unheard.n++;
+		}
+		return;
+	}
+}
+
+void
+vport_msg_watch(bool on)
+{
+	vport_dpdk_watch_recvmsg(on ? on_recvmsg : NULL);
+}
+
+void
+vport_msg_detach(struct vsw_vport_set *set, struct vport *p)
+{
+	struct stat st;
+	int k, closed = 0;
+
+	/*
+	 * Close only what is still the very file that arrived: if rte_vhost
+	 * closed it, its number may already name another file.
+	 */
+	for (k = 0; k < p->unheard.n; k++) {
+		if (fstat(p->unheard.fd[k], &st) != 0 ||
+				st.st_dev != p->unheard.dev[k] ||
+				st.st_ino != p->unheard.ino[k])
+			continue;
+		close(p->unheard.fd[k]);
+		closed++;
+	}
+	if (closed != 0)
+		VPORT_LOG_RL(WARNING, set, p, "closed %d fds of a message "
+			"rte_vhost dropped unheard\n", closed);
+	p->unheard.n = 0;
+	__atomic_store_n(&p->conn_fd, -1, __ATOMIC_RELAXED);
+}
+
 /* Called only when rte_vhost handled the message successfully. */
 static enum rte_vhost_msg_result
 vport_post_msg(int vid, void *msg)
@@ -149,7 +216,10 @@ vport_msg_attach(struct vsw_vport_set *set, struct vport *p, int vid)
 	vport_fw_init(&p->fw, features, pf, vport_fd_info);
 	p->fw_log_rl.interval = rte_get_timer_hz();
 	p->fw_log_rl.burst = VPORT_LOG_BURST;
-	p->conn_fd = vport_fd_guard_conn(p->conf.path, MSG_TIMEOUT_MS);
+	p->unheard.n = 0;
+	__atomic_store_n(&p->conn_fd,
+		vport_fd_guard_conn(p->conf.path, MSG_TIMEOUT_MS),
+		__ATOMIC_RELAXED);
 	if (p->conn_fd < 0)
 		VPORT_LOG_RL(WARNING, set, p, "no timeout on the connection "
 			"socket: a stalled message would hold up every "

@@ -12,7 +12,9 @@
  * through the mirror, and every field must come back as sent; each fd
  * must be the very file sent (same inode). If a DPDK release moved the
  * fds (as 25.03 did), the fd checks fail here instead of vuswitch
- * closing file descriptors picked out of payload bytes.
+ * closing file descriptors picked out of payload bytes. It also checks
+ * that the recvmsg() interposition (point 4 of the compat header) sees
+ * the fds rte_vhost receives.
  */
 
 #include <errno.h>
@@ -47,6 +49,17 @@ static struct {
 	ino_t ino[VSW_VHU_MAX_FDS];
 	off_t fsize[VSW_VHU_MAX_FDS];
 } seen;
+
+/* What the recvmsg() interposition reported. */
+static int watched_fds;
+
+static void
+watch(int sockfd, const int *fds, int n)
+{
+	RTE_SET_USED(sockfd);
+	RTE_SET_USED(fds);
+	__atomic_fetch_add(&watched_fds, n, __ATOMIC_RELAXED);
+}
 
 static enum rte_vhost_msg_result
 hook(int vid, void *msg)
@@ -145,7 +158,10 @@ send_and_check(struct vsw_vufe *fe, uint32_t len, unsigned int nb_fds)
 		UNIT_CHECK(fds[i] >= 0);
 	}
 	memset(&seen, 0, sizeof(seen));
+	__atomic_store_n(&watched_fds, 0, __ATOMIC_RELAXED);
 	UNIT_EQ(vsw_vufe_request(fe, &req, &reply, NULL), 0);
+	/* rte_vhost read them with recvmsg(), which vuswitch interposes. */
+	UNIT_EQ(__atomic_load_n(&watched_fds, __ATOMIC_RELAXED), nb_fds);
 	UNIT_EQ(reply, 0);
 	UNIT_EQ(__atomic_load_n(&seen.calls, __ATOMIC_ACQUIRE), 1);
 	UNIT_EQ(seen.request, VSW_VHU_SUSPEND);
@@ -225,6 +241,7 @@ main(int argc, char **argv)
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
 	unit_eal_init("test_vport_compat");
+	vport_dpdk_watch_recvmsg(watch);
 	printf("-- DPDK %s, mirror of %s\n", rte_version(), VPORT_DPDK_LTS);
 	test_msg_check();
 	if (mkdtemp(dir) == NULL) {
