@@ -28,7 +28,10 @@
  *   memlive   SET_MEM_TABLE never passes while a ring may be live (its
  *             addresses may be translated and it may be enabled);
  *   num       SET_VRING_ADDR and SET_VRING_KICK pass only for a vring
- *             whose last SET_VRING_NUM since it was stopped succeeded;
+ *             with a valid SET_VRING_NUM handled since it was stopped;
+ *   numfail   ... and only if the last SET_VRING_NUM let through did not
+ *             fail (rte_vhost stores the new size and frees the ring's
+ *             arrays before the allocation that can fail);
  *   numlive   SET_VRING_NUM never passes for a ring that was set up
  *             (SET_VRING_ADDR succeeded) since it was last stopped;
  *   memfail   no ring may be live while the last memory table failed to
@@ -153,7 +156,8 @@ static const struct spec spec[NB_REQ] = {
 /* --- the model of rte_vhost's side ------------------------------------ */
 
 struct shadow_vring {
-	bool num_ok;    /* last SET_VRING_NUM since the stop succeeded */
+	bool num_ok;    /* a SET_VRING_NUM since the stop succeeded */
+	bool num_failed; /* the last SET_VRING_NUM let through failed */
 	bool set_up;    /* SET_VRING_ADDR succeeded since the stop */
 	bool addr_may;  /* addresses may be translated */
 	bool on_may;    /* may be enabled */
@@ -313,6 +317,17 @@ check_log_base(const struct vport_dpdk_msg *m)
 		"log offset not page-aligned");
 }
 
+/* A ring is set up or started only with a size rte_vhost took. */
+static void
+check_num(const struct shadow *s, uint32_t idx)
+{
+	CHECK("num", s->vr[idx].num_ok,
+		"vring %u set up without a valid size since it stopped", idx);
+	CHECK("numfail", !s->vr[idx].num_failed,
+		"vring %u set up after its last SET_VRING_NUM failed in "
+		"rte_vhost (size stored, arrays freed)", idx);
+}
+
 /* What must hold of a message the firewall let through. */
 static void
 check_passed(const struct vport_fw *fw, const struct shadow *s,
@@ -398,12 +413,10 @@ check_passed(const struct vport_fw *fw, const struct shadow *s,
 			CHECK("fdkind", fd_kind_is(m->fds[0],
 				VPORT_FW_FD_EVENTFD), "vring fd not an eventfd");
 		if (m->request == VSW_VHU_SET_VRING_KICK)
-			CHECK("num", s->vr[idx].num_ok,
-				"vring %u started without a valid size", idx);
+			check_num(s, idx);
 		break;
 	case VSW_VHU_SET_VRING_ADDR:
-		CHECK("num", s->vr[idx].num_ok,
-			"vring %u addresses set without a valid size", idx);
+		check_num(s, idx);
 		break;
 	case VSW_VHU_SET_VRING_ENABLE:
 		CHECK("values", m->payload.state.num <= 1, "enable %u",
@@ -460,12 +473,15 @@ shadow_note(struct shadow *s, const struct vport_dpdk_msg *m, bool ok)
 	case VSW_VHU_SET_VRING_NUM:
 		/* vq->size is stored first; the arrays are freed, then
 		 * allocated again: a failure leaves them missing */
-		vr->num_ok = ok;
-		if (ok)
+		vr->num_failed = !ok;
+		if (ok) {
+			vr->num_ok = true;
 			vr->held = m->payload.state.num;
+		}
 		break;
 	case VSW_VHU_GET_VRING_BASE:
 		vr->num_ok = false;
+		vr->num_failed = false;
 		vr->set_up = false;
 		if (ok) {
 			vr->addr_may = false;
