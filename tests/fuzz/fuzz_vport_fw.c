@@ -438,13 +438,19 @@ check_passed(const struct vport_fw *fw, const struct shadow *s,
 /*
  * Record what rte_vhost may have done with a message let through:
  * everything its handler changes before it can fail happens even when
- * it fails (@p ok false). RESET_OWNER cannot fail in rte_vhost.
+ * it fails (@p ok false). The handlers of RESET_OWNER and GET_VRING_BASE
+ * have no error return: they always do all they do (the input may still
+ * make the firewall believe they failed, which only makes it stricter).
  */
 static void
 shadow_note(struct shadow *s, const struct vport_dpdk_msg *m, bool ok)
 {
 	struct shadow_vring *vr = NULL;
 	uint32_t idx = vr_index(m);
+
+	if (m->request == VSW_VHU_RESET_OWNER ||
+			m->request == VSW_VHU_GET_VRING_BASE)
+		ok = true;
 
 	if (is_vring_msg(m->request)) {
 		if (idx >= VPORT_FW_VRINGS_MAX)
@@ -480,13 +486,12 @@ shadow_note(struct shadow *s, const struct vport_dpdk_msg *m, bool ok)
 		}
 		break;
 	case VSW_VHU_GET_VRING_BASE:
+		/* stops the ring: arrays freed, addresses invalidated */
 		vr->num_ok = false;
 		vr->num_failed = false;
 		vr->set_up = false;
-		if (ok) {
-			vr->addr_may = false;
-			vr->held = 0;
-		}
+		vr->addr_may = false;
+		vr->held = 0;
 		break;
 	case VSW_VHU_SET_VRING_ADDR:
 		vr->addr_may = true;
