@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Write the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/.
+"""Write the seed corpora of the fuzz targets: tests/fuzz/corpus/<target>/,
+and the hand-written crash reproducers: tests/fuzz/crashes/<target>/.
 
 Each seed is a small meaningful input in the target's input format (see
 the comment at the top of tests/fuzz/fuzz_<target>.c): the message
@@ -333,9 +334,32 @@ def fwd_classify_seeds():
     return s
 
 
+def vport_fw_reproducers():
+    """Hand-written reproducers of firewall bugs (tests/fuzz/crashes/)."""
+    s = {}
+    # A ring size the firewall keeps after rte_vhost failed to take a new
+    # one (size stored, arrays freed): the ring starts with no arrays.
+    s["num-failed-then-start"] = fw_header() + (
+        negotiate() + msg(SET_MEM_TABLE, ONE_GIB, fds=[FD_MEM]) +
+        msg(SET_VRING_NUM, state(0, 256)) +
+        msg(SET_VRING_NUM, state(0, 32768), fail=True) +
+        msg(SET_VRING_BASE, state(0, 0)) +
+        msg(SET_VRING_ADDR, vring_addr(0, 0x10000)) +
+        msg(SET_VRING_KICK, u64(0), fds=[FD_KICK]) +
+        msg(SET_VRING_CALL, u64(0), fds=[FD_CALL]) +
+        msg(SET_VRING_ENABLE, state(0, 1)))
+    return s
+
+
 TARGETS = {
     "vport_fw": vport_fw_seeds,
     "fwd_classify": fwd_classify_seeds,
+}
+
+# Written to tests/fuzz/crashes/<target>/ (besides inputs the fuzzer
+# found, which are kept as they came).
+REPRODUCERS = {
+    "vport_fw": vport_fw_reproducers,
 }
 
 
@@ -348,23 +372,30 @@ def main(argv):
             print("corpus.py: no target %s (have: %s)" %
                   (name, " ".join(TARGETS)), file=sys.stderr)
             return 2
-        d = os.path.join(HERE, "corpus", name)
-        seeds = TARGETS[name]()
-        if check:
-            for fn, data in seeds.items():
-                p = os.path.join(d, fn)
-                if not os.path.exists(p) or open(p, "rb").read() != data:
-                    print("corpus.py: %s differs from what the script "
-                          "writes" % p, file=sys.stderr)
-                    bad = 1
-            continue
-        os.makedirs(d, exist_ok=True)
-        for fn, data in seeds.items():
-            with open(os.path.join(d, fn), "wb") as f:
-                f.write(data)
-        print("%s: %d seeds in %s" % (name, len(seeds),
-                                      os.path.relpath(d)))
+        sets = [("corpus", TARGETS[name]())]
+        if name in REPRODUCERS:
+            sets.append(("crashes", REPRODUCERS[name]()))
+        for sub, inputs in sets:
+            bad |= write(os.path.join(HERE, sub, name), inputs, check)
     return bad
+
+
+def write(d, inputs, check):
+    if check:
+        bad = 0
+        for fn, data in inputs.items():
+            p = os.path.join(d, fn)
+            if not os.path.exists(p) or open(p, "rb").read() != data:
+                print("corpus.py: %s differs from what the script "
+                      "writes" % p, file=sys.stderr)
+                bad = 1
+        return bad
+    os.makedirs(d, exist_ok=True)
+    for fn, data in inputs.items():
+        with open(os.path.join(d, fn), "wb") as f:
+            f.write(data)
+    print("%d inputs in %s" % (len(inputs), os.path.relpath(d)))
+    return 0
 
 
 if __name__ == "__main__":
