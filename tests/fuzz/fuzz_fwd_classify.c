@@ -183,13 +183,15 @@ frame_new(struct fz_in *in)
 
 /* --- checks ----------------------------------------------------------- */
 
+/*
+ * The destination arrays: counts, order, only the burst's frames, each
+ * at most once per port. Sets @p occ[i] to the ports frame i goes to.
+ */
 static void
-check_burst(const struct fwd_burst *b, enum vsw_fwd_mode mode,
-	uint16_t in, struct rte_mbuf **pkts, uint16_t n, uint16_t dropped)
+collect_dests(const struct fwd_burst *b, uint16_t in,
+	struct rte_mbuf **pkts, uint16_t n, uint64_t *occ)
 {
-	uint64_t flood = view.live_mask & ~(1ULL << in);
-	uint64_t occ[VSW_BURST] = { 0 };
-	unsigned int p, j, i, nodest = 0, drops = 0, malformed = 0;
+	unsigned int p, j, i;
 
 	for (p = 0; p < VSW_MAX_PORTS; p++) {
 		int last = -1;
@@ -216,6 +218,17 @@ check_burst(const struct fwd_burst *b, enum vsw_fwd_mode mode,
 	FZ_ASSERT(!(b->dst_mask & ~view.live_mask), "frames for ports not "
 		"live: %#llx", (unsigned long long)(b->dst_mask &
 			~view.live_mask));
+}
+
+static void
+check_burst(const struct fwd_burst *b, enum vsw_fwd_mode mode,
+	uint16_t in, struct rte_mbuf **pkts, uint16_t n, uint16_t dropped)
+{
+	uint64_t flood = view.live_mask & ~(1ULL << in);
+	uint64_t occ[VSW_BURST] = { 0 };
+	unsigned int i, nodest = 0, drops = 0, malformed = 0;
+
+	collect_dests(b, in, pkts, n, occ);
 	for (i = 0; i < VSW_DROP_MAX; i++)
 		drops += b->drop[i];
 	FZ_ASSERT(b->drop[VSW_DROP_RING_FULL] == 0 &&
@@ -288,11 +301,39 @@ check_reset(const struct fwd_burst *b)
 		FZ_ASSERT(b->drop[i] == 0, "drop %u not reset", i);
 }
 
+/* One burst: build it, classify it, check, free it. */
+static void
+run_burst(struct fz_in *in, enum vsw_fwd_mode mode, unsigned int which,
+	uint32_t *now, uint64_t *ingress)
+{
+	struct vsw_mac_table *t = tables[which];
+	uint16_t port = fz_u8(in) % VSW_MAX_PORTS, n, dropped, i;
+	struct rte_mbuf *pkts[VSW_BURST];
+	uint8_t op;
+
+	n = 1 + fz_u8(in) % VSW_BURST;
+	op = fz_u8(in);
+	*now += op >> 1;
+	if (op & 1)
+		vsw_mac_age(t, *now, fz_u8(in), 0);
+	for (i = 0; i < n; i++)
+		pkts[i] = frame_new(in);
+	*ingress |= 1ULL << port;
+	dropped = fwd_classify(&burst, &view, mode, t, port, pkts, n, *now);
+	check_burst(&burst, mode, port, pkts, n, dropped);
+	check_table(t, which, *ingress);
+	fwd_burst_reset(&burst);
+	check_reset(&burst);
+	rte_pktmbuf_free_bulk(pkts, n);
+	FZ_ASSERT(rte_mempool_avail_count(pool) == POOL_SIZE,
+		"%u mbufs not back in the pool",
+		POOL_SIZE - rte_mempool_avail_count(pool));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
-	struct rte_mbuf *pkts[VSW_BURST];
 	enum vsw_fwd_mode mode;
 	struct vsw_mac_table *t;
 	uint64_t ingress = 0;
@@ -314,29 +355,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	now = fz_u32(&in);
 
-	for (k = 0; k < MAX_BURSTS && !fz_empty(&in); k++) {
-		uint16_t port = fz_u8(&in) % VSW_MAX_PORTS, n, dropped;
-		uint8_t op;
-
-		n = 1 + fz_u8(&in) % VSW_BURST;
-		op = fz_u8(&in);
-		now += op >> 1;
-		if (op & 1)
-			vsw_mac_age(t, now, fz_u8(&in), 0);
-		for (i = 0; i < n; i++)
-			pkts[i] = frame_new(&in);
-		ingress |= 1ULL << port;
-		dropped = fwd_classify(&burst, &view, mode, t, port, pkts, n,
-			now);
-		check_burst(&burst, mode, port, pkts, n, dropped);
-		check_table(t, which, ingress);
-		fwd_burst_reset(&burst);
-		check_reset(&burst);
-		rte_pktmbuf_free_bulk(pkts, n);
-		FZ_ASSERT(rte_mempool_avail_count(pool) == POOL_SIZE,
-			"%u mbufs not back in the pool",
-			POOL_SIZE - rte_mempool_avail_count(pool));
-	}
+	for (k = 0; k < MAX_BURSTS && !fz_empty(&in); k++)
+		run_burst(&in, mode, which, &now, &ingress);
 
 	/*
 	 * Empty the table for the next input: every entry was last seen at

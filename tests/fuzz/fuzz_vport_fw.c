@@ -73,6 +73,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -156,10 +157,12 @@ static const struct spec spec[NB_REQ] = {
 /* --- the model of rte_vhost's side ------------------------------------ */
 
 struct shadow_vring {
+	/* cleared when the ring stops (GET_VRING_BASE): */
 	bool num_ok;    /* a SET_VRING_NUM since the stop succeeded */
 	bool num_failed; /* the last SET_VRING_NUM let through failed */
 	bool set_up;    /* SET_VRING_ADDR succeeded since the stop */
 	bool addr_may;  /* addresses may be translated */
+	/* kept: */
 	bool on_may;    /* may be enabled */
 	uint32_t held;  /* ring entries rte_vhost holds arrays for */
 };
@@ -328,19 +331,17 @@ check_num(const struct shadow *s, uint32_t idx)
 		"rte_vhost (size stored, arrays freed)", idx);
 }
 
-/* What must hold of a message the firewall let through. */
-static void
-check_passed(const struct vport_fw *fw, const struct shadow *s,
-	const struct vport_dpdk_msg *m)
+/* A message passed: one vuswitch takes, as the protocol shapes it. */
+static bool
+check_shape(const struct shadow *s, const struct vport_dpdk_msg *m)
 {
 	const struct spec *sp = m->request < NB_REQ ? &spec[m->request] : NULL;
-	uint32_t idx = vr_index(m);
 	uint64_t v = m->payload.u64;
 	int want_fds;
 
 	if (sp == NULL || !sp->taken) {
 		CHECK("size", false, "message %u passed", m->request);
-		return;
+		return false;
 	}
 	CHECK("size", m->size >= sp->lo && m->size <= sp->hi,
 		"%s with %u bytes", vport_fw_msg_name(m->request), m->size);
@@ -368,7 +369,57 @@ check_passed(const struct vport_fw *fw, const struct shadow *s,
 	}
 	CHECK("size", m->fd_num == want_fds, "%s with %d fds",
 		vport_fw_msg_name(m->request), m->fd_num);
+	return true;
+}
 
+/* A vring message passed, for vring @p idx. */
+static void
+check_passed_vring(const struct shadow *s, const struct vport_dpdk_msg *m,
+	uint32_t idx)
+{
+	uint64_t v = m->payload.u64;
+
+	switch (m->request) {
+	case VSW_VHU_SET_VRING_NUM:
+		CHECK("values", pow2_ring(m->payload.state.num),
+			"ring size %u", m->payload.state.num);
+		CHECK("numlive", !s->vr[idx].set_up,
+			"vring %u resized while set up", idx);
+		break;
+	case VSW_VHU_SET_VRING_KICK:
+	case VSW_VHU_SET_VRING_CALL:
+	case VSW_VHU_SET_VRING_ERR:
+		CHECK("values", !(v & ~(uint64_t)(VSW_VHU_VRING_IDX_MASK |
+			VSW_VHU_VRING_NOFD_MASK)), "vring fd payload %#llx",
+			(unsigned long long)v);
+		if (m->fd_num == 1)
+			CHECK("fdkind", fd_kind_is(m->fds[0],
+				VPORT_FW_FD_EVENTFD), "vring fd not an eventfd");
+		if (m->request == VSW_VHU_SET_VRING_KICK)
+			check_num(s, idx);
+		break;
+	case VSW_VHU_SET_VRING_ADDR:
+		check_num(s, idx);
+		break;
+	case VSW_VHU_SET_VRING_ENABLE:
+		CHECK("values", m->payload.state.num <= 1, "enable %u",
+			m->payload.state.num);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What must hold of a message the firewall let through. */
+static void
+check_passed(const struct vport_fw *fw, const struct shadow *s,
+	const struct vport_dpdk_msg *m)
+{
+	uint32_t idx = vr_index(m);
+	uint64_t v = m->payload.u64;
+
+	if (!check_shape(s, m))
+		return;
 	if (is_vring_msg(m->request))
 		CHECK("values", idx < VPORT_FW_VRINGS_MAX, "vring %u", idx);
 
@@ -398,29 +449,13 @@ check_passed(const struct vport_fw *fw, const struct shadow *s,
 			"back-end channel not a socket");
 		break;
 	case VSW_VHU_SET_VRING_NUM:
-		CHECK("values", pow2_ring(m->payload.state.num),
-			"ring size %u", m->payload.state.num);
-		CHECK("numlive", !s->vr[idx].set_up,
-			"vring %u resized while set up", idx);
-		break;
 	case VSW_VHU_SET_VRING_KICK:
 	case VSW_VHU_SET_VRING_CALL:
 	case VSW_VHU_SET_VRING_ERR:
-		CHECK("values", !(v & ~(uint64_t)(VSW_VHU_VRING_IDX_MASK |
-			VSW_VHU_VRING_NOFD_MASK)), "vring fd payload %#llx",
-			(unsigned long long)v);
-		if (m->fd_num == 1)
-			CHECK("fdkind", fd_kind_is(m->fds[0],
-				VPORT_FW_FD_EVENTFD), "vring fd not an eventfd");
-		if (m->request == VSW_VHU_SET_VRING_KICK)
-			check_num(s, idx);
-		break;
 	case VSW_VHU_SET_VRING_ADDR:
-		check_num(s, idx);
-		break;
 	case VSW_VHU_SET_VRING_ENABLE:
-		CHECK("values", m->payload.state.num <= 1, "enable %u",
-			m->payload.state.num);
+		if (idx < VPORT_FW_VRINGS_MAX)
+			check_passed_vring(s, m, idx);
 		break;
 	case VSW_VHU_NET_SET_MTU:
 		CHECK("values", v >= VPORT_FW_MTU_MIN && v <= VPORT_FW_MTU_MAX,
@@ -443,19 +478,57 @@ check_passed(const struct vport_fw *fw, const struct shadow *s,
  * make the firewall believe they failed, which only makes it stricter).
  */
 static void
+shadow_note_vring(struct shadow_vring *vr, const struct shadow *s,
+	const struct vport_dpdk_msg *m, bool ok)
+{
+	switch (m->request) {
+	case VSW_VHU_SET_VRING_NUM:
+		/* vq->size is stored first; the arrays are freed, then
+		 * allocated again: a failure leaves them missing */
+		vr->num_failed = !ok;
+		if (ok) {
+			vr->num_ok = true;
+			vr->held = m->payload.state.num;
+		}
+		break;
+	case VSW_VHU_GET_VRING_BASE:
+		/* stops the ring: arrays freed, addresses invalidated */
+		memset(vr, 0, offsetof(struct shadow_vring, on_may));
+		vr->held = 0;
+		break;
+	case VSW_VHU_SET_VRING_ADDR:
+		vr->addr_may = true;
+		if (ok)
+			vr->set_up = true;
+		break;
+	case VSW_VHU_SET_VRING_KICK:
+		/* rte_vhost enables the ring before anything can fail */
+		if (s->may_lack_pf)
+			vr->on_may = true;
+		break;
+	case VSW_VHU_SET_VRING_ENABLE:
+		if (m->payload.state.num != 0)
+			vr->on_may = true;
+		else if (ok)
+			vr->on_may = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
 shadow_note(struct shadow *s, const struct vport_dpdk_msg *m, bool ok)
 {
-	struct shadow_vring *vr = NULL;
 	uint32_t idx = vr_index(m);
 
 	if (m->request == VSW_VHU_RESET_OWNER ||
 			m->request == VSW_VHU_GET_VRING_BASE)
 		ok = true;
-
 	if (is_vring_msg(m->request)) {
-		if (idx >= VPORT_FW_VRINGS_MAX)
-			return;  /* reported by check_passed() */
-		vr = &s->vr[idx];
+		if (idx < VPORT_FW_VRINGS_MAX)  /* else check_passed() said */
+			shadow_note_vring(&s->vr[idx], s, m, ok);
+		return;
 	}
 	switch (m->request) {
 	case VSW_VHU_SET_FEATURES:
@@ -475,39 +548,6 @@ shadow_note(struct shadow *s, const struct vport_dpdk_msg *m, bool ok)
 		break;
 	case VSW_VHU_SET_MEM_TABLE:
 		s->mem_bad = !ok;
-		break;
-	case VSW_VHU_SET_VRING_NUM:
-		/* vq->size is stored first; the arrays are freed, then
-		 * allocated again: a failure leaves them missing */
-		vr->num_failed = !ok;
-		if (ok) {
-			vr->num_ok = true;
-			vr->held = m->payload.state.num;
-		}
-		break;
-	case VSW_VHU_GET_VRING_BASE:
-		/* stops the ring: arrays freed, addresses invalidated */
-		vr->num_ok = false;
-		vr->num_failed = false;
-		vr->set_up = false;
-		vr->addr_may = false;
-		vr->held = 0;
-		break;
-	case VSW_VHU_SET_VRING_ADDR:
-		vr->addr_may = true;
-		if (ok)
-			vr->set_up = true;
-		break;
-	case VSW_VHU_SET_VRING_KICK:
-		/* rte_vhost enables the ring before anything can fail */
-		if (s->may_lack_pf)
-			vr->on_may = true;
-		break;
-	case VSW_VHU_SET_VRING_ENABLE:
-		if (m->payload.state.num != 0)
-			vr->on_may = true;
-		else if (ok)
-			vr->on_may = false;
 		break;
 	default:
 		break;
@@ -659,26 +699,36 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The connection: what the port offers, and the fake descriptors. */
+static void
+decode_connection(struct fz_in *in)
+{
+	uint64_t offered, offered_pf;
+	unsigned int i;
+
+	offered = fz_u64(in);
+	offered_pf = fz_u64(in);
+	for (i = 0; i < NB_FAKE_FDS; i++) {
+		uint8_t kind = fz_u8(in), blk = fz_u8(in);
+
+		fake_fd[i].kind = (enum vport_fw_fd_kind)(kind % 5);
+		/* st_blksize: a power of two (or 0), st_size: an off_t */
+		fake_fd[i].blksize = blk == 255 ? 0 : 1ULL << (blk % 31);
+		fake_fd[i].size = fz_u64(in) & INT64_MAX;
+	}
+	vport_fw_init(&fw, offered, offered_pf, fake_fdinfo);
+	memset(&shadow, 0, sizeof(shadow));
+	shadow.may_lack_pf = true;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
 	struct vport_dpdk_msg m, mz;
-	uint64_t offered, offered_pf;
-	unsigned int i, k;
+	unsigned int k;
 
-	offered = fz_u64(&in);
-	offered_pf = fz_u64(&in);
-	for (i = 0; i < NB_FAKE_FDS; i++) {
-		uint8_t kind = fz_u8(&in), blk = fz_u8(&in);
-
-		fake_fd[i].kind = (enum vport_fw_fd_kind)(kind % 5);
-		fake_fd[i].blksize = blk == 255 ? 0 : 1ULL << (blk % 31);
-		fake_fd[i].size = fz_u64(&in) & INT64_MAX;
-	}
-	vport_fw_init(&fw, offered, offered_pf, fake_fdinfo);
-	memset(&shadow, 0, sizeof(shadow));
-	shadow.may_lack_pf = true;
+	decode_connection(&in);
 
 	for (k = 0; k < MAX_MSGS && !fz_empty(&in); k++) {
 		enum vsw_vport_reject why = VSW_REJECT_NONE, why_alt;
