@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The Debian package: build it, lint it, install it in a fresh root,
+run its service's command line there, and remove it without a trace.
+
+1. dpkg-buildpackage -us -uc -b on a copy of the working tree (tracked
+   and untracked files git does not ignore), into a temporary directory.
+2. lintian on the .deb: no errors (every tag is printed).
+3. A fresh Debian root of the host's release (scripts/debroot, or the
+   stand-in in rootfs.py): `apt install ./vuswitch_*.deb` first and alone,
+   so that the package's own Depends must bring everything the switch
+   needs; then the root's dpdk (for dpdk-testpmd) and its virtio PMD.
+4. inside.py, in the root: the unit's ExecStart with the installed
+   conffile, two testpmd VMs, frames forwarded, SIGTERM stop.
+5. `apt purge vuswitch`: no process is left running in the root, and no
+   file of the package is left in /usr or /etc.
+
+Needs root, git, dpkg-buildpackage, debhelper, lintian, mmdebstrap and a
+Debian mirror; skips (77) when a tool is missing. Takes about 2 minutes;
+each step's time is printed.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+import harness as h  # noqa: E402
+import rootfs  # noqa: E402
+
+SRC = rootfs.SRC
+TOOLS = ("git", "dpkg-buildpackage", "dh", "lintian", "mmdebstrap", "chroot")
+TIMES = []
+
+
+def step(name, t0):
+    TIMES.append((name, time.monotonic() - t0))
+    h.log("step %s: %.1f s" % (name, TIMES[-1][1]))
+
+
+def sh(argv, log, timeout, cwd=None, env=None):
+    """Run argv with output to log; fail with its tail if it fails."""
+    with open(log, "wb") as f:
+        r = subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT,
+                           cwd=cwd, env=env, timeout=timeout,
+                           stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        with open(log, "rb") as f:
+            tail = f.read()[-3000:].decode(errors="replace")
+        raise h.TestFailure("%s: exit %d\n%s" % (" ".join(argv[:3]),
+                                                   r.returncode, tail))
+    with open(log, "rb") as f:
+        return f.read().decode(errors="replace")
+
+
+def copy_tree(dst):
+    """The working tree as git sees it: tracked and not-ignored files."""
+    out = subprocess.run(["git", "-C", SRC, "ls-files", "-co",
+                          "--exclude-standard", "-z"], check=True,
+                         stdout=subprocess.PIPE, timeout=60).stdout
+    for rel in out.decode().split("\0"):
+        if not rel or not os.path.lexists(os.path.join(SRC, rel)):
+            continue
+        os.makedirs(os.path.dirname(os.path.join(dst, rel)), exist_ok=True)
+        shutil.copy2(os.path.join(SRC, rel), os.path.join(dst, rel),
+                     follow_symlinks=False)
+
+
+def build(work):
+    t0 = time.monotonic()
+    src = os.path.join(work, "vuswitch")
+    copy_tree(src)
+    env = dict(os.environ, DEB_BUILD_OPTIONS="parallel=%d" % os.cpu_count())
+    sh(["dpkg-buildpackage", "-us", "-uc", "-b"],
+       os.path.join(work, "build.log"), 600, cwd=src, env=env)
+    debs = [f for f in os.listdir(work) if f.startswith("vuswitch_")
+            and f.endswith(".deb")]
+    h.check(len(debs) == 1, "dpkg-buildpackage made %s" % debs)
+    step("build", t0)
+    return debs[0]
+
+
+def lint(work, deb):
+    t0 = time.monotonic()
+    r = subprocess.run(["lintian", "-I", "--pedantic", os.path.join(work, deb)],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=300, stdin=subprocess.DEVNULL)
+    tags = [l for l in r.stdout.decode(errors="replace").splitlines()
+            if l[:2] in ("E:", "W:", "I:", "P:", "X:")]
+    for t in tags:
+        h.log("lintian: " + t)
+    errors = [t for t in tags if t.startswith("E:")]
+    h.check(not errors, "lintian: no errors (%d tags)" % len(tags))
+    step("lintian", t0)
+
+
+def in_root(root, cmd, timeout=600, binds=()):
+    """CMD in the root. apt's downloads are kept between runs (only the
+    .deb files: apt still installs every package in every fresh root)."""
+    cache = os.path.join(rootfs.CACHE, "apt-" + rootfs.host_suite())
+    os.makedirs(os.path.join(cache, "partial"), exist_ok=True)
+    binds = list(binds) + [cache + ":/var/cache/apt/archives"]
+    args = ["run", root]
+    for b in binds:
+        args += ["--bind", b]
+    return rootfs.debroot(args + ["--"] + cmd, timeout=timeout, log=h.log)
+
+
+def procs_in(root):
+    """PIDs of processes whose root directory is @p root."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/root" % pid) == root:
+                pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
+APT = "export DEBIAN_FRONTEND=noninteractive; "
+
+
+def body(env):
+    if os.geteuid() != 0:
+        print("SKIP: the package test needs root (chroot, mounts)")
+        sys.exit(h.SKIP)
+    missing = [t for t in TOOLS if not shutil.which(t)]
+    if missing:
+        print("SKIP: missing %s (scripts/install-deps installs them)"
+              % ", ".join(missing))
+        sys.exit(h.SKIP)
+    t_all = time.monotonic()
+    work = env.dir
+    deb = build(work)
+    lint(work, deb)
+
+    t0 = time.monotonic()
+    # Not under work: the harness removes work with rmtree, which must
+    # never meet a mount; only the guarded destroy removes the root.
+    root = os.path.join(tempfile.mkdtemp(prefix="vsw-pkgroot-"), "root")
+    rc = rootfs.debroot(["create", root, "--suite", rootfs.host_suite()],
+                        log=h.log)
+    h.check(rc == 0, "a fresh %s root" % rootfs.host_suite())
+    step("root", t0)
+    try:
+        t0 = time.monotonic()
+        rc = in_root(root, ["sh", "-c", APT +
+                            "apt-get update -q && apt-get install -y -q "
+                            "--no-install-recommends /pkg/" + deb],
+                     binds=[work + ":/pkg"])
+        h.check(rc == 0, "apt install ./%s in the fresh root" % deb)
+        step("install", t0)
+        t0 = time.monotonic()
+        rc = in_root(root, ["sh", "-c", APT +
+                            "apt-get install -y -q --no-install-recommends "
+                            "dpdk-dev $(apt-cache pkgnames librte-net-virtio)"])
+        h.check(rc == 0, "the root's dpdk-testpmd and virtio PMD installed")
+        step("install testpmd", t0)
+
+        t0 = time.monotonic()
+        rc = in_root(root, ["env", "VUSWITCH=/usr/sbin/vuswitch",
+                            "TESTPMD=/usr/bin/dpdk-testpmd",
+                            "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
+                            "python3", "/pkg/vuswitch/tests/package/inside.py"],
+                     timeout=300, binds=[work + ":/pkg"])
+        h.check(rc == 0, "inside the root: the service's command line "
+                "forwards between two testpmd VMs and stops on SIGTERM")
+        step("run", t0)
+
+        t0 = time.monotonic()
+        listing = os.path.join(work, "files")
+        rc = in_root(root, ["sh", "-c", "dpkg -L vuswitch > /pkg/files"],
+                     binds=[work + ":/pkg"])
+        with open(listing) as f:
+            files = [l.strip() for l in f if l.strip()]
+        h.check(rc == 0 and "/usr/sbin/vuswitch" in files,
+                "dpkg -L vuswitch lists %d paths" % len(files))
+        rc = in_root(root, ["sh", "-c", APT + "apt-get purge -y -q vuswitch"])
+        h.check(rc == 0, "apt purge vuswitch")
+        left = procs_in(root)
+        h.check(not left, "nothing left running in the root: %s" % left)
+        kept = [p for p in files if p.startswith(("/usr/", "/etc/", "/lib/"))
+                and os.path.lexists(root + p)
+                and not os.path.isdir(root + p)]
+        h.check(not kept and not os.path.exists(root + "/etc/vuswitch"),
+                "no file of the package is left in /usr, /lib or /etc: %s"
+                % kept)
+        step("purge", t0)
+    finally:
+        left = procs_in(root)
+        for pid in left:
+            h.log("killing pid %d left in the root" % pid)
+            try:
+                os.kill(pid, h.signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if rootfs.debroot(["destroy", root], log=h.log) == 0:
+            os.rmdir(os.path.dirname(root))
+    h.log("package test: %.1f s in all (%s)" % (
+        time.monotonic() - t_all,
+        ", ".join("%s %.0f s" % t for t in TIMES)))
+
+
+if __name__ == "__main__":
+    h.main("package", body, need=())
