@@ -69,6 +69,11 @@ def port(prefix, i):
 
 
 def body(env):
+    with open("/var/lib/dpkg/info/vuswitch.prerm") as f:
+        prerm = f.read()
+    h.check(re.search(r'"\$1" = remove[^\n]*\n\s*deb-systemd-invoke stop '
+                      r'vuswitch.service', prerm),
+            "removing the package stops the service (prerm, under systemd)")
     unit = unit_file()
     keys = unit_keys(unit)
     argv = shlex.split(keys["ExecStart"][0])
