@@ -156,6 +156,12 @@ scan_line(struct scan *sc, char *text, int lineno)
 	text = strip(text);
 	if (*text == '\0')
 		return 0;
+	if (*text == '[' && sc->bad_line == 0 &&
+			strcspn(text, "]") > CFG_NAME_LEN) {
+		sc->bad_line = lineno;
+		snprintf(sc->bad, sizeof(sc->bad), "section name longer "
+			"than %d characters", CFG_NAME_LEN - 1);
+	}
 	if (*text == '[') {
 		n = realloc(sc->sect_line, sizeof(int) * (sc->nb_sect + 1));
 		if (n == NULL)
@@ -180,6 +186,14 @@ scan_line(struct scan *sc, char *text, int lineno)
 	if (eq == NULL)
 		return 0;
 	*eq = '\0';
+	/* rte_cfgfile would cut longer ones short without a word. */
+	if (sc->bad_line == 0 && (strlen(strip(text)) >= CFG_NAME_LEN ||
+			strlen(strip(eq + 1)) >= CFG_VALUE_LEN)) {
+		sc->bad_line = lineno;
+		snprintf(sc->bad, sizeof(sc->bad), "keys have at most %d "
+			"characters, values %d", CFG_NAME_LEN - 1,
+			CFG_VALUE_LEN - 1);
+	}
 	n = realloc(sc->keys, sizeof(*sc->keys) * (sc->nb_keys + 1));
 	if (n == NULL)
 		return -1;

@@ -85,6 +85,8 @@ def bad_cases(env):
          ":2: [eal] args: quotes are not supported"),
         ("unknown eal key", "[eal]\nlcores = 0,1\n" + port_a, [],
          ":2: [eal] lcores: unknown key"),
+        ("value too long", "[eal]\nargs = %s\n" % ("-v " * 90) + port_a,
+         [], ":2: keys have at most 63 characters, values 255"),
         ("two switch sections", "[switch]\nstats = 1\n[switch]\nstats = 2\n",
          [], ":3: [switch]: a second [switch] section"),
         ("command line still checked", port_a, ["--stats", "x"],
