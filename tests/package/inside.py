@@ -6,7 +6,10 @@ root's own dpdk package are installed and systemd does not run.
 It runs what vuswitch.service would: the exact ExecStart command line of
 the installed unit, on the installed conffile adapted to a socket
 directory and file prefix of its own (the unit's RuntimeDirectory= is
-emulated by that directory). The conffile's client-mode ports connect to
+emulated by that directory). The switch starts before anything else is
+installed, so what it needs must come from the package's Depends; then
+the root's dpdk-dev (for dpdk-testpmd) and systemd (for systemd-analyze
+verify of the unit) are installed. The conffile's client-mode ports connect to
 two testpmd virtio-user VMs that listen (server=1); frames sent by one
 must reach the other, counted by the installed vuswitch-ctl. Then
 SIGTERM, as systemd's stop sends, must end the switch cleanly.
@@ -50,6 +53,33 @@ def unit_keys(path):
                 k, v = line.split("=", 1)
                 keys.setdefault(k.strip(), []).append(v.strip())
     return keys
+
+
+def install_testpmd_and_verify_unit(env, unit):
+    """The root's own dpdk-testpmd (package dpdk-dev) and virtio PMD, and
+    systemd for `systemd-analyze verify` of the installed unit."""
+    t0 = time.monotonic()
+    virtio = subprocess.run(["apt-cache", "pkgnames", "librte-net-virtio"],
+                            stdout=subprocess.PIPE, check=True,
+                            timeout=60).stdout.decode().split()
+    log = os.path.join(env.dir, "apt-testpmd.log")
+    with open(log, "wb") as f:
+        r = subprocess.run(["apt-get", "install", "-y", "-q",
+                            "--no-install-recommends", "dpdk-dev",
+                            "systemd"] + virtio,
+                           stdout=f, stderr=subprocess.STDOUT, timeout=600,
+                           env=dict(os.environ,
+                                    DEBIAN_FRONTEND="noninteractive"))
+    h.check(r.returncode == 0 and os.access("/usr/bin/dpdk-testpmd", os.X_OK),
+            "the root's dpdk-testpmd, virtio PMD (%s) and systemd installed "
+            "in %.0f s" % (" ".join(virtio), time.monotonic() - t0))
+    r = subprocess.run(["systemd-analyze", "verify", "--man=no", unit],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=120)
+    out = r.stdout.decode(errors="replace").strip()
+    h.check(r.returncode == 0 and not out,
+            "systemd-analyze verify %s: no complaint%s" % (
+                unit, ": " + out if out else ""))
 
 
 def ctl(prefix, *args):
@@ -103,8 +133,11 @@ def body(env):
     a_sock, b_sock = [os.path.join(env.dir, os.path.basename(s))
                       for s in socks[:2]]
 
+    # The switch starts with nothing but the package and what its Depends
+    # brought (EAL loads its plugins now); testpmd comes afterwards.
     sw = h.Proc(env, "vuswitch", argv)
     sw.expect_log(r"press Ctrl-C to stop", 30)
+    install_testpmd_and_verify_unit(env, unit)
     a = h.VM(env, "vm-a", a_sock, MAC_A, server=True, wait_ready=False)
     b = h.VM(env, "vm-b", b_sock, MAC_B, server=True, wait_ready=False)
     a.ready(60)     # the switch's client ports retry about once a second
