@@ -325,6 +325,20 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	}
 }
 
+/* What getopt_long() returned '?' for. */
+static void
+getopt_error(char **argv)
+{
+	if (optopt == OPT_NO_SUSPEND || optopt == OPT_HELP)
+		arg_error("option --%s takes no value",
+			long_opts[optopt - OPT_PORT].name);
+	else if (optopt != 0)
+		arg_error("option --%s needs a value",
+			long_opts[optopt - OPT_PORT].name);
+	else
+		arg_error("unknown option '%s'", argv[optind - 1]);
+}
+
 int
 app_scan_args(int argc, char **argv, const char **config, int *nb_config)
 {
@@ -393,15 +407,7 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 		if (opt == OPT_CONFIG)  /* read by app_cmdline_build() */
 			continue;
 		if (opt == '?') {
-			if (optopt == OPT_NO_SUSPEND || optopt == OPT_HELP)
-				arg_error("option --%s takes no value",
-					long_opts[optopt - OPT_PORT].name);
-			else if (optopt != 0)
-				arg_error("option --%s needs a value",
-					long_opts[optopt - OPT_PORT].name);
-			else
-				arg_error("unknown option '%s'",
-					argv[optind - 1]);
+			getopt_error(argv);
 			goto out;
 		}
 		if (parse_one(opt, optarg, cfg) != 0)

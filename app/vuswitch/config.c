@@ -140,6 +140,34 @@ strip(char *s)
 	return s;
 }
 
+/* A key line that rte_cfgfile would skip, refuse or cut short. */
+static void
+check_line(struct scan *sc, const char *text, const char *eq, int lineno)
+{
+	size_t key = eq != NULL ? (size_t)(eq - text) : 0;
+	const char *val = eq != NULL ? eq + 1 : "";
+
+	while (key > 0 && isspace((unsigned char)text[key - 1]))
+		key--;
+	while (isspace((unsigned char)*val))
+		val++;
+	if (*text == '#')
+		snprintf(sc->bad, sizeof(sc->bad), "comments start with ';'");
+	else if (eq == NULL)
+		snprintf(sc->bad, sizeof(sc->bad),
+			"'%.40s' is neither [section] nor key = value", text);
+	else if (sc->nb_sect == 0)
+		snprintf(sc->bad, sizeof(sc->bad),
+			"key = value before the first [section]");
+	else if (key >= CFG_NAME_LEN || strlen(val) >= CFG_VALUE_LEN)
+		snprintf(sc->bad, sizeof(sc->bad), "keys have at most %d "
+			"characters, values %d", CFG_NAME_LEN - 1,
+			CFG_VALUE_LEN - 1);
+	else
+		return;
+	sc->bad_line = lineno;
+}
+
 /* The scan of one line; returns -1 when out of memory. */
 static int
 scan_line(struct scan *sc, char *text, int lineno)
@@ -156,13 +184,12 @@ scan_line(struct scan *sc, char *text, int lineno)
 	text = strip(text);
 	if (*text == '\0')
 		return 0;
-	if (*text == '[' && sc->bad_line == 0 &&
-			strcspn(text, "]") > CFG_NAME_LEN) {
-		sc->bad_line = lineno;
-		snprintf(sc->bad, sizeof(sc->bad), "section name longer "
-			"than %d characters", CFG_NAME_LEN - 1);
-	}
 	if (*text == '[') {
+		if (sc->bad_line == 0 && strcspn(text, "]") > CFG_NAME_LEN) {
+			sc->bad_line = lineno;
+			snprintf(sc->bad, sizeof(sc->bad), "section name "
+				"longer than %d characters", CFG_NAME_LEN - 1);
+		}
 		n = realloc(sc->sect_line, sizeof(int) * (sc->nb_sect + 1));
 		if (n == NULL)
 			return -1;
@@ -171,29 +198,11 @@ scan_line(struct scan *sc, char *text, int lineno)
 		return 0;
 	}
 	eq = strchr(text, '=');
-	if (sc->bad_line == 0 && *text == '#') {
-		sc->bad_line = lineno;
-		snprintf(sc->bad, sizeof(sc->bad), "comments start with ';'");
-	} else if (sc->bad_line == 0 && eq == NULL) {
-		sc->bad_line = lineno;
-		snprintf(sc->bad, sizeof(sc->bad),
-			"'%.40s' is neither [section] nor key = value", text);
-	} else if (sc->bad_line == 0 && sc->nb_sect == 0) {
-		sc->bad_line = lineno;
-		snprintf(sc->bad, sizeof(sc->bad),
-			"key = value before the first [section]");
-	}
+	if (sc->bad_line == 0)
+		check_line(sc, text, eq, lineno);
 	if (eq == NULL)
 		return 0;
 	*eq = '\0';
-	/* rte_cfgfile would cut longer ones short without a word. */
-	if (sc->bad_line == 0 && (strlen(strip(text)) >= CFG_NAME_LEN ||
-			strlen(strip(eq + 1)) >= CFG_VALUE_LEN)) {
-		sc->bad_line = lineno;
-		snprintf(sc->bad, sizeof(sc->bad), "keys have at most %d "
-			"characters, values %d", CFG_NAME_LEN - 1,
-			CFG_VALUE_LEN - 1);
-	}
 	n = realloc(sc->keys, sizeof(*sc->keys) * (sc->nb_keys + 1));
 	if (n == NULL)
 		return -1;
@@ -550,7 +559,7 @@ static int
 convert(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 	struct rte_cfgfile *cf, const struct scan *sc)
 {
-	int nb = rte_cfgfile_num_sections(cf, NULL, 0);
+	int nb = rte_cfgfile_num_sections(cf, "", 0);
 	struct section s;
 	int i, seen = 0, ret = 0;
 
