@@ -16,6 +16,9 @@ run its service's command line there, and remove it without a trace.
    forwarded, SIGTERM stop.
 5. `apt purge vuswitch`: no process is left running in the root, and no
    file of the package is left in /usr or /etc.
+6. Where systemd can run as PID 1 of an nspawn container of the root:
+   the package again, and under_systemd.py there (systemctl start,
+   restart, a crash, stop, and purge of the running service).
 
 The release is the host's; VSW_PKG_SUITE=trixie (or bookworm) picks
 another, and then the package is built and linted in a root of that
@@ -157,6 +160,89 @@ def procs_in(root):
 APT = "export DEBIAN_FRONTEND=noninteractive; "
 
 
+def container_init(nspawn_pid, deadline):
+    """PID (host's view) of the container's systemd, once it runs."""
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/task/%d/children" % (nspawn_pid,
+                                                      nspawn_pid)) as f:
+                kids = [int(k) for k in f.read().split()]
+        except OSError:
+            return None
+        for k in kids:
+            try:
+                with open("/proc/%d/comm" % k) as f:
+                    if f.read().strip() == "systemd":
+                        return k
+            except OSError:
+                pass
+        time.sleep(0.2)
+    return None
+
+
+def booted(init, deadline):
+    while time.monotonic() < deadline:
+        r = subprocess.run(["nsenter", "-t", str(init), "-a", "systemctl",
+                            "is-system-running"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=30)
+        state = r.stdout.decode().strip()
+        if state in ("running", "degraded"):
+            return state
+        time.sleep(0.5)
+    return None
+
+
+def under_systemd(work, root, deb):
+    """The package again, started by a real systemd: PID 1 of an nspawn
+    container of the root. Where systemd cannot boot there (no
+    systemd-nspawn, or a systemd that needs cgroup v2 on a v1 host), this
+    part is left out, and the log says so."""
+    if not shutil.which("systemd-nspawn"):
+        h.log("NOT RUN: the part under a real systemd (no systemd-nspawn)")
+        return
+    t0 = time.monotonic()
+    rc = in_root(root, ["sh", "-c", APT + "apt-get install -y -q "
+                        "--no-install-recommends /pkg/" + deb],
+                 binds=[work + ":/pkg"])
+    h.check(rc == 0, "the package installed again")
+    log = open(os.path.join(work, "nspawn.log"), "wb")
+    ns = subprocess.Popen(["systemd-nspawn", "--quiet", "--register=no",
+                           "--keep-unit", "-D", root, "--bind",
+                           work + ":/pkg", "--boot", "--console=pipe"],
+                          stdin=subprocess.DEVNULL, stdout=log,
+                          stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        init = container_init(ns.pid, deadline)
+        state = booted(init, deadline) if init else None
+        if state is None:
+            with open(os.path.join(work, "nspawn.log"), "rb") as f:
+                tail = f.read()[-1500:].decode(errors="replace")
+            h.log("NOT RUN: the part under a real systemd: systemd did not "
+                  "come up in an nspawn container here:\n" + tail)
+            return
+        h.log("systemd is %s in the container (init pid %d)" % (state, init))
+        r = subprocess.run(["nsenter", "-t", str(init), "-a", "env",
+                            "VUSWITCH=/usr/sbin/vuswitch",
+                            "TESTPMD=/usr/bin/dpdk-testpmd",
+                            "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1",
+                            "python3",
+                            "/pkg/vuswitch/tests/package/under_systemd.py"],
+                           timeout=400, stdin=subprocess.DEVNULL)
+        h.check(r.returncode == 0, "under systemd: start, forward, restart, "
+                "crash, stop and purge of the running service")
+    finally:
+        if ns.poll() is None:
+            ns.send_signal(h.signal.SIGTERM)     # nspawn halts the container
+            try:
+                ns.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(ns.pid, h.signal.SIGKILL)
+                ns.wait(10)
+        log.close()
+    step("under systemd", t0)
+
+
 def body(env):
     if os.geteuid() != 0:
         print("SKIP: the package test needs root (chroot, mounts)")
@@ -228,6 +314,9 @@ def body(env):
                 "no file of the package is left in /usr, /lib or /etc: %s"
                 % kept)
         step("purge", t0)
+        under_systemd(work, root, deb)
+        left = procs_in(root)
+        h.check(not left, "nothing left running in the root: %s" % left)
     finally:
         left = procs_in(root)
         for pid in left:
