@@ -60,7 +60,7 @@ struct section {
 struct file_opts {
 	int nb_eal;
 	char **eal;             /* [eal] args, split at white space */
-	int nb_app;
+	int nb_app, cap;
 	char **app;             /* --KEY=VALUE and --port=SPEC */
 	struct app_where *where;
 };
@@ -303,25 +303,17 @@ report_syntax(const char *file, const struct scan *sc, const char *why)
 			why[0] != '\0' ? ": " : "", why);
 }
 
+/* One more option; convert() made room for all of them. */
 static int
 add_app(struct app_cmdline *cl, struct file_opts *fo, const char *arg,
 	const struct app_where *w)
 {
-	char **argv = cl_alloc(cl, sizeof(*argv) * (fo->nb_app + 2));
-	struct app_where *where = cl_alloc(cl,
-		sizeof(*where) * (fo->nb_app + 1));
-
-	if (argv == NULL || where == NULL)
+	if (fo->nb_app >= fo->cap)
 		return -1;
-	memcpy(argv, fo->app, sizeof(*argv) * fo->nb_app);
-	memcpy(where, fo->where, sizeof(*where) * fo->nb_app);
-	argv[fo->nb_app] = cl_strdup(cl, arg);
-	where[fo->nb_app] = *w;
-	if (argv[fo->nb_app] == NULL)
+	fo->app[fo->nb_app] = cl_strdup(cl, arg);
+	if (fo->app[fo->nb_app] == NULL)
 		return -1;
-	fo->app = argv;
-	fo->where = where;
-	fo->nb_app++;
+	fo->where[fo->nb_app++] = *w;
 	return 0;
 }
 
@@ -502,7 +494,6 @@ static const char *
 port_name(struct app_cmdline *cl, const char *file, const struct section *s)
 {
 	const char *name = s->name + 4;
-	char (*names)[APP_PORT_NAME_LEN];
 	int i;
 
 	while (isspace((unsigned char)*name))
@@ -515,12 +506,8 @@ port_name(struct app_cmdline *cl, const char *file, const struct section *s)
 				"a second port named %s", name);
 			return NULL;
 		}
-	names = cl_alloc(cl, sizeof(*names) * (cl->nb_names + 1));
-	if (names == NULL)
-		return NULL;
-	memcpy(names, cl->port_name, sizeof(*names) * cl->nb_names);
-	snprintf(names[cl->nb_names], APP_PORT_NAME_LEN, "%s", name);
-	cl->port_name = names;
+	/* convert() made room for a name per section. */
+	snprintf(cl->port_name[cl->nb_names], APP_PORT_NAME_LEN, "%s", name);
 	return cl->port_name[cl->nb_names++];
 }
 
@@ -568,6 +555,13 @@ convert(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 			"%d sections found, %d read", sc->nb_sect, nb);
 		return -1;
 	}
+	/* At most one option per key, or per section for a port. */
+	fo->cap = sc->nb_keys + nb;
+	fo->app = cl_alloc(cl, sizeof(*fo->app) * (fo->cap + 1));
+	fo->where = cl_alloc(cl, sizeof(*fo->where) * (fo->cap + 1));
+	cl->port_name = cl_alloc(cl, sizeof(*cl->port_name) * (nb + 1));
+	if (fo->app == NULL || fo->where == NULL || cl->port_name == NULL)
+		return -1;
 	for (i = 0; ret == 0 && i < nb; i++) {
 		memset(&s, 0, sizeof(s));
 		s.index = i;
