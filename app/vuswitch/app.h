@@ -44,13 +44,86 @@ struct app {
 	unsigned int pmd_lcore[VSW_MAX_PMD];
 };
 
+/* Longest port name in a config file's [port NAME], with its NUL. */
+#define APP_PORT_NAME_LEN 32
+
 /*
- * Parse the application options (those after "--").
+ * Where an application option came from, for error messages: the
+ * command line (file NULL) or a config file, one per argv element.
+ */
+struct app_where {
+	const char *file;       /* config file; NULL: the command line */
+	const char *section;    /* "switch", "port vm1" */
+	const char *key;        /* [switch]: the key; [port]: NULL */
+	int line;               /* line of the key, or of the [port] header */
+	unsigned int nb_keys;   /* [port]: its keys and their lines */
+	const char *const *keys;
+	const int *key_lines;
+};
+
+/*
+ * The command line with a --config FILE merged in (config.c): what
+ * rte_eal_init() and app_parse_args() get.
+ */
+struct app_cmdline {
+	int eal_argc;
+	char **eal_argv;          /* argv[0], then the EAL options */
+	int argc;
+	char **argv;              /* argv[0], the file's options, the command's */
+	struct app_where *where;  /* argc entries */
+	const char *file;         /* the config file, or NULL */
+	uint16_t nb_names;        /* the file's ports, in order: [port NAME] */
+	char (*port_name)[APP_PORT_NAME_LEN];
+	void *mem;                /* everything above that was allocated */
+};
+
+/*
+ * Split argv into EAL and application options and merge in --config
+ * FILE: the file's [eal] args (unless EAL options come before "--"),
+ * then its [switch] keys as --KEY=VALUE and its [port NAME] sections
+ * as --port PATH,KEY=VALUE..., then the command line's application
+ * options, which therefore override the file's. Nothing is validated
+ * here that app_parse_args() checks.
  * Returns 0 to go on, 1 if --help was printed, or -1 after printing a
  * one-line error.
  */
 int
-app_parse_args(int argc, char **argv, struct app_config *cfg);
+app_cmdline_build(int argc, char **argv, struct app_cmdline *cl);
+
+/*
+ * vsw_vport_check_params() on the parsed ports; an error about a port
+ * of the config file names its file, line and section.
+ * Returns 0, or -1 after printing a one-line error.
+ */
+int
+app_cmdline_check_ports(const struct app_cmdline *cl,
+	const struct app_config *cfg);
+
+/* Free what app_cmdline_build() allocated. */
+void
+app_cmdline_free(struct app_cmdline *cl);
+
+/*
+ * Parse the application options: argv[0] is skipped. @p where (NULL: all
+ * from the command line) says where each argv element came from.
+ * Returns 0 to go on, 1 if --help was printed, or -1 after printing a
+ * one-line error.
+ */
+int
+app_parse_args(int argc, char **argv, const struct app_where *where,
+	struct app_config *cfg);
+
+/*
+ * Look through application options without parsing their values: the
+ * last --config FILE and how many were given. Returns 1 if --help is
+ * among them, 0 if not, -ENOMEM.
+ */
+int
+app_scan_args(int argc, char **argv, const char **config, int *nb_config);
+
+/* 1 if the long option --NAME takes a value, 0 if not, -1 if unknown. */
+int
+app_option_arg(const char *name);
 
 /* Print usage to stdout. */
 void

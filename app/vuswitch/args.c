@@ -24,10 +24,15 @@ void
 app_usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [options]\n"
+		"       %s --config FILE [options]\n"
 		"\n"
 		"A poll-mode vhost-user L2 switch. Every EAL worker lcore is a PMD lcore.\n"
 		"\n"
 		"Options:\n"
+		"  --config FILE         read EAL arguments, options and ports from an INI\n"
+		"                        file (see vuswitch(8)); options on the command line\n"
+		"                        override the file's, ports add to its ports, and\n"
+		"                        EAL options before '--' replace its [eal] args\n"
 		"  --port PATH[,client=1][,queues=N][,suspend=0]\n"
 		"                        add a vhost-user port (repeat for more, up to %d).\n"
 		"                        Server mode (default) creates the socket at PATH;\n"
@@ -54,21 +59,60 @@ app_usage(const char *prog)
 		"Example:\n"
 		"  %s -l 0,1 --no-huge -m 512 --no-pci -- \\\n"
 		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
-		prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
+		prog, prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
 		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG,
 		DEF_SUSPEND_TIMEOUT_MS, DEF_CTRL_PRIORITY, prog);
+}
+
+/*
+ * Where the option being parsed came from: set by app_parse_args() for
+ * each option, so that an error in a config file names its file, line,
+ * section and key. cur_key is the --port key being parsed, if any.
+ */
+static const struct app_where *cur_where;
+static const char *cur_key;
+
+static int
+where_line(const struct app_where *w, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; key != NULL && i < w->nb_keys; i++)
+		if (strcmp(w->keys[i], key) == 0)
+			return w->key_lines[i];
+	return w->line;
 }
 
 static void __attribute__((format(printf, 1, 2)))
 arg_error(const char *fmt, ...)
 {
+	const struct app_where *w = cur_where;
 	va_list ap;
 
 	fprintf(stderr, APP_NAME ": error: ");
+	if (w != NULL && w->file != NULL) {
+		const char *key = w->key != NULL ? w->key : cur_key;
+
+		fprintf(stderr, "%s:%d: [%s]%s%s: ", w->file,
+			where_line(w, cur_key), w->section,
+			key != NULL ? " " : "", key != NULL ? key : "");
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see --help)\n");
+	fprintf(stderr, w != NULL && w->file != NULL ? "\n" :
+		" (see --help)\n");
+}
+
+/* "--port SPEC: " on the command line; a config file names the key. */
+static const char *
+port_ctx(const char *spec, char *buf, size_t len)
+{
+	if (cur_where != NULL && cur_where->file != NULL)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "--port %s: ", spec);
+	return buf;
 }
 
 /* Whole-string unsigned number in [min, max]. */
@@ -93,36 +137,44 @@ static int
 parse_port_kv(const char *spec, char *kv, struct vsw_vport_conf *c)
 {
 	char *val = strchr(kv, '=');
+	char ctx[PATH_MAX + 16];
 	unsigned long v;
 
 	if (val == NULL) {
-		arg_error("--port %s: '%s' is not key=value", spec, kv);
+		arg_error("%s'%s' is not key=value",
+			port_ctx(spec, ctx, sizeof(ctx)), kv);
 		return -1;
 	}
 	*val++ = '\0';
+	cur_key = kv;
 	if (strcmp(kv, "client") == 0) {
 		if (parse_uint(val, 0, 1, &v) != 0) {
-			arg_error("--port %s: client must be 0 or 1", spec);
+			arg_error("%sclient must be 0 or 1",
+				port_ctx(spec, ctx, sizeof(ctx)));
 			return -1;
 		}
 		c->client = v != 0;
 	} else if (strcmp(kv, "queues") == 0) {
 		if (parse_uint(val, 1, VSW_MAX_QUEUES, &v) != 0) {
-			arg_error("--port %s: queues must be 1 to %d", spec,
+			arg_error("%squeues must be 1 to %d",
+				port_ctx(spec, ctx, sizeof(ctx)),
 				VSW_MAX_QUEUES);
 			return -1;
 		}
 		c->nb_queues = (uint8_t)v;
 	} else if (strcmp(kv, "suspend") == 0) {
 		if (parse_uint(val, 0, 1, &v) != 0) {
-			arg_error("--port %s: suspend must be 0 or 1", spec);
+			arg_error("%ssuspend must be 0 or 1",
+				port_ctx(spec, ctx, sizeof(ctx)));
 			return -1;
 		}
 		c->suspend = v != 0;
 	} else {
-		arg_error("--port %s: unknown key '%s'", spec, kv);
+		arg_error("%sunknown key '%s'",
+			port_ctx(spec, ctx, sizeof(ctx)), kv);
 		return -1;
 	}
+	cur_key = NULL;
 	return 0;
 }
 
@@ -131,13 +183,14 @@ static int
 parse_port(const char *spec, struct vsw_vport_params *ports)
 {
 	struct vsw_vport_conf *c;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], ctx[PATH_MAX + 16];
 	char *save = NULL, *tok;
 
 	if (ports->nb_ports >= VSW_MAX_PORTS) {
 		arg_error("too many ports (at most %d)", VSW_MAX_PORTS);
 		return -1;
 	}
+	cur_key = "path";
 	if (strlen(spec) >= sizeof(buf)) {
 		arg_error("--port: spec too long");
 		return -1;
@@ -149,10 +202,11 @@ parse_port(const char *spec, struct vsw_vport_params *ports)
 		return -1;
 	}
 	if (strlen(tok) > VSW_VHU_PATH_MAX) {
-		arg_error("--port %s: socket path longer than %d bytes", spec,
-			VSW_VHU_PATH_MAX);
+		arg_error("%ssocket path longer than %d bytes",
+			port_ctx(spec, ctx, sizeof(ctx)), VSW_VHU_PATH_MAX);
 		return -1;
 	}
+	cur_key = NULL;
 	c = &ports->port[ports->nb_ports];
 	memset(c, 0, sizeof(*c));
 	strcpy(c->path, tok);
@@ -178,6 +232,7 @@ enum {
 	OPT_SUSPEND_TIMEOUT,
 	OPT_CTRL_PRIORITY,
 	OPT_HELP,
+	OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -193,8 +248,20 @@ static const struct option long_opts[] = {
 	{ "suspend-timeout", required_argument, NULL, OPT_SUSPEND_TIMEOUT },
 	{ "ctrl-priority", required_argument, NULL, OPT_CTRL_PRIORITY },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
+
+int
+app_option_arg(const char *name)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o->has_arg == required_argument;
+	return -1;
+}
 
 /* A numeric option; on error prints and returns -1. */
 static int
@@ -260,12 +327,56 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	}
 }
 
+/* What getopt_long() returned '?' for. */
+static void
+getopt_error(char **argv)
+{
+	if (optopt == OPT_NO_SUSPEND || optopt == OPT_HELP)
+		arg_error("option --%s takes no value",
+			long_opts[optopt - OPT_PORT].name);
+	else if (optopt != 0)
+		arg_error("option --%s needs a value",
+			long_opts[optopt - OPT_PORT].name);
+	else
+		arg_error("unknown option '%s'", argv[optind - 1]);
+}
+
 int
-app_parse_args(int argc, char **argv, struct app_config *cfg)
+app_scan_args(int argc, char **argv, const char **config, int *nb_config)
+{
+	char **copy = malloc(sizeof(*copy) * (argc + 1));
+	int opt, help = 0;
+
+	*config = NULL;
+	*nb_config = 0;
+	if (copy == NULL)
+		return -ENOMEM;
+	/* getopt_long() permutes its vector: let it permute a copy. */
+	memcpy(copy, argv, sizeof(*copy) * argc);
+	copy[argc] = NULL;
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, copy, "", long_opts, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			help = 1;
+		} else if (opt == OPT_CONFIG) {
+			*config = optarg;
+			(*nb_config)++;
+		} else if (opt == '?' && optopt == OPT_CONFIG) {
+			(*nb_config)++;     /* without its FILE */
+		}
+	}
+	free(copy);
+	return help;
+}
+
+int
+app_parse_args(int argc, char **argv, const struct app_where *where,
+	struct app_config *cfg)
 {
 	bool no_suspend = false;
 	uint16_t i;
-	int opt;
+	int opt, ret = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = VSW_FWD_LEARN;
@@ -277,38 +388,48 @@ app_parse_args(int argc, char **argv, struct app_config *cfg)
 	cfg->ctrl_priority = DEF_CTRL_PRIORITY;
 
 	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+	optind = 0;
+	for (;;) {
+		cur_where = NULL;
+		cur_key = NULL;
+		if (where != NULL && optind < argc)
+			cur_where = &where[optind > 0 ? optind : 1];
+		opt = getopt_long(argc, argv, "", long_opts, NULL);
+		if (opt == -1)
+			break;
 		if (opt == OPT_HELP) {
 			app_usage(APP_NAME);
-			return 1;
+			ret = 1;
+			goto out;
 		}
 		if (opt == OPT_NO_SUSPEND) {
 			no_suspend = true;
 			continue;
 		}
+		if (opt == OPT_CONFIG)  /* read by app_cmdline_build() */
+			continue;
 		if (opt == '?') {
-			if (optopt != 0)
-				arg_error("option --%s needs a value",
-					long_opts[optopt - OPT_PORT].name);
-			else
-				arg_error("unknown option '%s'",
-					argv[optind - 1]);
-			return -1;
+			getopt_error(argv);
+			goto out;
 		}
 		if (parse_one(opt, optarg, cfg) != 0)
-			return -1;
+			goto out;
 	}
+	cur_where = NULL;
 	if (optind < argc) {
 		arg_error("unexpected argument '%s'", argv[optind]);
-		return -1;
+		goto out;
 	}
 	if (cfg->ports.nb_ports == 0) {
 		arg_error("no ports: give at least one --port PATH");
-		return -1;
+		goto out;
 	}
 	for (i = 0; no_suspend && i < cfg->ports.nb_ports; i++)
 		cfg->ports.port[i].suspend = false;
 	cfg->ports.suspend_timeout_us = (uint64_t)cfg->suspend_timeout_ms * 1000;
-	return 0;
+	ret = 0;
+out:
+	cur_where = NULL;
+	cur_key = NULL;
+	return ret;
 }

@@ -41,46 +41,20 @@ fatal_usage(const char *msg, const char *what)
 	fprintf(stderr, APP_NAME ": error: %s%s\n", msg, what ? what : "");
 }
 
-/* Index of the "--" that ends the EAL options, or argc. */
-static int
-find_dashdash(int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0)
-			return i;
-	return argc;
-}
-
 /* Everything that can be checked before EAL starts: no output but ours. */
 static int
-early_parse(int argc, char **argv, struct app_config *cfg)
+early_parse(int argc, char **argv, struct app_cmdline *cl,
+	struct app_config *cfg)
 {
-	int dd = find_dashdash(argc, argv);
-	char err[512] = "";
-	int ret, i;
+	int ret;
 
-	if (dd == argc) {
-		for (i = 1; i < argc; i++) {
-			if (strcmp(argv[i], "--help") == 0 ||
-					strcmp(argv[i], "-h") == 0) {
-				app_usage(APP_NAME);
-				return 1;
-			}
-		}
-		fatal_usage("no application options: put them after '--', e.g. "
-			APP_NAME " -l 0,1 -- --port /tmp/vm1.sock", NULL);
-		return -1;
-	}
-	ret = app_parse_args(argc - dd, argv + dd, cfg);
+	ret = app_cmdline_build(argc, argv, cl);
 	if (ret != 0)
 		return ret;
-	if (vsw_vport_check_params(&cfg->ports, err, sizeof(err)) != 0) {
-		fatal_usage(err, NULL);
-		return -1;
-	}
-	return 0;
+	ret = app_parse_args(cl->argc, cl->argv, cl->where, cfg);
+	if (ret != 0)
+		return ret;
+	return app_cmdline_check_ports(cl, cfg);
 }
 
 static int
@@ -218,16 +192,16 @@ main_loop(struct app *a)
 int
 main(int argc, char **argv)
 {
+	static struct app_cmdline cl;
 	static struct app a;
 	char err[512] = "";
-	int ret, dd;
+	int ret;
 
-	ret = early_parse(argc, argv, &a.cfg);
+	ret = early_parse(argc, argv, &cl, &a.cfg);
 	if (ret != 0)
 		return ret > 0 ? 0 : APP_EXIT_USAGE;
 
-	dd = find_dashdash(argc, argv);
-	if (rte_eal_init(dd, argv) < 0) {
+	if (rte_eal_init(cl.eal_argc, cl.eal_argv) < 0) {
 		fatal_usage("EAL initialisation failed: ", rte_errno != 0 ?
 			rte_strerror(rte_errno) : "see the EAL messages above");
 		return APP_EXIT_USAGE;
@@ -277,5 +251,6 @@ out:
 	}
 	release(&a);
 	rte_eal_cleanup();
+	app_cmdline_free(&cl);
 	return ret;
 }
