@@ -51,6 +51,9 @@ app_usage(const char *prog)
 		"  --no-suspend          advertise SUSPEND/RESUME on no port (for QEMU >= 8.2,\n"
 		"                        which uses protocol feature bit 18 for another thing)\n"
 		"  --suspend-timeout MS  bound on the SUSPEND handshake (default %d)\n"
+		"  --no-firewall         let every front-end message through to rte_vhost\n"
+		"                        unchecked (only to measure what rte_vhost itself\n"
+		"                        does with hostile input; see docs/security.md)\n"
 		"  --ctrl-priority N     real-time (SCHED_FIFO) priority of rte_vhost's\n"
 		"                        message thread, 1-99; 0 leaves it at normal\n"
 		"                        priority (default %d)\n"
@@ -229,6 +232,7 @@ enum {
 	OPT_BACKLOG,
 	OPT_MBUFS,
 	OPT_NO_SUSPEND,
+	OPT_NO_FIREWALL,
 	OPT_SUSPEND_TIMEOUT,
 	OPT_CTRL_PRIORITY,
 	OPT_HELP,
@@ -245,6 +249,7 @@ static const struct option long_opts[] = {
 	{ "backlog", required_argument, NULL, OPT_BACKLOG },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "no-suspend", no_argument, NULL, OPT_NO_SUSPEND },
+	{ "no-firewall", no_argument, NULL, OPT_NO_FIREWALL },
 	{ "suspend-timeout", required_argument, NULL, OPT_SUSPEND_TIMEOUT },
 	{ "ctrl-priority", required_argument, NULL, OPT_CTRL_PRIORITY },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -331,7 +336,8 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 static void
 getopt_error(char **argv)
 {
-	if (optopt == OPT_NO_SUSPEND || optopt == OPT_HELP)
+	if (optopt == OPT_NO_SUSPEND || optopt == OPT_NO_FIREWALL ||
+			optopt == OPT_HELP)
 		arg_error("option --%s takes no value",
 			long_opts[optopt - OPT_PORT].name);
 	else if (optopt != 0)
@@ -404,6 +410,10 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 		}
 		if (opt == OPT_NO_SUSPEND) {
 			no_suspend = true;
+			continue;
+		}
+		if (opt == OPT_NO_FIREWALL) {
+			cfg->ports.no_firewall = true;
 			continue;
 		}
 		if (opt == OPT_CONFIG)  /* read by app_cmdline_build() */

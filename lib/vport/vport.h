@@ -94,6 +94,7 @@ struct vsw_vport_set {
 	struct vsw_mac_table *mac;
 	uint64_t suspend_timeout_us;
 	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
+	bool no_firewall;        /* the firewall is off (testing only) */
 	bool ctrl_raised;        /* ... and it has it */
 	uint16_t nb_ports;
 	struct vport port[VSW_MAX_PORTS];

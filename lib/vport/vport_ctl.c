@@ -264,6 +264,11 @@ vsw_vport_create(const struct vsw_vport_params *params, char *err,
 	vport_set = set;
 	vport_msg_watch(true);
 	set->ctrl_priority = params->ctrl_priority;
+	set->no_firewall = params->no_firewall;
+	if (set->no_firewall)
+		rte_log(RTE_LOG_WARNING, vsw_vport_logtype, "vport: the message "
+			"firewall is OFF: front-ends' messages reach rte_vhost "
+			"unchecked\n");
 	for (i = 0; i < set->nb_ports; i++) {
 		set->port[i].conf = params->port[i];
 		set->port[i].vid = -1;

@@ -109,7 +109,7 @@ vport_pre_msg(int vid, void *msg)
 		close_fds(m);
 		return RTE_VHOST_MSG_RESULT_ERR;
 	}
-	if (!vport_fw_check(&p->fw, m, &why, &detail)) {
+	if (!set->no_firewall && !vport_fw_check(&p->fw, m, &why, &detail)) {
 		__atomic_fetch_add(&p->rejected[why], 1, __ATOMIC_RELAXED);
 		log_refusal(set, p, m, why, detail);
 		close_fds(m);

@@ -158,6 +158,12 @@ struct vsw_vport_params {
 	 * the ack. The thread sleeps in poll() between messages.
 	 */
 	int ctrl_priority;
+	/**
+	 * Let every front-end message through to rte_vhost unchecked (the
+	 * message firewall off; docs/security.md). For measuring what
+	 * rte_vhost itself does with hostile input, never for production.
+	 */
+	bool no_firewall;
 };
 
 /** The set of ports of one switch. */
