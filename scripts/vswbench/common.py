@@ -13,7 +13,8 @@ TXFIRST_BURSTS = 32          # "start tx_first 32": 32 bursts of 32 per port
 GEN_QUEUE_SIZE = 1024        # virtio_user ring size of the generator
 OVS_BIN = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-SYSTEM_PMD_DIR = "/usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0"
+# EAL's built-in plugin folder: pmds-23.0 for DPDK 22.11, pmds-25.0 for 24.11
+SYSTEM_PMD_GLOB = "/usr/lib/*/dpdk/pmds-*"
 WATCHED = ("vuswitch", "dpdk-testpmd", "ovs-vswitchd", "ovs-vswitchd-dpdk",
            "vucheck", "ovsdb-server")
 ALL_SYSTEMS = ("learn", "xconnect", "testpmd", "ovs", "learn-b",

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Readings of this host, and the set-up steps around a run."""
 
+import glob
 import os
 import platform
 import re
 import shutil
 import subprocess
 
-from .common import SRC, SYSTEM_PMD_DIR, progress
+from .common import SRC, SYSTEM_PMD_GLOB, progress
 
 
 def runtime_dir(prefix):
@@ -33,11 +34,18 @@ def cpu_ticks():
 
 
 def system_pmds():
-    try:
-        return [f for f in os.listdir(SYSTEM_PMD_DIR) if f.endswith(".so")
-                or ".so." in f]
-    except OSError:
-        return []
+    """(folder, plugins) of the installed DPDK's plugin folders that hold
+    any."""
+    out = []
+    for d in sorted(glob.glob(SYSTEM_PMD_GLOB)):
+        try:
+            so = [f for f in os.listdir(d) if f.endswith(".so") or
+                  ".so." in f]
+        except OSError:
+            continue
+        if so:
+            out.append((d, so))
+    return out
 
 
 def tsc_hz():

@@ -4,7 +4,7 @@ DIR/pmd, DIR/share."""
 
 import os
 
-from .common import SYSTEM_PMD_DIR, BenchError
+from .common import BenchError
 from .host import system_pmds
 
 
@@ -32,7 +32,9 @@ def pmd_args(kit):
 
 
 def check_no_system_pmds(kit_arg):
-    if system_pmds():
+    found = system_pmds()
+    if found:
+        d = found[0][0]
         # EAL also loads its built-in plugin folder when it exists,
         # and the kit carries its own copies of bus drivers: every
         # driver would be registered twice and EAL panics.
@@ -42,7 +44,7 @@ def check_no_system_pmds(kit_arg):
             "installed. To try one here, hide that folder in a "
             "private mount namespace:\n  unshare -m sh -c 'mount "
             "-t tmpfs none %s && scripts/bench --kit %s ...'"
-            % (SYSTEM_PMD_DIR, SYSTEM_PMD_DIR, kit_arg))
+            % (d, d, kit_arg))
 
 
 def use_kit(ctx, kit_arg):

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench.common import c2c_states  # noqa: E402
 from vswbench.common import BenchError  # noqa: E402
+from vswbench.inroot import inner_args, strip_options  # noqa: E402
 from vswbench.interleave import (  # noqa: E402
     MIN_STATE_CYCLES, interleave_ratios, interleave_summary, run_cycles,
     state_ratio)
@@ -201,8 +202,27 @@ def test_c2c_probe():
         check(0 < v < 1e6, "c2c-probe round trip %s" % v)
 
 
+def test_inroot_args():
+    """--dpdk in a root: the bench there gets the same measurement
+    options, its results folder is the bound-in one (no --out of the
+    host's), and OVS is installed there unless --systems leaves it out."""
+    argv = ["--quick", "--dpdk", "24.11", "--out", "/h/res", "--in-root",
+            "--systems", "learn,ovs", "--ou=/h/x", "--dpd=24.11", "-v",
+            "--sizes", "64"]
+    got = strip_options(argv)
+    check(got == ["--quick", "--systems", "learn,ovs", "-v", "--sizes",
+                  "64"], "strip_options: %s" % got)
+    got = inner_args(["--dpdk", "24.11", "--quick"], None)
+    check(got == ["--quick", "--with-ovs"], "default systems: %s" % got)
+    got = inner_args(["--systems", "learn,testpmd"], ["learn", "testpmd"])
+    check("--with-ovs" not in got, "no ovs asked: %s" % got)
+    got = inner_args(["--with-ovs", "--systems", "ovs"], ["ovs"])
+    check(got.count("--with-ovs") == 1, "--with-ovs once: %s" % got)
+
+
 for t in (test_states, test_ratios, test_state_choice, test_summary,
-          test_run_cycles, test_suspend_setups, test_c2c_probe):
+          test_run_cycles, test_suspend_setups, test_c2c_probe,
+          test_inroot_args):
     t()
 print("bench: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
