@@ -12,48 +12,15 @@
 
 #include "vsw_vufe.h"
 
-/* Wire format: header, then `size` bytes of payload. */
-#define VUFE_VERSION 0x1u
-#define VUFE_VERSION_MASK 0x3u
-#define VUFE_FLAG_REPLY (1u << 2)
-#define VUFE_HDR_SIZE 12u
-
-/* SET_VRING_KICK/CALL: no fd attached. */
-#define VUFE_VRING_NOFD (1u << 8)
-
+/*
+ * Wire format: a struct vufe_hdr, then `size` bytes of payload. The
+ * numbers and payload layouts are lib/vhu's (vsw_vhu.h).
+ */
 struct vufe_hdr {
 	uint32_t request;
 	uint32_t flags;
 	uint32_t size;
 } __attribute__((packed));
-
-struct vufe_vring_state {
-	uint32_t index;
-	uint32_t num;
-};
-
-/* Ring addresses are the front-end's own virtual addresses. */
-struct vufe_vring_addr {
-	uint32_t index;
-	uint32_t flags;
-	uint64_t desc_user_addr;
-	uint64_t used_user_addr;
-	uint64_t avail_user_addr;
-	uint64_t log_guest_addr;
-};
-
-struct vufe_mem_region {
-	uint64_t guest_phys_addr;
-	uint64_t memory_size;
-	uint64_t userspace_addr;
-	uint64_t mmap_offset;
-};
-
-struct vufe_mem_table {
-	uint32_t nregions;
-	uint32_t padding;
-	struct vufe_mem_region regions[1];
-};
 
 /* Split virtqueue layout (virtio 1.x, little-endian host assumed). */
 #define VQ_DESC_F_NEXT 1u

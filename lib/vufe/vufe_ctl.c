@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,7 +249,7 @@ vsw_vufe_negotiate(struct vsw_vufe *fe)
 static int
 set_mem_table(struct vsw_vufe *fe)
 {
-	struct vufe_mem_table mt = {
+	struct vsw_vhu_mem_table mt = {
 		.nregions = 1,
 		.regions[0] = {
 			.guest_phys_addr = VUFE_GPA_BASE,
@@ -258,15 +259,16 @@ set_mem_table(struct vsw_vufe *fe)
 		},
 	};
 
-	return vufe_msg_set(fe, VSW_VHU_SET_MEM_TABLE, &mt, sizeof(mt),
-		&fe->memfd, 1);
+	/* As QEMU does: the header and the regions used, no more. */
+	return vufe_msg_set(fe, VSW_VHU_SET_MEM_TABLE, &mt,
+		offsetof(struct vsw_vhu_mem_table, regions[1]), &fe->memfd, 1);
 }
 
 static int
 set_state(struct vsw_vufe *fe, uint32_t request, unsigned int ring,
 		uint32_t num)
 {
-	struct vufe_vring_state st = { .index = ring, .num = num };
+	struct vsw_vhu_vring_state st = { .index = ring, .num = num };
 
 	return vufe_msg_set(fe, request, &st, sizeof(st), NULL, 0);
 }
@@ -284,7 +286,7 @@ static int
 ring_setup(struct vsw_vufe *fe, unsigned int idx, uint16_t base)
 {
 	struct vufe_ring *r = &fe->ring[idx];
-	struct vufe_vring_addr a = {
+	struct vsw_vhu_vring_addr a = {
 		.index = idx,
 		.desc_user_addr = (uint64_t)(uintptr_t)r->desc,
 		.used_user_addr = (uint64_t)(uintptr_t)r->used,

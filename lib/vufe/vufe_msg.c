@@ -19,7 +19,7 @@
 
 #include "vufe.h"
 
-#define MSG_BUF_SIZE (VUFE_HDR_SIZE + VSW_VUFE_PAYLOAD_MAX)
+#define MSG_BUF_SIZE (VSW_VHU_HDR_SIZE + VSW_VUFE_PAYLOAD_MAX)
 /* Largest reply payload we accept: vring state, u64, features. */
 #define REPLY_MAX 64u
 
@@ -202,11 +202,11 @@ check_reply_hdr(struct vsw_vufe *fe, const struct vufe_call *c,
 		return vufe_fail(fe, EPROTO,
 			"%s (%u): reply carries request id %u",
 			name, c->request, h->request);
-	if ((h->flags & VUFE_VERSION_MASK) != VUFE_VERSION)
+	if ((h->flags & VSW_VHU_VERSION_MASK) != VSW_VHU_VERSION)
 		return vufe_fail(fe, EPROTO,
 			"%s (%u): reply has version %u, not 1",
-			name, c->request, h->flags & VUFE_VERSION_MASK);
-	if (!(h->flags & VUFE_FLAG_REPLY))
+			name, c->request, h->flags & VSW_VHU_VERSION_MASK);
+	if (!(h->flags & VSW_VHU_FLAG_REPLY))
 		return vufe_fail(fe, EPROTO,
 			"%s (%u): reply lacks the REPLY flag (flags 0x%x)",
 			name, c->request, h->flags);
@@ -271,7 +271,7 @@ vufe_msg_call(struct vsw_vufe *fe, struct vufe_call *c)
 		return vufe_fail(fe, EINVAL, "%s: bad message parameters",
 			vufe_req_name(c->request));
 	h.request = c->request;
-	h.flags = VUFE_VERSION | c->flags;
+	h.flags = VSW_VHU_VERSION | c->flags;
 	h.size = c->size;
 	memcpy(buf, &h, sizeof(h));
 	if (c->size > 0)
@@ -364,7 +364,7 @@ int
 vsw_vufe_get_vring_base(struct vsw_vufe *fe, unsigned int ring,
 		uint32_t *num, uint64_t *rtt_ns)
 {
-	struct vufe_vring_state st = { .index = ring }, ans;
+	struct vsw_vhu_vring_state st = { .index = ring }, ans;
 	struct vufe_call c = {
 		.request = VSW_VHU_GET_VRING_BASE,
 		.payload = &st, .size = sizeof(st),

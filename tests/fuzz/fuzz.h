@@ -97,11 +97,13 @@ fz_bytes(struct fz_in *in, void *dst, size_t n)
 } while (0)
 
 /*
- * Start EAL once per process: no hugepages, no PCI, no shared config or
- * telemetry, one lcore, a file prefix unique to this process (its runtime
- * directory is removed at exit). Exits the process if EAL fails.
+ * Start EAL once per process: the unit tests' unit_eal_init() (no
+ * hugepages, no PCI, no shared config or telemetry, one lcore, a file
+ * prefix unique to this process or VSW_EAL_PREFIX, the runtime directory
+ * removed at exit). Exits the process if EAL fails.
  */
 void
-fz_eal_init(const char *prog);
+unit_eal_init(const char *prog);
+#define fz_eal_init(prog) unit_eal_init(prog)
 
 #endif /* VSW_FUZZ_H */

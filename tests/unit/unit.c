@@ -99,8 +99,16 @@ unit_eal_init_lcores(const char *prog, const char *lcores)
 	};
 	int argc = (int)RTE_DIM(argv);
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vsw-unit-%ld",
-		(long)getpid());
+	/*
+	 * A caller that must clean up after a crash, when no atexit runs
+	 * (scripts/fuzz), names the prefix in VSW_EAL_PREFIX.
+	 */
+	if (getenv("VSW_EAL_PREFIX") != NULL && getenv("VSW_EAL_PREFIX")[0])
+		snprintf(prefix, sizeof(prefix), "--file-prefix=%s",
+			getenv("VSW_EAL_PREFIX"));
+	else
+		snprintf(prefix, sizeof(prefix), "--file-prefix=vsw-unit-%ld",
+			(long)getpid());
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "%s: EAL init failed: %s\n", prog,
 			rte_strerror(rte_errno));
