@@ -681,8 +681,10 @@ join(struct app_cmdline *cl, char *argv0, char **a, int na, char **b, int nb)
 	if (v == NULL)
 		return NULL;
 	v[0] = argv0;
-	memcpy(v + 1, a, sizeof(*v) * na);
-	memcpy(v + 1 + na, b, sizeof(*v) * nb);
+	if (na > 0)	/* a may be NULL then, which memcpy must not get */
+		memcpy(v + 1, a, sizeof(*v) * na);
+	if (nb > 0)
+		memcpy(v + 1 + na, b, sizeof(*v) * nb);
 	v[na + nb + 1] = NULL;
 	return v;
 }

@@ -252,11 +252,13 @@ static void
 test_mem_table(void)
 {
 	int two[2] = { FD_MEM, FD_MEM2 }, bad;
+	int nine[9] = { FD_MEM, FD_MEM2, FD_MEM, FD_MEM2, FD_MEM, FD_MEM2,
+		FD_MEM, FD_MEM2, FD_MEM };
 
 	unit_case("mem_table");
 	vport_fw_init(&fw, OFFERED, OFFERED_PF, fake_fdinfo);
 	UNIT_EQ(send_mem(0, two, 4096, 0), VSW_REJECT_BAD_MEM);
-	UNIT_EQ(send_mem(9, two, 4096, 0), VSW_REJECT_BAD_MEM);
+	UNIT_EQ(send_mem(9, nine, 4096, 0), VSW_REJECT_BAD_MEM);
 	UNIT_EQ(send_mem(1, two, 0, 0), VSW_REJECT_BAD_MEM);
 	/* Past the end of the file, or wrapping around. */
 	UNIT_EQ(send_mem(1, two, 65536, 4096), VSW_REJECT_BAD_MEM);
