@@ -104,7 +104,9 @@ def sandbox(pid):
         if stat[38] == "1":           # policy (field 41): SCHED_FIFO
             fifo.append(comm)
     # Checked last, so that one run tells about everything else too.
-    return any(c.startswith("vhost-ev") for c in fifo), fifo
+    # "vhost-events" (22.11) or "dpdk-vhost-evt" (24.11): rte_vhost's
+    # thread, and only it.
+    return len(fifo) == 1 and "vhost" in fifo[0], fifo
 
 
 def body(env):
