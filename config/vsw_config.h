@@ -4,14 +4,17 @@
  * Compile-time limits shared by every vuswitch module.
  *
  * They size fixed arrays on the data path (per-lcore destination tables,
- * port bitmasks), so they are constants rather than run-time options.
- * A port set is a 64-bit mask, which is what bounds VSW_MAX_PORTS.
+ * counters and backlogs), so they are constants rather than run-time
+ * options. Port sets are bitmaps of VSW_MAX_PORTS bits (vsw_util.h).
  */
 #ifndef VSW_CONFIG_H
 #define VSW_CONFIG_H
 
-/** Most vhost-user ports one switch can have (a port set is a uint64_t). */
-#define VSW_MAX_PORTS 64
+/**
+ * Most ports one switch can have: rte_vhost's own limit of sockets and
+ * devices (RTE_MAX_VHOST_DEVICE).
+ */
+#define VSW_MAX_PORTS 1024
 
 /** Most virtio-net queue pairs per port (two vrings each). */
 #define VSW_MAX_QUEUES 8

@@ -169,6 +169,7 @@ main_loop(struct app *a)
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t last_age = rte_get_timer_cycles(), last_stats = last_age;
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	uint64_t parked[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];
 
 	while (!quit_signal) {
 		uint64_t now;
@@ -176,9 +177,9 @@ main_loop(struct app *a)
 		nanosleep(&nap, NULL);
 		now = rte_get_timer_cycles();
 		if (a->mac != NULL && now - last_age >= hz) {
+			vsw_vport_parked_ports(a->ports, parked);
 			vsw_mac_age(a->mac, vsw_fwd_now(a->fwd),
-				a->cfg.mac_aging,
-				vsw_vport_parked_mask(a->ports));
+				a->cfg.mac_aging, parked);
 			last_age = now;
 		}
 		if (a->cfg.stats_period != 0 &&

@@ -17,6 +17,7 @@
 #include "fwd_backlog.h"
 #include "fwd_classify.h"
 #include "vsw_fwd.h"
+#include "vsw_util.h"
 
 extern int vsw_fwd_logtype;
 #define FWD_LOG(level, ...) \
@@ -47,7 +48,8 @@ struct pmd_ctx {
 	uint16_t nb_polls;
 	struct poll_entry polls[VSW_MAX_PORTS * VSW_MAX_QUEUES];
 
-	uint64_t backlog_pending;     /* ports whose backlog is not empty */
+	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
+	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
 	uint32_t stall_ms;            /* fault injection, see debug_stall */
 	uint32_t now;                 /* seconds, for MAC learning */
 	uint64_t next_sec_tsc;

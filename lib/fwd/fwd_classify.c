@@ -3,6 +3,8 @@
  * Data path: turn one received burst into per-destination arrays.
  */
 
+#include <string.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -18,24 +20,59 @@ const char * const vsw_drop_names[VSW_DROP_MAX] = {
 	[VSW_DROP_PORT_DOWN] = "port-down",
 };
 
-static inline void
-add_dst(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
+void
+fwd_view_set(struct fwd_view *v, uint16_t port,
+	enum vsw_fwd_port_state state, int vid)
 {
-	b->pkts[port][b->nb[port]++] = m;
-	b->dst_mask |= 1ULL << port;
+	bool was = fwd_view_live(v, port), is = state != VSW_FWD_DOWN;
+	uint16_t i = 0;
+
+	v->port[port].state = (uint8_t)state;
+	v->port[port].vid = vid;
+	if (was == is)
+		return;
+	while (i < v->nb_live && v->live[i] < port)
+		i++;
+	if (is) {
+		memmove(&v->live[i + 1], &v->live[i],
+			(v->nb_live - i) * sizeof(v->live[0]));
+		v->live[i] = port;
+		v->nb_live++;
+	} else {
+		memmove(&v->live[i], &v->live[i + 1],
+			(v->nb_live - i - 1) * sizeof(v->live[0]));
+		v->nb_live--;
+	}
 }
 
 static inline void
-add_flood(struct fwd_burst *b, uint64_t mask, struct rte_mbuf *m)
+add_dst(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
 {
-	if (unlikely(mask == 0)) {
-		b->drop[VSW_DROP_NO_DEST]++;
-		return;
+	uint16_t s = b->slot[port];
+
+	if (s == 0) {
+		s = ++b->nb_dst;
+		b->slot[port] = s;
+		b->dst_port[s - 1] = port;
 	}
-	do {
-		add_dst(b, (uint16_t)__builtin_ctzll(mask), m);
-		mask &= mask - 1;
-	} while (mask != 0);
+	b->dst_pkts[s - 1][b->dst_nb[s - 1]++] = m;
+}
+
+/* Every live port but @p in; false if there is none. */
+static inline bool
+add_flood(struct fwd_burst *b, const struct fwd_view *v, uint16_t in,
+	struct rte_mbuf *m)
+{
+	uint16_t i, nb = v->nb_live;
+
+	if (unlikely(nb <= 1 && (nb == 0 || v->live[0] == in))) {
+		b->drop[VSW_DROP_NO_DEST]++;
+		return false;
+	}
+	for (i = 0; i < nb; i++)
+		if (v->live[i] != in)
+			add_dst(b, v->live[i], m);
+	return true;
 }
 
 static inline void
@@ -63,15 +100,12 @@ classify_xconnect(struct fwd_burst *b, const struct fwd_view *v,
 	uint16_t peer = in ^ 1;
 	uint16_t i;
 
-	if (unlikely(peer >= VSW_MAX_PORTS ||
-			!(v->live_mask & (1ULL << peer)))) {
+	if (unlikely(peer >= VSW_MAX_PORTS || !fwd_view_live(v, peer))) {
 		b->drop[VSW_DROP_NO_DEST] += n;
 		return n;
 	}
 	for (i = 0; i < n; i++)
-		b->pkts[peer][i] = pkts[i];
-	b->nb[peer] = n;
-	b->dst_mask = 1ULL << peer;
+		add_dst(b, peer, pkts[i]);
 	return 0;
 }
 
@@ -80,7 +114,6 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 	enum vsw_fwd_mode mode, struct vsw_mac_table *mac, uint16_t in,
 	struct rte_mbuf **pkts, uint16_t n, uint32_t now)
 {
-	uint64_t flood = v->live_mask & ~(1ULL << in);
 	uint64_t last_src = UINT64_MAX, last_dst = UINT64_MAX;
 	uint16_t last_port = VSW_MAC_PORT_NONE;
 	uint16_t i, dropped = 0;
@@ -109,8 +142,7 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 			last_src = src;
 		}
 		if (vsw_mac_is_group(dst)) {
-			dropped += flood == 0;
-			add_flood(b, flood, m);
+			dropped += !add_flood(b, v, in, m);
 			continue;
 		}
 		if (dst != last_dst) {
@@ -119,12 +151,12 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 		}
 		port = last_port;
 		if (port == VSW_MAC_PORT_NONE) {
-			dropped += flood == 0;
-			add_flood(b, flood, m);
+			dropped += !add_flood(b, v, in, m);
 		} else if (unlikely(port == in)) {
 			b->drop[VSW_DROP_OWN_PORT]++;
 			dropped++;
-		} else if (unlikely(!(v->live_mask & (1ULL << port)))) {
+		} else if (unlikely(port >= VSW_MAX_PORTS ||
+				!fwd_view_live(v, port))) {
 			b->drop[VSW_DROP_NO_DEST]++;
 			dropped++;
 		} else {

@@ -8,6 +8,7 @@
 #ifndef FWD_CLASSIFY_H
 #define FWD_CLASSIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -18,27 +19,55 @@
 
 /**
  * Per-destination result of classifying one burst, also the scratch area
- * of one PMD lcore. The invariant between bursts is nb[] all zero and
- * dst_mask zero; fwd_burst_reset() restores it.
+ * of one PMD lcore. Destinations get slots in the order they first occur,
+ * so a burst for a few ports touches a few slots whatever the port ids
+ * (a switch may have VSW_MAX_PORTS ports). slot[port] is the port's slot
+ * plus one, 0 for none. The invariant between bursts is nb_dst zero and
+ * slot[] all zero; fwd_burst_reset() restores it.
  */
 struct fwd_burst {
-	uint64_t dst_mask;                   /**< Ports with frames. */
+	uint16_t nb_dst;                     /**< Slots in use. */
 	uint16_t drop[VSW_DROP_MAX];         /**< rx drops of this burst. */
 	uint16_t learn_table_full;
 	uint16_t learn_port_limit;
 	uint16_t mac_moves;
-	uint16_t nb[VSW_MAX_PORTS];          /**< Frames per destination. */
-	struct rte_mbuf *pkts[VSW_MAX_PORTS][VSW_BURST];
+	uint16_t slot[VSW_MAX_PORTS];        /**< Port -> slot + 1. */
+	uint16_t dst_port[VSW_MAX_PORTS];    /**< Slot -> port. */
+	uint16_t dst_nb[VSW_MAX_PORTS];      /**< Slot -> frames. */
+	struct rte_mbuf *dst_pkts[VSW_MAX_PORTS][VSW_BURST];
 };
 
-/** A read-only picture of the ports, as the lcores see it. */
-struct fwd_view {
-	uint64_t live_mask;  /**< Ports in RUN or PARK: flood targets. */
-	struct {
-		int vid;
-		uint8_t state;   /**< enum vsw_fwd_port_state */
-	} port[VSW_MAX_PORTS];
+/** How the lcores see one port. */
+struct fwd_view_port {
+	int vid;
+	uint8_t state;       /**< enum vsw_fwd_port_state */
 };
+
+/**
+ * A read-only picture of the ports, as the lcores see it. live[] lists
+ * the ports in RUN or PARK (the flood targets) in ascending order; it is
+ * kept by fwd_view_set(), the only writer.
+ */
+struct fwd_view {
+	uint16_t nb_live;
+	uint16_t live[VSW_MAX_PORTS];
+	struct fwd_view_port port[VSW_MAX_PORTS];
+};
+
+/** Is @p port a destination in view @p v (running or parked)? */
+static inline bool
+fwd_view_live(const struct fwd_view *v, uint16_t port)
+{
+	return v->port[port].state != VSW_FWD_DOWN;
+}
+
+/**
+ * Set one port's state and vid in a view that is not published yet, and
+ * keep its list of live ports in order.
+ */
+void
+fwd_view_set(struct fwd_view *v, uint16_t port,
+	enum vsw_fwd_port_state state, int vid);
 
 /**
  * Classify a burst received on @p in_port: learn sources, look up
@@ -54,18 +83,26 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 	enum vsw_fwd_mode mode, struct vsw_mac_table *mac, uint16_t in_port,
 	struct rte_mbuf **pkts, uint16_t n, uint32_t now);
 
+/** Frames of @p b for @p port (0 if it is no destination). */
+static inline uint16_t
+fwd_burst_nb(const struct fwd_burst *b, uint16_t port)
+{
+	uint16_t s = b->slot[port];
+
+	return s == 0 ? 0 : b->dst_nb[s - 1];
+}
+
 /** Clear a burst after its destinations were sent. */
 static inline void
 fwd_burst_reset(struct fwd_burst *b)
 {
-	uint64_t m = b->dst_mask;
 	unsigned int i;
 
-	while (m != 0) {
-		b->nb[__builtin_ctzll(m)] = 0;
-		m &= m - 1;
+	for (i = 0; i < b->nb_dst; i++) {
+		b->slot[b->dst_port[i]] = 0;
+		b->dst_nb[i] = 0;
 	}
-	b->dst_mask = 0;
+	b->nb_dst = 0;
 	for (i = 0; i < VSW_DROP_MAX; i++)
 		b->drop[i] = 0;
 	b->learn_table_full = 0;

@@ -253,12 +253,7 @@ vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
 		reclaim(f, true);	/* every view retired: wait for one */
 	nv = f->free_views[--f->nb_free];
 	*nv = *old;
-	nv->port[port].state = (uint8_t)state;
-	nv->port[port].vid = vid;
-	if (state == VSW_FWD_DOWN)
-		nv->live_mask &= ~(1ULL << port);
-	else
-		nv->live_mask |= 1ULL << port;
+	fwd_view_set(nv, port, state, vid);
 	__atomic_store_n(&f->view, nv, __ATOMIC_RELEASE);
 
 	f->retired[f->nb_retired].view = old;

@@ -67,8 +67,19 @@ hold_frames(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	if (held < n)
 		pc->port_stats[port].drop[parked ? VSW_DROP_SUSPENDED :
 			VSW_DROP_RING_FULL] += n - held;
-	if (backlog_len(bl) != 0)
-		pc->backlog_pending |= 1ULL << port;
+	if (backlog_len(bl) != 0 && !vsw_bitmap_test(pc->backlogged, port)) {
+		vsw_bitmap_set(pc->backlogged, port);
+		pc->nb_backlogged++;
+	}
+}
+
+static void
+backlog_done(struct pmd_ctx *pc, uint16_t port)
+{
+	if (vsw_bitmap_test(pc->backlogged, port)) {
+		vsw_bitmap_clear(pc->backlogged, port);
+		pc->nb_backlogged--;
+	}
 }
 
 static void
@@ -78,7 +89,7 @@ release_frames(struct pmd_ctx *pc, uint16_t port, uint32_t n)
 
 	backlog_release(bl, &pc->f->shared[port].backlog_count, n);
 	if (backlog_len(bl) == 0)
-		pc->backlog_pending &= ~(1ULL << port);
+		backlog_done(pc, port);
 }
 
 static void
@@ -89,7 +100,7 @@ discard_frames(struct pmd_ctx *pc, uint16_t port)
 	pc->port_stats[port].drop[VSW_DROP_PORT_DOWN] += backlog_flush(bl,
 		pc->f->backlog_ring_size - 1,
 		&pc->f->shared[port].backlog_count);
-	pc->backlog_pending &= ~(1ULL << port);
+	backlog_done(pc, port);
 }
 
 /* Send held frames, oldest first, while the guest takes them. */
@@ -121,26 +132,38 @@ backlog_drain(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port)
 	}
 }
 
+/*
+ * Call @p fn for every port with held frames (it may take a port off the
+ * set, and only that one).
+ */
 static void
-backlog_drain_all(struct pmd_ctx *pc, const struct fwd_view *v)
+for_each_backlogged(struct pmd_ctx *pc, const struct fwd_view *v,
+	void (*fn)(struct pmd_ctx *pc, const struct fwd_view *v,
+		uint16_t port))
 {
-	uint64_t m = pc->backlog_pending;
+	unsigned int w;
 
-	while (m != 0) {
-		backlog_drain(pc, v, (uint16_t)__builtin_ctzll(m));
-		m &= m - 1;
+	for (w = 0; w < RTE_DIM(pc->backlogged) && pc->nb_backlogged; w++) {
+		uint64_t m = pc->backlogged[w];
+
+		while (m != 0) {
+			fn(pc, v, (uint16_t)(w * 64 + __builtin_ctzll(m)));
+			m &= m - 1;
+		}
 	}
+}
+
+static void
+discard_one(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port)
+{
+	RTE_SET_USED(v);
+	discard_frames(pc, port);
 }
 
 void
 fwd_backlog_discard_all(struct pmd_ctx *pc)
 {
-	uint64_t m = pc->backlog_pending;
-
-	while (m != 0) {
-		discard_frames(pc, (uint16_t)__builtin_ctzll(m));
-		m &= m - 1;
-	}
+	for_each_backlogged(pc, NULL, discard_one);
 }
 
 static void
@@ -151,7 +174,7 @@ send_one(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	uint16_t sent;
 
 	if (likely(state == VSW_FWD_RUN &&
-			!(pc->backlog_pending & (1ULL << port)))) {
+			!vsw_bitmap_test(pc->backlogged, port))) {
 		sent = tx_enqueue(pc, v, port, pkts, n);
 		pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - sent;
 		return;
@@ -194,15 +217,12 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 {
 	struct vsw_fwd *f = pc->f;
 	struct fwd_burst *b = &pc->burst;
-	uint64_t m;
+	uint16_t i;
 
 	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
 	account_rx(pc, in, pc->rx, n);
-	for (m = b->dst_mask; m != 0; m &= m - 1) {
-		uint16_t d = (uint16_t)__builtin_ctzll(m);
-
-		send_one(pc, v, d, b->pkts[d], b->nb[d]);
-	}
+	for (i = 0; i < b->nb_dst; i++)
+		send_one(pc, v, b->dst_port[i], b->dst_pkts[i], b->dst_nb[i]);
 	/* rte_vhost copied what it took; held frames have their own ref. */
 	rte_pktmbuf_free_bulk(pc->rx, n);
 	fwd_burst_reset(b);
@@ -215,8 +235,8 @@ poll_once(struct pmd_ctx *pc, const struct fwd_view *v)
 	unsigned int work = 0;
 	uint16_t i;
 
-	if (unlikely(pc->backlog_pending != 0))
-		backlog_drain_all(pc, v);
+	if (unlikely(pc->nb_backlogged != 0))
+		for_each_backlogged(pc, v, backlog_drain);
 
 	for (i = 0; i < pc->nb_polls; i++) {
 		uint16_t port = pc->polls[i].port;

@@ -243,7 +243,7 @@ vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 
 uint32_t
 vsw_mac_age(struct vsw_mac_table *t, uint32_t now, uint32_t max_idle,
-	uint64_t keep)
+	const uint64_t *keep)
 {
 	uint32_t n = (t->bucket_mask + 1) * BUCKET_ENTRIES;
 	uint32_t idx, removed = 0;
@@ -255,7 +255,8 @@ vsw_mac_age(struct vsw_mac_table *t, uint32_t now, uint32_t max_idle,
 
 		if (e == 0)
 			continue;
-		if (entry_port(e) < VSW_MAX_PORTS && (keep & (1ULL << entry_port(e)))) {
+		if (keep != NULL && entry_port(e) < t->nb_ports &&
+				vsw_bitmap_test(keep, entry_port(e))) {
 			touch(t, idx, now);
 			continue;
 		}

@@ -28,7 +28,7 @@
  * when a station moves and cannot be re-learned on its new port.
  *
  * Eviction. vsw_mac_age() removes entries idle for longer than the ageing
- * time. It skips the ports in its @c keep mask and refreshes their entries
+ * time. It skips the ports in its @c keep set and refreshes their entries
  * instead, which is how a suspended port keeps its stations.
  *
  * Thread safety. vsw_mac_lookup() and vsw_mac_learn() may run concurrently
@@ -161,15 +161,16 @@ vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 /**
  * Remove entries idle for more than @p max_idle seconds.
  *
- * Entries of ports whose bit is set in @p keep are not removed; their
- * last-seen time is set to @p now instead.
+ * Entries of ports whose bit is set in @p keep, a bitmap of the table's
+ * nb_ports bits (vsw_bitmap_test()) or NULL for none, are not removed;
+ * their last-seen time is set to @p now instead.
  *
  * @return
  *   Number of entries removed.
  */
 uint32_t
 vsw_mac_age(struct vsw_mac_table *t, uint32_t now, uint32_t max_idle,
-	uint64_t keep);
+	const uint64_t *keep);
 
 /**
  * Remove every entry of one port.

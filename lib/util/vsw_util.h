@@ -5,7 +5,8 @@
 /**
  * @file
  * Small building blocks more than one module needs: a counter that never
- * exceeds a bound although several lcores increment it at once, a
+ * exceeds a bound although several lcores increment it at once, bitmaps
+ * (port sets of any size), a
  * rate limiter for log messages that a peer can trigger at will, and the
  * allocator of the modules' own tables.
  *
@@ -54,6 +55,30 @@ static inline void
 vsw_counter_release(uint32_t *ctr, uint32_t n)
 {
 	__atomic_fetch_sub(ctr, n, __ATOMIC_RELAXED);
+}
+
+/** 64-bit words of a bitmap of @p n bits. */
+#define VSW_BITMAP_WORDS(n) (((n) + 63) / 64)
+
+/** Set bit @p i of bitmap @p bm. */
+static inline void
+vsw_bitmap_set(uint64_t *bm, unsigned int i)
+{
+	bm[i / 64] |= 1ULL << (i % 64);
+}
+
+/** Clear bit @p i of bitmap @p bm. */
+static inline void
+vsw_bitmap_clear(uint64_t *bm, unsigned int i)
+{
+	bm[i / 64] &= ~(1ULL << (i % 64));
+}
+
+/** Is bit @p i of bitmap @p bm set? */
+static inline bool
+vsw_bitmap_test(const uint64_t *bm, unsigned int i)
+{
+	return (bm[i / 64] >> (i % 64)) & 1;
 }
 
 /**

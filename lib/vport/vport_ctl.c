@@ -378,16 +378,15 @@ vsw_vport_state(const struct vsw_vport_set *set, uint16_t port)
 		&set->port[port].fsm.state, __ATOMIC_RELAXED);
 }
 
-uint64_t
-vsw_vport_parked_mask(const struct vsw_vport_set *set)
+void
+vsw_vport_parked_ports(const struct vsw_vport_set *set, uint64_t *ports)
 {
-	uint64_t mask = 0;
 	uint16_t i;
 
+	memset(ports, 0, VSW_BITMAP_WORDS(VSW_MAX_PORTS) * sizeof(*ports));
 	for (i = 0; i < set->nb_ports; i++)
 		if (vsw_port_fsm_dp(&set->port[i].fsm) == VSW_FWD_PARK)
-			mask |= 1ULL << i;
-	return mask;
+			vsw_bitmap_set(ports, i);
 }
 
 int

@@ -108,38 +108,55 @@ canonical_path(const char *path, char *out, size_t len)
 		snprintf(out, len, "%s", path);
 }
 
+#define CANON_LEN (PATH_MAX + VSW_VHU_PATH_MAX + 2)
+
+/* One port's queue count and path, and its path against those before. */
+static int
+check_port(const struct vsw_vport_params *p, uint16_t i,
+	char (*canon)[CANON_LEN], char *err, size_t errlen)
+{
+	const struct vsw_vport_conf *c = &p->port[i];
+	uint16_t j;
+	int ret;
+
+	if (c->nb_queues == 0 || c->nb_queues > VSW_MAX_QUEUES) {
+		ERRF(err, errlen, "%s: queues must be 1 to %d", c->path,
+			VSW_MAX_QUEUES);
+		return -EINVAL;
+	}
+	ret = vsw_vport_check_path(c->path, c->client, err, errlen);
+	if (ret != 0)
+		return ret;
+	canonical_path(c->path, canon[i], CANON_LEN);
+	for (j = 0; j < i; j++) {
+		if (strcmp(canon[i], canon[j]) == 0) {
+			ERRF(err, errlen, "duplicate socket path %s", c->path);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 int
 vsw_vport_check_params(const struct vsw_vport_params *p, char *err,
 	size_t errlen)
 {
-	static char canon[VSW_MAX_PORTS][PATH_MAX + VSW_VHU_PATH_MAX + 2];
-	uint16_t i, j;
-	int ret;
+	char (*canon)[CANON_LEN];
+	uint16_t i;
+	int ret = 0;
 
 	if (p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS) {
 		ERRF(err, errlen, "need 1 to %d ports, got %u", VSW_MAX_PORTS,
 			p->nb_ports);
 		return -EINVAL;
 	}
-	for (i = 0; i < p->nb_ports; i++) {
-		const struct vsw_vport_conf *c = &p->port[i];
-
-		if (c->nb_queues == 0 || c->nb_queues > VSW_MAX_QUEUES) {
-			ERRF(err, errlen, "%s: queues must be 1 to %d",
-				c->path, VSW_MAX_QUEUES);
-			return -EINVAL;
-		}
-		ret = vsw_vport_check_path(c->path, c->client, err, errlen);
-		if (ret != 0)
-			return ret;
-		canonical_path(c->path, canon[i], sizeof(canon[i]));
-		for (j = 0; j < i; j++) {
-			if (strcmp(canon[i], canon[j]) == 0) {
-				ERRF(err, errlen, "duplicate socket path %s",
-					c->path);
-				return -EEXIST;
-			}
-		}
+	canon = calloc(p->nb_ports, CANON_LEN);
+	if (canon == NULL) {
+		ERRF(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
-	return 0;
+	for (i = 0; i < p->nb_ports && ret == 0; i++)
+		ret = check_port(p, i, canon, err, errlen);
+	free(canon);
+	return ret;
 }

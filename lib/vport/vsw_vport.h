@@ -44,6 +44,7 @@
 #include "vsw_config.h"
 #include "vsw_fwd.h"
 #include "vsw_mac.h"
+#include "vsw_util.h"
 #include "vsw_vhu.h"
 
 #ifdef __cplusplus
@@ -243,9 +244,12 @@ vsw_vport_conf(const struct vsw_vport_set *set, uint16_t port);
 enum vsw_port_state
 vsw_vport_state(const struct vsw_vport_set *set, uint16_t port);
 
-/** Ports in SUSPENDING, SUSPENDED or RESUMING, as a bit mask. */
-uint64_t
-vsw_vport_parked_mask(const struct vsw_vport_set *set);
+/**
+ * Ports in SUSPENDING, SUSPENDED or RESUMING, into bitmap @p ports of
+ * VSW_BITMAP_WORDS(VSW_MAX_PORTS) words (vsw_util.h).
+ */
+void
+vsw_vport_parked_ports(const struct vsw_vport_set *set, uint64_t *ports);
 
 /**
  * Suspend a port: park it in the engine, then wait (at most the suspend

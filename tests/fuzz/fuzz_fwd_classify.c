@@ -20,7 +20,8 @@
  *   - no frame goes back to its ingress port, or to a port not live, and
  *     none appears twice in one array or is not one of the burst's;
  *   - frames keep their order in each array; counts stay within
- *     VSW_BURST; dst_mask is exactly the ports with frames;
+ *     VSW_BURST; every slot in use has frames, and slot[] and
+ *     dst_port[] agree;
  *   - learn mode: a frame shorter than an Ethernet header is dropped as
  *     malformed; a group address goes to every live port but the
  *     ingress; a unicast one to one port, or flooded, or dropped;
@@ -36,10 +37,11 @@
  *
  *   u8  cfg        bit 0: xconnect (else learn); bit 1: the small MAC
  *                  table (SMALL_CAPACITY entries, SMALL_PORT_LIMIT a port)
- *   u64 live       ports live (RUN or PARK)
+ *   u64 live       which of ports 0-63 are live (RUN or PARK); the
+ *                  rest of the switch's VSW_MAX_PORTS are down
  *   u32 now        seconds, the MAC clock
  *   then bursts until the input ends (at most MAX_BURSTS):
- *     u8 in        ingress port, % VSW_MAX_PORTS
+ *     u8 in        ingress port, % FZ_PORTS
  *     u8 n         frames: 1 + n % VSW_BURST
  *     u8 op        bits 1-7: seconds the clock advances before the
  *                  burst; bit 0: run vsw_mac_age() first, with
@@ -79,7 +81,11 @@ static struct vsw_mac_table *tables[2];
 static const uint32_t port_limit[2] = { LARGE_PORT_LIMIT, SMALL_PORT_LIMIT };
 static const uint32_t capacity[2] = { LARGE_CAPACITY, SMALL_CAPACITY };
 static struct fwd_burst burst;
+/* The ports the inputs use: live ones are described by a 64-bit mask. */
+#define FZ_PORTS 64
+
 static struct fwd_view view;
+static uint64_t live_mask;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -191,18 +197,21 @@ static void
 collect_dests(const struct fwd_burst *b, uint16_t in,
 	struct rte_mbuf **pkts, uint16_t n, uint64_t *occ)
 {
-	unsigned int p, j, i;
+	unsigned int s, p, j, i;
+	uint64_t dst_mask = 0;
 
-	for (p = 0; p < VSW_MAX_PORTS; p++) {
+	for (s = 0; s < b->nb_dst; s++) {
 		int last = -1;
 
-		FZ_ASSERT(b->nb[p] <= VSW_BURST, "%u frames for port %u",
-			b->nb[p], p);
-		FZ_ASSERT((b->nb[p] != 0) == !!(b->dst_mask & (1ULL << p)),
-			"port %u: %u frames, dst_mask %#llx", p, b->nb[p],
-			(unsigned long long)b->dst_mask);
-		for (j = 0; j < b->nb[p]; j++) {
-			for (i = 0; i < n && pkts[i] != b->pkts[p][j]; i++)
+		p = b->dst_port[s];
+		FZ_ASSERT(p < FZ_PORTS && b->slot[p] == s + 1, "slot %u is "
+			"port %u, whose slot is %u", s, p,
+			p < VSW_MAX_PORTS ? b->slot[p] : 0);
+		FZ_ASSERT(b->dst_nb[s] != 0 && b->dst_nb[s] <= VSW_BURST,
+			"%u frames for port %u", b->dst_nb[s], p);
+		dst_mask |= 1ULL << p;
+		for (j = 0; j < b->dst_nb[s]; j++) {
+			for (i = 0; i < n && pkts[i] != b->dst_pkts[s][j]; i++)
 				;
 			FZ_ASSERT(i < n, "port %u has a frame not received", p);
 			FZ_ASSERT(!(occ[i] & (1ULL << p)),
@@ -213,18 +222,17 @@ collect_dests(const struct fwd_burst *b, uint16_t in,
 			occ[i] |= 1ULL << p;
 		}
 	}
-	FZ_ASSERT(!(b->dst_mask & (1ULL << in)), "a frame back to its "
+	FZ_ASSERT(!(dst_mask & (1ULL << in)), "a frame back to its "
 		"ingress port %u", in);
-	FZ_ASSERT(!(b->dst_mask & ~view.live_mask), "frames for ports not "
-		"live: %#llx", (unsigned long long)(b->dst_mask &
-			~view.live_mask));
+	FZ_ASSERT(!(dst_mask & ~live_mask), "frames for ports not "
+		"live: %#llx", (unsigned long long)(dst_mask & ~live_mask));
 }
 
 static void
 check_burst(const struct fwd_burst *b, enum vsw_fwd_mode mode,
 	uint16_t in, struct rte_mbuf **pkts, uint16_t n, uint16_t dropped)
 {
-	uint64_t flood = view.live_mask & ~(1ULL << in);
+	uint64_t flood = live_mask & ~(1ULL << in);
 	uint64_t occ[VSW_BURST] = { 0 };
 	unsigned int i, nodest = 0, drops = 0, malformed = 0;
 
@@ -241,7 +249,7 @@ check_burst(const struct fwd_burst *b, enum vsw_fwd_mode mode,
 
 		nodest += occ[i] == 0;
 		if (mode == VSW_FWD_XCONNECT) {
-			uint64_t want = (view.live_mask >> (in ^ 1)) & 1 ?
+			uint64_t want = (live_mask >> (in ^ 1)) & 1 ?
 				1ULL << (in ^ 1) : 0;
 
 			FZ_ASSERT(occ[i] == want, "xconnect frame %u to %#llx",
@@ -293,10 +301,11 @@ check_reset(const struct fwd_burst *b)
 {
 	unsigned int i;
 
-	FZ_ASSERT(b->dst_mask == 0 && b->learn_table_full == 0 &&
+	FZ_ASSERT(b->nb_dst == 0 && b->learn_table_full == 0 &&
 		b->learn_port_limit == 0 && b->mac_moves == 0, "reset");
 	for (i = 0; i < VSW_MAX_PORTS; i++)
-		FZ_ASSERT(b->nb[i] == 0, "port %u not reset", i);
+		FZ_ASSERT(b->slot[i] == 0 && b->dst_nb[i] == 0,
+			"port/slot %u not reset", i);
 	for (i = 0; i < VSW_DROP_MAX; i++)
 		FZ_ASSERT(b->drop[i] == 0, "drop %u not reset", i);
 }
@@ -307,7 +316,7 @@ run_burst(struct fz_in *in, enum vsw_fwd_mode mode, unsigned int which,
 	uint32_t *now, uint64_t *ingress)
 {
 	struct vsw_mac_table *t = tables[which];
-	uint16_t port = fz_u8(in) % VSW_MAX_PORTS, n, dropped, i;
+	uint16_t port = fz_u8(in) % FZ_PORTS, n, dropped, i;
 	struct rte_mbuf *pkts[VSW_BURST];
 	uint8_t op;
 
@@ -315,7 +324,7 @@ run_burst(struct fz_in *in, enum vsw_fwd_mode mode, unsigned int which,
 	op = fz_u8(in);
 	*now += op >> 1;
 	if (op & 1)
-		vsw_mac_age(t, *now, fz_u8(in), 0);
+		vsw_mac_age(t, *now, fz_u8(in), NULL);
 	for (i = 0; i < n; i++)
 		pkts[i] = frame_new(in);
 	*ingress |= 1ULL << port;
@@ -346,13 +355,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	which = (cfg >> 1) & 1;
 	t = tables[which];
 	memset(&view, 0, sizeof(view));
-	view.live_mask = fz_u64(&in);
-	for (i = 0; i < VSW_MAX_PORTS; i++) {
-		bool live = (view.live_mask >> i) & 1;
-
-		view.port[i].vid = live ? (int)i : -1;
-		view.port[i].state = live ? VSW_FWD_RUN : VSW_FWD_DOWN;
-	}
+	live_mask = fz_u64(&in);
+	for (i = 0; i < VSW_MAX_PORTS; i++)
+		view.port[i].vid = -1;
+	for (i = 0; i < FZ_PORTS; i++)
+		if ((live_mask >> i) & 1)
+			fwd_view_set(&view, (uint16_t)i, VSW_FWD_RUN, (int)i);
 	now = fz_u32(&in);
 
 	for (k = 0; k < MAX_BURSTS && !fz_empty(&in); k++)
@@ -371,7 +379,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_ASSERT(vsw_mac_flush_port(t, p) == had &&
 			vsw_mac_count(t, p) == 0, "flush of port %u", p);
 	}
-	vsw_mac_age(t, now + 1, 0, 0);
+	vsw_mac_age(t, now + 1, 0, NULL);
 	FZ_ASSERT(vsw_mac_count(t, VSW_MAC_PORT_NONE) == 0,
 		"%u entries left after ageing everything",
 		vsw_mac_count(t, VSW_MAC_PORT_NONE));

@@ -76,12 +76,10 @@ set_view(struct fwd_view *v, const uint8_t state[NB_PORTS])
 		v->port[i].vid = -1;
 		v->port[i].state = VSW_FWD_DOWN;
 	}
-	for (i = 0; i < NB_PORTS; i++) {
-		v->port[i].state = state[i];
-		v->port[i].vid = state[i] == VSW_FWD_DOWN ? -1 : (int)i;
-		if (state[i] != VSW_FWD_DOWN)
-			v->live_mask |= 1ULL << i;
-	}
+	/* In reverse, so that fwd_view_set() must keep live[] sorted. */
+	for (i = NB_PORTS; i-- > 0;)
+		fwd_view_set(v, (uint16_t)i, state[i],
+			state[i] == VSW_FWD_DOWN ? -1 : (int)i);
 }
 
 static void
@@ -112,6 +110,18 @@ mk_table(uint32_t capacity, uint32_t port_limit)
 	return t;
 }
 
+/* The destinations of a burst, as a mask (the tests use ports < 64). */
+static uint64_t
+dst_mask(const struct fwd_burst *b)
+{
+	uint64_t m = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->nb_dst; i++)
+		m |= 1ULL << b->dst_port[i];
+	return m;
+}
+
 /* Sum of the rx drop counters of the burst. */
 static unsigned int
 drops(const struct fwd_burst *b)
@@ -135,17 +145,20 @@ check_dst(int line, const struct fwd_burst *b, uint16_t port,
 {
 	unsigned int i;
 
-	if (!unit_report(b->nb[port] == n, __FILE__, line,
-			"nb[%u] == %u (got %u)", port, n, b->nb[port]))
+	uint16_t s = b->slot[port];
+
+	if (!unit_report(fwd_burst_nb(b, port) == n, __FILE__, line,
+			"nb[%u] == %u (got %u)", port, n,
+			fwd_burst_nb(b, port)))
 		return;
-	if (!unit_report((b->dst_mask >> port) & 1, __FILE__, line,
-			"port %u in dst_mask 0x%llx", port,
-			(unsigned long long)b->dst_mask))
+	if (!unit_report(s != 0 && b->dst_port[s - 1] == port, __FILE__,
+			line, "port %u has a slot (mask 0x%llx)", port,
+			(unsigned long long)dst_mask(b)))
 		return;
 	for (i = 0; i < n; i++)
-		unit_report(b->pkts[port][i] == want[i], __FILE__, line,
+		unit_report(b->dst_pkts[s - 1][i] == want[i], __FILE__, line,
 			"pkts[%u][%u] is frame %p (got %p)", port, i,
-			(void *)want[i], (void *)b->pkts[port][i]);
+			(void *)want[i], (void *)b->dst_pkts[s - 1][i]);
 }
 
 /* The burst is in its between-bursts state. */
@@ -155,9 +168,9 @@ check_clean(const struct fwd_burst *b)
 	unsigned int i, bad_nb = 0;
 
 	for (i = 0; i < VSW_MAX_PORTS; i++)
-		bad_nb += b->nb[i] != 0;
+		bad_nb += b->slot[i] != 0 || b->dst_nb[i] != 0;
 	UNIT_EQ(bad_nb, 0);
-	UNIT_EQ_HEX(b->dst_mask, 0);
+	UNIT_EQ(b->nb_dst, 0);
 	UNIT_EQ(drops(b), 0);
 	UNIT_EQ(b->learn_table_full, 0);
 	UNIT_EQ(b->learn_port_limit, 0);
@@ -194,14 +207,14 @@ test_flood_unknown(void)
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 2, NOW),
 		0);
 	/* Not the ingress (0), not the down ports (4, 6, 7); PARK (5) yes. */
-	UNIT_EQ_HEX(burst.dst_mask, (1u << 1) | (1u << 2) | (1u << 3) |
+	UNIT_EQ_HEX(dst_mask(&burst), (1u << 1) | (1u << 2) | (1u << 3) |
 		(1u << 5));
 	CHECK_DST(&burst, 1, m[0], m[1]);
 	CHECK_DST(&burst, 2, m[0], m[1]);
 	CHECK_DST(&burst, 3, m[0], m[1]);
 	CHECK_DST(&burst, 5, m[0], m[1]);
-	UNIT_EQ(burst.nb[0], 0);
-	UNIT_EQ(burst.nb[4], 0);
+	UNIT_EQ(fwd_burst_nb(&burst, 0), 0);
+	UNIT_EQ(fwd_burst_nb(&burst, 4), 0);
 	UNIT_EQ(drops(&burst), 0);
 	/* The source was learned on the ingress port. */
 	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_key(&(struct rte_ether_addr){
@@ -214,7 +227,7 @@ test_flood_unknown(void)
 	m[0] = uframe(0xb, 0xd);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 3, m, 1, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, (1u << 0) | (1u << 1) | (1u << 2) |
+	UNIT_EQ_HEX(dst_mask(&burst), (1u << 0) | (1u << 1) | (1u << 2) |
 		(1u << 5));
 	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
@@ -242,7 +255,7 @@ test_flood_group(void)
 	m[2] = frame(&bcast, &b, 60);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m, 3, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, want);
+	UNIT_EQ_HEX(dst_mask(&burst), want);
 	CHECK_DST(&burst, 0, m[0], m[1], m[2]);
 	CHECK_DST(&burst, 3, m[0], m[1], m[2]);
 	CHECK_DST(&burst, 4, m[0], m[1], m[2]);
@@ -268,14 +281,14 @@ test_learned_unicast(void)
 	m[0] = uframe(0xb, 0xa);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, 0xfe);
+	UNIT_EQ_HEX(dst_mask(&burst), 0xfe);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	/* B answers from port 2: only A's port. */
 	m[0] = uframe(0xa, 0xb);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 2, m, 1, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, 1u << 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 1u << 0);
 	CHECK_DST(&burst, 0, m[0]);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
@@ -285,7 +298,7 @@ test_learned_unicast(void)
 	m[2] = uframe(0xb, 0xc);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
+	UNIT_EQ_HEX(dst_mask(&burst), 1u << 2);
 	CHECK_DST(&burst, 2, m[0], m[1], m[2]);
 	UNIT_EQ(drops(&burst), 0);
 	fwd_burst_reset(&burst);
@@ -296,7 +309,7 @@ test_learned_unicast(void)
 	m[0] = uframe(0xb, 0xa);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		0);
-	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
+	UNIT_EQ_HEX(dst_mask(&burst), 1u << 2);
 	CHECK_DST(&burst, 2, m[0]);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
@@ -312,20 +325,19 @@ test_learned_unicast(void)
 		2);
 	UNIT_EQ(burst.drop[VSW_DROP_OWN_PORT], 2);
 	UNIT_EQ(drops(&burst), 2);
-	UNIT_EQ_HEX(burst.dst_mask, 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 0);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 2);
 
 	unit_case("unicast: destination's port is down -> NO_DEST");
-	v.port[2].state = VSW_FWD_DOWN;
-	v.live_mask &= ~(1ULL << 2);
+	fwd_view_set(&v, 2, VSW_FWD_DOWN, -1);
 	m[0] = uframe(0xb, 0xa);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 1, NOW),
 		1);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 1);
 	UNIT_EQ(drops(&burst), 1);
 	/* Not flooded either. */
-	UNIT_EQ_HEX(burst.dst_mask, 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 0);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 1);
 	vsw_mac_free(t);
@@ -351,16 +363,15 @@ test_no_dest(void)
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 3);
 	UNIT_EQ(drops(&burst), 3);
-	UNIT_EQ_HEX(burst.dst_mask, 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 0);
 	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	/* Same with nothing live at all. */
-	v.live_mask = 0;
-	v.port[0].state = VSW_FWD_DOWN;
+	fwd_view_set(&v, 0, VSW_FWD_DOWN, -1);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 3, NOW),
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 3);
-	UNIT_EQ_HEX(burst.dst_mask, 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 0);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 3);
 	vsw_mac_free(t);
@@ -384,7 +395,7 @@ test_malformed(void)
 		3);
 	UNIT_EQ(burst.drop[VSW_DROP_MALFORMED], 3);
 	UNIT_EQ(drops(&burst), 3);
-	UNIT_EQ_HEX(burst.dst_mask, 0xfe);
+	UNIT_EQ_HEX(dst_mask(&burst), 0xfe);
 	CHECK_DST(&burst, 1, m[2]);
 	CHECK_DST(&burst, 7, m[2]);
 	/* Only the whole frame taught anything. */
@@ -414,7 +425,7 @@ test_xconnect(void)
 		/* No table: xconnect neither learns nor looks up. */
 		UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL,
 			pair[i].in, m, 3, NOW), 0);
-		UNIT_EQ_HEX(burst.dst_mask, 1ULL << pair[i].out);
+		UNIT_EQ_HEX(dst_mask(&burst), 1ULL << pair[i].out);
 		CHECK_DST(&burst, pair[i].out, m[0], m[1], m[2]);
 		UNIT_EQ(drops(&burst), 0);
 		fwd_burst_reset(&burst);
@@ -423,9 +434,8 @@ test_xconnect(void)
 	}
 
 	unit_case("xconnect: to a PARK peer is kept, to a down peer NO_DEST");
-	v.port[3].state = VSW_FWD_PARK;
-	v.port[1].state = VSW_FWD_DOWN;
-	v.live_mask &= ~(1ULL << 1);
+	fwd_view_set(&v, 3, VSW_FWD_PARK, 3);
+	fwd_view_set(&v, 1, VSW_FWD_DOWN, -1);
 	m[0] = uframe(0xb, 0xa);
 	m[1] = uframe(0xb, 0xa);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_XCONNECT, NULL, 2, m, 2,
@@ -436,7 +446,7 @@ test_xconnect(void)
 		NOW), 2);
 	UNIT_EQ(burst.drop[VSW_DROP_NO_DEST], 2);
 	UNIT_EQ(drops(&burst), 2);
-	UNIT_EQ_HEX(burst.dst_mask, 0);
+	UNIT_EQ_HEX(dst_mask(&burst), 0);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 2);
 }
@@ -484,12 +494,12 @@ test_order_and_drops(void)
 	UNIT_EQ(burst.drop[VSW_DROP_OWN_PORT], 1);
 	UNIT_EQ(burst.drop[VSW_DROP_MALFORMED], 1);
 	UNIT_EQ(drops(&burst), 3);
-	UNIT_EQ_HEX(burst.dst_mask, 0xe);
+	UNIT_EQ_HEX(dst_mask(&burst), 0xe);
 	CHECK_DST(&burst, 1, m[0], m[3], m[4], m[8], m[11]);
 	CHECK_DST(&burst, 2, m[1], m[4], m[8], m[9], m[10]);
 	CHECK_DST(&burst, 3, m[4], m[7], m[8]);
 	for (i = 0; i < VSW_MAX_PORTS; i++)
-		placed += burst.nb[i];
+		placed += fwd_burst_nb(&burst, (uint16_t)i);
 	/* 9 forwarded frames, two of them to 3 ports each. */
 	UNIT_EQ(placed, 9 + 2 * 2);
 	fwd_burst_reset(&burst);
@@ -501,10 +511,10 @@ test_order_and_drops(void)
 		m[i] = uframe(0xc, (uint8_t)(0x20 + i));
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 1, m,
 		VSW_BURST, NOW), 0);
-	UNIT_EQ_HEX(burst.dst_mask, 1u << 2);
-	UNIT_EQ(burst.nb[2], VSW_BURST);
+	UNIT_EQ_HEX(dst_mask(&burst), 1u << 2);
+	UNIT_EQ(fwd_burst_nb(&burst, 2), VSW_BURST);
 	for (i = 0; i < VSW_BURST; i++)
-		UNIT_CHECK(burst.pkts[2][i] == m[i]);
+		UNIT_CHECK(burst.dst_pkts[burst.slot[2] - 1][i] == m[i]);
 	UNIT_EQ(vsw_mac_count(t, 1), 1 + VSW_BURST);
 	fwd_burst_reset(&burst);
 	free_pkts(m, VSW_BURST);
@@ -535,7 +545,7 @@ test_learn_failures(void)
 	UNIT_EQ(burst.learn_port_limit, 2);
 	UNIT_EQ(burst.learn_table_full, 0);
 	UNIT_EQ(burst.mac_moves, 0);
-	UNIT_EQ(burst.nb[1], 5);
+	UNIT_EQ(fwd_burst_nb(&burst, 1), 5);
 	UNIT_EQ(vsw_mac_count(t, 0), 2);
 	fwd_burst_reset(&burst);
 	check_clean(&burst);
@@ -553,7 +563,7 @@ test_learn_failures(void)
 		0);
 	UNIT_EQ(burst.learn_table_full, 3);
 	UNIT_EQ(burst.learn_port_limit, 0);
-	UNIT_EQ(burst.nb[0], 5);
+	UNIT_EQ(fwd_burst_nb(&burst, 0), 5);
 	UNIT_EQ(vsw_mac_count(t, VSW_MAC_PORT_NONE), 2);
 	fwd_burst_reset(&burst);
 	free_pkts(m, 5);
@@ -591,8 +601,8 @@ test_burst_reset(void)
 	m[5] = uframe(0x33, 0xa);
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
 		3);
-	UNIT_EQ_HEX(burst.dst_mask, 0xef);
-	UNIT_EQ(burst.nb[0], 3);
+	UNIT_EQ_HEX(dst_mask(&burst), 0xef);
+	UNIT_EQ(fwd_burst_nb(&burst, 0), 3);
 	UNIT_EQ(burst.learn_port_limit, 2);
 	UNIT_EQ(drops(&burst), 3);
 	fwd_burst_reset(&burst);
@@ -600,15 +610,19 @@ test_burst_reset(void)
 	/* The same burst again gives the same answer: nothing left over. */
 	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 4, m, 6, NOW),
 		3);
-	UNIT_EQ_HEX(burst.dst_mask, 0xef);
+	UNIT_EQ_HEX(dst_mask(&burst), 0xef);
 	for (i = 0; i < NB_PORTS; i++)
-		UNIT_EQ(burst.nb[i], i == 4 ? 0 : 3);
+		UNIT_EQ(fwd_burst_nb(&burst, (uint16_t)i), i == 4 ? 0 : 3);
 	fwd_burst_reset(&burst);
 	check_clean(&burst);
 	/* High ports are cleared too. */
-	burst.dst_mask = (1ULL << 63) | (1ULL << 40);
-	burst.nb[63] = 5;
-	burst.nb[40] = 1;
+	burst.nb_dst = 2;
+	burst.dst_port[0] = VSW_MAX_PORTS - 1;
+	burst.slot[VSW_MAX_PORTS - 1] = 1;
+	burst.dst_nb[0] = 5;
+	burst.dst_port[1] = 40;
+	burst.slot[40] = 2;
+	burst.dst_nb[1] = 1;
 	burst.drop[VSW_DROP_PORT_DOWN] = 4;
 	burst.mac_moves = 2;
 	fwd_burst_reset(&burst);

@@ -316,10 +316,10 @@ test_age(void)
 		UNIT_EQ(e->last_seen, 108);
 
 	/* Idle exactly max_idle is not "more than" max_idle. */
-	UNIT_EQ(vsw_mac_age(t, 110, 10, 0), 0);
+	UNIT_EQ(vsw_mac_age(t, 110, 10, NULL), 0);
 	UNIT_EQ(vsw_mac_count(t, NONE), 4);
 
-	UNIT_EQ(vsw_mac_age(t, 111, 10, 0), 2);
+	UNIT_EQ(vsw_mac_age(t, 111, 10, NULL), 2);
 	UNIT_EQ(vsw_mac_lookup(t, ua(1)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(2)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(3)), 0);
@@ -331,11 +331,11 @@ test_age(void)
 	check_counts(t, 4);
 
 	/* Ageing again at the same time removes nothing more. */
-	UNIT_EQ(vsw_mac_age(t, 111, 10, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 116, 10, 0), 1);  /* ua(3), seen at 105 */
+	UNIT_EQ(vsw_mac_age(t, 111, 10, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 116, 10, NULL), 1);  /* ua(3), seen at 105 */
 	UNIT_EQ(vsw_mac_lookup(t, ua(3)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(4)), 2);
-	UNIT_EQ(vsw_mac_age(t, 119, 10, 0), 1);  /* ua(4), seen at 108 */
+	UNIT_EQ(vsw_mac_age(t, 119, 10, NULL), 1);  /* ua(4), seen at 108 */
 	UNIT_EQ(vsw_mac_count(t, NONE), 0);
 	check_counts(t, 4);
 
@@ -343,8 +343,8 @@ test_age(void)
 	UNIT_EQ(vsw_mac_learn(t, ua(1), 1, 120), VSW_MAC_LEARN_NEW);
 	UNIT_EQ(vsw_mac_lookup(t, ua(1)), 1);
 	/* max_idle 0: anything not seen this second goes. */
-	UNIT_EQ(vsw_mac_age(t, 120, 0, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 121, 0, 0), 1);
+	UNIT_EQ(vsw_mac_age(t, 120, 0, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 121, 0, NULL), 1);
 	vsw_mac_free(t);
 }
 
@@ -354,6 +354,7 @@ test_age_keep(void)
 	struct vsw_mac_table *t = mk_table(64, 64, 4);
 	const struct vsw_mac_entry *e;
 	struct walk_log *w;
+	uint64_t keep[1];
 	unsigned int i;
 
 	unit_case("age: ports in the keep mask keep their entries");
@@ -363,7 +364,8 @@ test_age_keep(void)
 	UNIT_EQ(vsw_mac_learn(t, ua(4), 3, 100), VSW_MAC_LEARN_NEW);
 
 	/* Keep port 2 and port 63 (no entries; a high bit must be harmless). */
-	UNIT_EQ(vsw_mac_age(t, 200, 10, (1ULL << 2) | (1ULL << 63)), 2);
+	keep[0] = (1ULL << 2) | (1ULL << 63);
+	UNIT_EQ(vsw_mac_age(t, 200, 10, keep), 2);
 	UNIT_EQ(vsw_mac_lookup(t, ua(1)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(4)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(2)), 2);
@@ -377,16 +379,16 @@ test_age_keep(void)
 		UNIT_EQ(w->e[i].last_seen, 200);
 
 	/* So once the port is no longer kept they get a full ageing period. */
-	UNIT_EQ(vsw_mac_age(t, 205, 10, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 210, 10, 0), 0);
+	UNIT_EQ(vsw_mac_age(t, 205, 10, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 210, 10, NULL), 0);
 	UNIT_EQ(vsw_mac_count(t, 2), 2);
 	UNIT_EQ(vsw_mac_learn(t, ua(2), 2, 209), VSW_MAC_LEARN_HIT);
-	UNIT_EQ(vsw_mac_age(t, 211, 10, 0), 1);  /* ua(3) */
+	UNIT_EQ(vsw_mac_age(t, 211, 10, NULL), 1);  /* ua(3) */
 	UNIT_EQ(vsw_mac_lookup(t, ua(3)), NONE);
 	e = walk_find(walk_all(t), ua(2));
 	if (UNIT_CHECK(e != NULL))
 		UNIT_EQ(e->last_seen, 209);
-	UNIT_EQ(vsw_mac_age(t, 220, 10, 0), 1);
+	UNIT_EQ(vsw_mac_age(t, 220, 10, NULL), 1);
 	UNIT_EQ(vsw_mac_count(t, NONE), 0);
 	check_counts(t, 4);
 	vsw_mac_free(t);
@@ -401,20 +403,20 @@ test_age_clock_skew(void)
 	UNIT_EQ(vsw_mac_learn(t, ua(1), 1, 1000), VSW_MAC_LEARN_NEW);
 	UNIT_EQ(vsw_mac_learn(t, ua(2), 1, 1002), VSW_MAC_LEARN_NEW);
 	/* The ager is behind both learners. */
-	UNIT_EQ(vsw_mac_age(t, 998, 10, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 998, 0, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 1001, 0, 0), 1);   /* ua(1) is 1 s idle */
+	UNIT_EQ(vsw_mac_age(t, 998, 10, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 998, 0, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 1001, 0, NULL), 1);   /* ua(1) is 1 s idle */
 	UNIT_EQ(vsw_mac_lookup(t, ua(1)), NONE);
 	UNIT_EQ(vsw_mac_lookup(t, ua(2)), 1);
-	UNIT_EQ(vsw_mac_age(t, 1012, 10, 0), 0);
-	UNIT_EQ(vsw_mac_age(t, 1013, 10, 0), 1);
+	UNIT_EQ(vsw_mac_age(t, 1012, 10, NULL), 0);
+	UNIT_EQ(vsw_mac_age(t, 1013, 10, NULL), 1);
 
 	/* The same holds across the wrap of the 32-bit seconds counter. */
 	UNIT_EQ(vsw_mac_learn(t, ua(3), 2, UINT32_MAX - 1), VSW_MAC_LEARN_NEW);
-	UNIT_EQ(vsw_mac_age(t, UINT32_MAX - 3, 5, 0), 0);  /* ager behind */
-	UNIT_EQ(vsw_mac_age(t, 3, 5, 0), 0);   /* 5 s idle: stays */
+	UNIT_EQ(vsw_mac_age(t, UINT32_MAX - 3, 5, NULL), 0);  /* ager behind */
+	UNIT_EQ(vsw_mac_age(t, 3, 5, NULL), 0);   /* 5 s idle: stays */
 	UNIT_EQ(vsw_mac_lookup(t, ua(3)), 2);
-	UNIT_EQ(vsw_mac_age(t, 4, 5, 0), 1);   /* 6 s idle: goes */
+	UNIT_EQ(vsw_mac_age(t, 4, 5, NULL), 1);   /* 6 s idle: goes */
 	UNIT_EQ(vsw_mac_count(t, NONE), 0);
 	vsw_mac_free(t);
 }
@@ -742,7 +744,7 @@ test_model(void)
 					want++;
 				}
 			}
-			bad += !UNIT_EQ(vsw_mac_age(t, now, max_idle, keep),
+			bad += !UNIT_EQ(vsw_mac_age(t, now, max_idle, &keep),
 				want);
 		} else if (op < 97) {
 			uint32_t want = 0;
@@ -879,7 +881,7 @@ cc_age_main(void *arg)
 		uint64_t keep = (x & 1) ? 1ULL << ((x >> 8) % CC_PORTS) : 0;
 		uint16_t p;
 
-		s->aged += vsw_mac_age(s->t, now, 2, keep);
+		s->aged += vsw_mac_age(s->t, now, 2, &keep);
 		if ((x >> 4) % 8 == 0)
 			s->flushed += vsw_mac_flush_port(s->t,
 				(uint16_t)((x >> 12) % CC_PORTS));
