@@ -262,9 +262,9 @@ def play_round(world, idx, seed, only=None):
 class Run:
     """A run of rounds: results, resource figures per switch instance."""
 
-    def __init__(self, env, seed, bounds=None, log=print):
+    def __init__(self, env, seed, bounds=None, log=print, switch_args=()):
         self.seed, self.log = seed, log
-        self.world = World(env, bounds, log=log)
+        self.world = World(env, bounds, log=log, switch_args=switch_args)
         self.rounds = []
         self.only = None
         self.instances = []   # (generation, baseline, last sample, rounds)

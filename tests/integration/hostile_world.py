@@ -100,9 +100,10 @@ class World:
 
     PORT_X = PORT_X
 
-    def __init__(self, env, bounds=None, log=print):
+    def __init__(self, env, bounds=None, log=print, switch_args=()):
         self.env, self.log = env, log
         self.bounds = bounds or Bounds()
+        self.switch_args = list(switch_args)
         self.socks = [env.sock(n) for n in ("a", "b", "x", "p")]
         self.sw = None
         self.generation = 0
@@ -112,7 +113,8 @@ class World:
 
     def start(self):
         self.generation += 1
-        self.sw = h.Switch(self.env, self.socks, args=["--mode", "xconnect"],
+        self.sw = h.Switch(self.env, self.socks,
+                           args=["--mode", "xconnect"] + self.switch_args,
                            name="vuswitch-%d" % self.generation)
         self.a = fe.Frontend(self.socks[PORT_A])
         self.b = fe.Frontend(self.socks[PORT_B])
