@@ -207,7 +207,10 @@ test_publish_stuck_pmd(struct vsw_fwd *f)
 	t0 = rte_get_timer_cycles();
 	UNIT_EQ(vsw_fwd_sync(f, 20000), -ETIMEDOUT);
 	ms = (rte_get_timer_cycles() - t0) * 1000 / hz;
-	UNIT_CHECK(ms >= 20 && ms < 200);
+	printf("   a 20 ms sync on a stalled lcore gave up after %u ms\n",
+		(unsigned int)ms);
+	/* Bounded, with room for a loaded machine's scheduling delays. */
+	UNIT_CHECK(ms >= 20 && ms < 1000);
 	/* 63 spare views, then the 64th publish must wait for the lcore. */
 	t0 = rte_get_timer_cycles();
 	for (i = 0; i < VIEW_POOL + 6; i++)
