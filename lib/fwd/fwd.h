@@ -30,9 +30,37 @@ extern int vsw_fwd_logtype;
 #define VRING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
 #define VRING_MASK_GUEST_RX 0x55555555u
 
+/* One (port, queue) pair a PMD lcore polls. */
 struct poll_entry {
 	uint16_t port;
 	uint16_t queue;
+};
+
+#define MAX_POLLS (VSW_MAX_PORTS * VSW_MAX_QUEUES)
+
+/*
+ * Everything the lcores read, published as a whole with RCU (see
+ * vsw_fwd.h): the ports' states (the view the classifier reads) and which
+ * lcore polls which queues. PMD i polls polls[poll_first[i]] up to
+ * polls[poll_first[i + 1]]. Only the first nb_polls entries of polls[]
+ * are copied from one snapshot to the next.
+ */
+struct fwd_snap {
+	struct fwd_view v;
+	uint16_t nb_polls;
+	uint16_t poll_first[VSW_MAX_PMD + 1];
+	struct poll_entry polls[MAX_POLLS];
+};
+
+/* What the control side knows of a port (not read by the lcores). */
+struct port_ctl {
+	bool in_use;
+	uint8_t nb_queues;           /* also read by vsw_fwd_vring_state() */
+	int socket_id;               /* NUMA node of its memory, or ANY */
+	uint64_t pmd_mask;           /* PMDs allowed to poll it; 0: any */
+	uint8_t rxq_pmd[VSW_MAX_QUEUES]; /* the PMD polling each queue */
+	uint64_t rxq_load[VSW_MAX_QUEUES]; /* cycles in the last interval */
+	uint64_t rxq_seen[VSW_MAX_QUEUES]; /* cycle counters at its start */
 };
 
 /* Per-port state written by the control side, read by every lcore. */
@@ -45,8 +73,7 @@ struct pmd_ctx {
 	struct vsw_fwd *f;
 	uint16_t idx;                 /* PMD index, also the RCU thread id */
 	unsigned int lcore_id;
-	uint16_t nb_polls;
-	struct poll_entry polls[VSW_MAX_PORTS * VSW_MAX_QUEUES];
+	uint64_t tprev;               /* TSC at the last cycle attribution */
 
 	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
 	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
@@ -59,35 +86,42 @@ struct pmd_ctx {
 
 	struct vsw_pmd_stats stats __rte_cache_aligned;
 	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;
+	/* Busy cycles spent on each queue this lcore polled (pmd-rxq-show). */
+	uint64_t q_cycles[VSW_MAX_PORTS][VSW_MAX_QUEUES] __rte_cache_aligned;
 	struct rte_mbuf *rx[VSW_BURST] __rte_cache_aligned;
 	struct fwd_burst burst __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /*
- * Views are allocated when the engine is created, so that publishing one
- * cannot fail: one is current, the others are free or retired (replaced,
- * but perhaps still read by a slow lcore until a grace period passes).
+ * Snapshots are allocated when the engine is created, so that publishing
+ * one cannot fail: one is current, the others are free or retired
+ * (replaced, but perhaps still read by a slow lcore until a grace period
+ * passes).
  */
-#define VIEW_POOL 64
+#define SNAP_POOL 64
 
 struct vsw_fwd {
 	struct vsw_fwd_params p;
 	struct rte_rcu_qsbr *qsbr;
-	struct fwd_view *view;         /* published with store-release */
+	struct fwd_snap *snap;         /* published with store-release */
 	uint32_t backlog_ring_size;    /* power of two, >= p.backlog */
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint32_t quit;
 	bool launched[VSW_MAX_PMD];
 
-	struct fwd_view *views[VIEW_POOL];   /* every view, for free */
-	struct fwd_view *free_views[VIEW_POOL];
+	struct fwd_snap *snaps[SNAP_POOL];   /* every snapshot, for free */
+	struct fwd_snap *free_snaps[SNAP_POOL];
 	unsigned int nb_free;
 	struct {
-		struct fwd_view *view;
+		struct fwd_snap *snap;
 		uint64_t token;
-	} retired[VIEW_POOL];                /* oldest first */
+	} retired[SNAP_POOL];                /* oldest first */
 	unsigned int nb_retired;
+
+	struct port_ctl ports[VSW_MAX_PORTS];
+	uint64_t pmd_load[VSW_MAX_PMD];      /* busy cycles, last interval */
+	uint64_t pmd_busy_seen[VSW_MAX_PMD]; /* busy_cycles at its start */
 
 	struct port_shared shared[VSW_MAX_PORTS];
 	struct pmd_ctx *pmd[VSW_MAX_PMD];
@@ -100,5 +134,25 @@ fwd_pmd_main(void *arg);
 /* Free every frame an lcore still holds (the lcore must be stopped). */
 void
 fwd_backlog_discard_all(struct pmd_ctx *pc);
+
+/* fwd_snap.c: allocate the snapshots (the first becomes current). */
+int
+fwd_snaps_create(struct vsw_fwd *f);
+
+/* fwd_snap.c: free them (the lcores must be stopped). */
+void
+fwd_snaps_free(struct vsw_fwd *f);
+
+/* fwd_snap.c: a spare snapshot holding a copy of the current one. */
+struct fwd_snap *
+fwd_snap_begin(struct vsw_fwd *f);
+
+/* fwd_snap.c: make @p s the current snapshot (no wait). */
+void
+fwd_snap_publish(struct vsw_fwd *f, struct fwd_snap *s);
+
+/* fwd_ports.c: rebuild @p s's poll lists from the control side's table. */
+void
+fwd_ports_polls(const struct vsw_fwd *f, struct fwd_snap *s);
 
 #endif /* FWD_H */

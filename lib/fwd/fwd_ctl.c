@@ -19,41 +19,12 @@
 
 RTE_LOG_REGISTER_DEFAULT(vsw_fwd_logtype, INFO);
 
-/*
- * Spin this long before sleeping between grace-period checks: a handshake
- * normally ends within one PMD iteration (microseconds), and the waiting
- * thread may have a real-time priority on a CPU it shares.
- */
-#define SYNC_SPIN_US 200
-#define SYNC_SLEEP_NS 20000
-
-/*
- * Round-robin over (port, queue) in port order, as OVS does: a port's
- * queues land on different PMDs, and single-queue ports spread too.
- */
-static void
-assign_polls(struct vsw_fwd *f)
-{
-	unsigned int k = 0;
-	uint16_t q, port;
-
-	for (port = 0; port < f->p.nb_ports; port++) {
-		for (q = 0; q < f->p.nb_queues[port]; q++) {
-			struct pmd_ctx *pc = f->pmd[k++ % f->p.nb_pmd];
-
-			pc->polls[pc->nb_polls].port = port;
-			pc->polls[pc->nb_polls].queue = q;
-			pc->nb_polls++;
-		}
-	}
-}
-
 static int
 check_params(const struct vsw_fwd_params *p)
 {
 	uint16_t i;
 
-	if (p == NULL || p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS ||
+	if (p == NULL || p->nb_ports > VSW_MAX_PORTS ||
 			p->nb_pmd == 0 || p->nb_pmd > VSW_MAX_PMD ||
 			p->pool == NULL || p->backlog == 0 ||
 			p->backlog > VSW_FWD_BACKLOG_MAX ||
@@ -103,28 +74,6 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 	return 0;
 }
 
-/* The whole pool up front: publishing a view then never allocates. */
-static int
-views_create(struct vsw_fwd *f)
-{
-	unsigned int i;
-	uint16_t port;
-
-	for (i = 0; i < VIEW_POOL; i++) {
-		f->views[i] = vsw_zmalloc_socket("vsw_view",
-			sizeof(struct fwd_view), RTE_CACHE_LINE_SIZE,
-			f->p.socket_id);
-		if (f->views[i] == NULL)
-			return -ENOMEM;
-	}
-	f->view = f->views[0];
-	for (port = 0; port < VSW_MAX_PORTS; port++)
-		f->view->port[port].vid = -1;
-	for (i = 1; i < VIEW_POOL; i++)
-		f->free_views[f->nb_free++] = f->views[i];
-	return 0;
-}
-
 struct vsw_fwd *
 vsw_fwd_create(const struct vsw_fwd_params *p)
 {
@@ -144,41 +93,26 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 	f->tsc_hz = rte_get_tsc_hz();
 	f->tsc_base = rte_rdtsc() - f->tsc_hz; /* so that now starts at 1 */
 	f->qsbr = qsbr_create(p->nb_pmd, p->socket_id);
-	if (f->qsbr == NULL || views_create(f) != 0)
+	if (f->qsbr == NULL || fwd_snaps_create(f) != 0)
 		goto nomem;
 	for (i = 0; i < p->nb_pmd; i++)
 		if (pmd_ctx_create(f, i) != 0)
 			goto nomem;
-	assign_polls(f);
+	/* The ports given at creation, placed as any other port. */
+	for (i = 0; i < p->nb_ports; i++) {
+		struct vsw_fwd_port_conf c = {
+			.nb_queues = p->nb_queues[i],
+			.socket_id = SOCKET_ID_ANY,
+		};
+
+		if (vsw_fwd_port_add(f, i, &c) != 0)
+			goto nomem;
+	}
 	return f;
 nomem:
 	vsw_fwd_free(f);
 	rte_errno = ENOMEM;
 	return NULL;
-}
-
-/*
- * Return retired views no lcore can still read to the free list. Tokens
- * grow with retirement order, so the scan stops at the first view still
- * in use; with @p wait it waits for the oldest one instead.
- */
-static void
-reclaim(struct vsw_fwd *f, bool wait)
-{
-	unsigned int i, done = 0;
-
-	for (i = 0; i < f->nb_retired; i++) {
-		if (rte_rcu_qsbr_check(f->qsbr, f->retired[i].token,
-				wait && i == 0) != 1)
-			break;
-		f->free_views[f->nb_free++] = f->retired[i].view;
-		done++;
-	}
-	if (done == 0)
-		return;
-	memmove(&f->retired[0], &f->retired[done],
-		(f->nb_retired - done) * sizeof(f->retired[0]));
-	f->nb_retired -= done;
 }
 
 void
@@ -199,8 +133,7 @@ vsw_fwd_free(struct vsw_fwd *f)
 			vsw_free(pc->backlog[port].ring);
 		vsw_free(pc);
 	}
-	for (i = 0; i < VIEW_POOL; i++)
-		vsw_free(f->views[i]);
+	fwd_snaps_free(f);
 	vsw_free(f->qsbr);
 	vsw_free(f);
 }
@@ -241,69 +174,12 @@ vsw_fwd_stop(struct vsw_fwd *f)
 }
 
 int
-vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
-	enum vsw_fwd_port_state state, int vid)
-{
-	struct fwd_view *old = f->view, *nv;
-
-	if (port >= f->p.nb_ports || state > VSW_FWD_PARK)
-		return -EINVAL;
-	reclaim(f, false);
-	if (f->nb_free == 0)
-		reclaim(f, true);	/* every view retired: wait for one */
-	nv = f->free_views[--f->nb_free];
-	*nv = *old;
-	fwd_view_set(nv, port, state, vid);
-	__atomic_store_n(&f->view, nv, __ATOMIC_RELEASE);
-
-	f->retired[f->nb_retired].view = old;
-	f->retired[f->nb_retired].token = rte_rcu_qsbr_start(f->qsbr);
-	f->nb_retired++;
-	return 0;
-}
-
-static void
-sync_pause(uint64_t elapsed, uint64_t hz)
-{
-	struct timespec ts = { 0, SYNC_SLEEP_NS };
-
-	if (elapsed < hz / 1000000 * SYNC_SPIN_US)
-		rte_pause();
-	else
-		nanosleep(&ts, NULL);
-}
-
-int
-vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us)
-{
-	uint64_t hz = rte_get_timer_hz();
-	uint64_t start = rte_get_timer_cycles();
-	uint64_t warn = start + hz;
-	uint64_t token = rte_rcu_qsbr_start(f->qsbr);
-
-	while (rte_rcu_qsbr_check(f->qsbr, token, false) != 1) {
-		uint64_t now = rte_get_timer_cycles();
-
-		if (timeout_us != 0 && now - start > timeout_us * hz / 1000000)
-			return -ETIMEDOUT;
-		if (timeout_us == 0 && now > warn) {
-			FWD_LOG(WARNING, "a PMD lcore has not passed a quiescent state for %" PRIu64 " ms; still waiting\n",
-				(now - start) * 1000 / hz);
-			warn += hz;
-		}
-		sync_pause(now - start, hz);
-	}
-	reclaim(f, false);
-	return 0;
-}
-
-int
 vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
 {
 	size_t sz = f->backlog_ring_size * sizeof(struct rte_mbuf *);
 	uint16_t i;
 
-	if (port >= f->p.nb_ports)
+	if (!vsw_fwd_port_in_use(f, port))
 		return -EINVAL;
 	for (i = 0; i < f->p.nb_pmd; i++) {
 		struct pmd_ctx *pc = f->pmd[i];
@@ -325,7 +201,7 @@ vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
 uint32_t
 vsw_fwd_backlog_count(const struct vsw_fwd *f, uint16_t port)
 {
-	if (port >= f->p.nb_ports)
+	if (port >= VSW_MAX_PORTS)
 		return 0;
 	return __atomic_load_n(&f->shared[port].backlog_count,
 		__ATOMIC_RELAXED);
@@ -337,7 +213,8 @@ vsw_fwd_vring_state(struct vsw_fwd *f, uint16_t port, uint16_t vring,
 {
 	uint32_t bit;
 
-	if (port >= f->p.nb_ports || vring >= 2 * f->p.nb_queues[port])
+	if (!vsw_fwd_port_in_use(f, port) ||
+			vring >= 2 * f->ports[port].nb_queues)
 		return;	/* a queue we were not configured to use */
 	bit = 1u << vring;
 	if (enable)
@@ -351,7 +228,7 @@ vsw_fwd_vring_state(struct vsw_fwd *f, uint16_t port, uint16_t vring,
 void
 vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port)
 {
-	if (port < f->p.nb_ports)
+	if (port < VSW_MAX_PORTS)
 		__atomic_store_n(&f->shared[port].vring_mask, 0,
 			__ATOMIC_RELEASE);
 }
@@ -372,7 +249,7 @@ vsw_fwd_port_stats(const struct vsw_fwd *f, uint16_t port,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (port >= f->p.nb_ports)
+	if (port >= VSW_MAX_PORTS)
 		return;
 	for (i = 0; i < f->p.nb_pmd; i++) {
 		const struct vsw_port_stats *s = &f->pmd[i]->port_stats[port];
@@ -408,7 +285,10 @@ vsw_fwd_pmd_stats(const struct vsw_fwd *f, uint16_t pmd,
 uint16_t
 vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd)
 {
-	return pmd < f->p.nb_pmd ? f->pmd[pmd]->nb_polls : 0;
+	const struct fwd_snap *s = __atomic_load_n(&f->snap, __ATOMIC_ACQUIRE);
+
+	return pmd < f->p.nb_pmd ?
+		s->poll_first[pmd + 1] - s->poll_first[pmd] : 0;
 }
 
 int

@@ -229,8 +229,9 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 }
 
 static unsigned int
-poll_once(struct pmd_ctx *pc, const struct fwd_view *v)
+poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 {
+	const struct fwd_view *v = &s->v;
 	struct vsw_fwd *f = pc->f;
 	unsigned int work = 0;
 	uint16_t i;
@@ -238,9 +239,11 @@ poll_once(struct pmd_ctx *pc, const struct fwd_view *v)
 	if (unlikely(pc->nb_backlogged != 0))
 		for_each_backlogged(pc, v, backlog_drain);
 
-	for (i = 0; i < pc->nb_polls; i++) {
-		uint16_t port = pc->polls[i].port;
-		uint16_t vring = VRING_GUEST_TX(pc->polls[i].queue);
+	for (i = s->poll_first[pc->idx]; i < s->poll_first[pc->idx + 1]; i++) {
+		uint16_t port = s->polls[i].port;
+		uint16_t queue = s->polls[i].queue;
+		uint16_t vring = VRING_GUEST_TX(queue);
+		uint64_t t;
 		uint16_t n;
 
 		if (v->port[port].state != VSW_FWD_RUN)
@@ -254,6 +257,10 @@ poll_once(struct pmd_ctx *pc, const struct fwd_view *v)
 			continue;
 		forward(pc, v, port, n);
 		work += n;
+		/* Busy cycles of this queue, since the last attribution. */
+		t = rte_rdtsc();
+		pc->q_cycles[port][queue] += t - pc->tprev;
+		pc->tprev = t;
 	}
 	return work;
 }
@@ -289,21 +296,21 @@ fwd_pmd_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(f->qsbr, pc->idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
-	FWD_LOG(INFO, "PMD %u on lcore %u polls %u queue(s)\n",
-		pc->idx, pc->lcore_id, pc->nb_polls);
+	FWD_LOG(INFO, "PMD %u on lcore %u started\n", pc->idx, pc->lcore_id);
 
 	t0 = rte_rdtsc();
 	update_clock(pc, t0);
 	while (!__atomic_load_n(&f->quit, __ATOMIC_RELAXED)) {
-		const struct fwd_view *v;
+		const struct fwd_snap *s;
 		unsigned int work;
 
-		/* No port reference is held here: the view is re-read. */
+		/* No port reference is held here: the snapshot is re-read. */
 		rte_rcu_qsbr_quiescent(f->qsbr, pc->idx);
-		v = __atomic_load_n(&f->view, __ATOMIC_ACQUIRE);
+		s = __atomic_load_n(&f->snap, __ATOMIC_ACQUIRE);
 		if (unlikely(__atomic_load_n(&pc->stall_ms, __ATOMIC_RELAXED)))
 			stall(pc);
-		work = poll_once(pc, v);
+		pc->tprev = t0;
+		work = poll_once(pc, s);
 
 		t1 = rte_rdtsc();
 		if (work != 0)

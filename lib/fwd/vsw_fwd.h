@@ -43,6 +43,7 @@
  * Statistics readers may run concurrently with everything.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -182,6 +183,93 @@ vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
  */
 int
 vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us);
+
+/** Where a port's queues are polled, and from which NUMA node. */
+struct vsw_fwd_port_conf {
+	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
+	uint64_t pmd_mask;  /**< PMDs that may poll them (bit i: PMD i);
+			       0: any. */
+	int socket_id;      /**< NUMA node of the port's memory, or
+			       SOCKET_ID_ANY when not known yet. */
+};
+
+/**
+ * Control: add a port, DOWN. Its queues go to the least loaded allowed
+ * PMD lcores (busy cycles over the last vsw_fwd_load_sample() interval),
+ * on its NUMA node when an allowed PMD is there (a warning is logged when
+ * none is). The lcores poll it from their next iteration; it forwards once
+ * vsw_fwd_port_publish() says RUN. Its counters start at zero.
+ *
+ * @return 0, -EINVAL (bad port, queue count or PMD mask), or -EEXIST.
+ */
+int
+vsw_fwd_port_add(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_fwd_port_conf *conf);
+
+/**
+ * Control: remove a port. Once this returns no lcore polls it, sends to
+ * it or holds a frame for it (held frames were discarded and counted as
+ * port-down), and its id may be added again. Waits for two RCU grace
+ * periods, without a deadline.
+ *
+ * @return 0 or -EINVAL (no such port).
+ */
+int
+vsw_fwd_port_del(struct vsw_fwd *f, uint16_t port);
+
+/** Any thread: is @p port in use? */
+bool
+vsw_fwd_port_in_use(const struct vsw_fwd *f, uint16_t port);
+
+/**
+ * Control: the port's memory turned out to be on NUMA node @p socket_id:
+ * move its queues to PMDs there (when allowed PMDs are there).
+ *
+ * @return Queues moved, or -EINVAL.
+ */
+int
+vsw_fwd_port_numa(struct vsw_fwd *f, uint16_t port, int socket_id);
+
+/**
+ * Control: take the load figures placement uses: each PMD's busy cycles
+ * and each queue's share since the previous call. Call it at a steady
+ * pace (the switch does once a second).
+ */
+void
+vsw_fwd_load_sample(struct vsw_fwd *f);
+
+/** One receive queue and its place, for pmd-rxq-show. */
+struct vsw_fwd_rxq_info {
+	uint16_t port;
+	uint16_t queue;
+	uint16_t pmd;          /**< PMD index polling it. */
+	uint64_t cycles;       /**< Busy cycles it cost, last interval. */
+	uint64_t pmd_cycles;   /**< Its PMD's busy cycles, same interval. */
+};
+
+/**
+ * Control: every queue in use, by port then queue, at most @p max.
+ *
+ * @return How many were written.
+ */
+unsigned int
+vsw_fwd_rxq_info(const struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
+	unsigned int max);
+
+/**
+ * Control: place every queue afresh by its measured load (respecting
+ * pmd masks and NUMA nodes), if that lowers the busiest PMD's load by at
+ * least @p min_gain_pct percent. Queues move without a frame lost: off
+ * their old PMD, a grace period, then onto the new one.
+ *
+ * @param before, after
+ *   The busiest PMD's load (cycles) now and with the new placement.
+ * @return Queues moved (0 when the gain is too small), or a negative
+ *   errno.
+ */
+int
+vsw_fwd_rebalance(struct vsw_fwd *f, unsigned int min_gain_pct,
+	uint64_t *before, uint64_t *after);
 
 /**
  * Control: make sure the backlog memory of @p port exists. Call before

@@ -11,7 +11,8 @@
  *   lcore, gives up in bounded time when the lcore is stuck, and publish
  *   itself waits (instead of failing) once every spare view is retired.
  *
- * Needs two EAL lcores: one PMD lcore busy-polls for about a second.
+ * Needs three EAL lcores: two PMD lcores (sharing one CPU) busy-poll for
+ * about a second.
  */
 
 #include <errno.h>
@@ -148,7 +149,7 @@ test_backlog_unprepared(void)
 static bool
 views_accounted(const struct vsw_fwd *f)
 {
-	return 1 + f->nb_free + f->nb_retired == VIEW_POOL;
+	return 1 + f->nb_free + f->nb_retired == SNAP_POOL;
 }
 
 static struct vsw_fwd *
@@ -158,8 +159,9 @@ engine(void)
 		.mode = VSW_FWD_XCONNECT,
 		.nb_ports = 2,
 		.nb_queues = { 1, 1 },
-		.nb_pmd = 1,
-		.pmd_lcore = { rte_get_next_lcore(-1, 1, 0) },
+		.nb_pmd = 2,
+		.pmd_lcore = { rte_get_next_lcore(-1, 1, 0),
+			rte_get_next_lcore(rte_get_next_lcore(-1, 1, 0), 1, 0) },
 		.backlog = 64,
 		.pool = pool,
 		.socket_id = SOCKET_ID_ANY,
@@ -189,9 +191,74 @@ test_publish_with_pmd(struct vsw_fwd *f)
 	UNIT_CHECK(accounted);
 	UNIT_EQ(vsw_fwd_sync(f, 1000000), 0);
 	UNIT_EQ(f->nb_retired, 0);            /* all reclaimed after a sync */
-	UNIT_EQ(f->view->port[1].vid, 9999);  /* the last one is current */
+	UNIT_EQ(f->snap->v.port[1].vid, 9999);  /* the last one is current */
 	vsw_fwd_pmd_stats(f, 0, &st);
 	UNIT_CHECK(st.iterations > 0);        /* the lcore really ran */
+}
+
+/* Polls of PMD @p pmd, from the current snapshot. */
+static unsigned int
+polls(const struct vsw_fwd *f, uint16_t pmd)
+{
+	return vsw_fwd_pmd_nb_polls(f, pmd);
+}
+
+/* Ports come and go; their queues are placed and polled. */
+static void
+test_ports(struct vsw_fwd *f)
+{
+	struct vsw_fwd_port_conf two = { .nb_queues = 2,
+		.socket_id = SOCKET_ID_ANY };
+	struct vsw_fwd_port_conf pinned = { .nb_queues = 3, .pmd_mask = 1,
+		.socket_id = SOCKET_ID_ANY };
+	struct vsw_fwd_port_conf bad = two;
+	struct vsw_fwd_rxq_info info[16];
+	uint64_t before, after;
+	unsigned int i, n;
+
+	unit_case("ports: initial ports spread over both PMDs");
+	UNIT_EQ(polls(f, 0), 1);
+	UNIT_EQ(polls(f, 1), 1);
+	UNIT_CHECK(vsw_fwd_port_in_use(f, 1) && !vsw_fwd_port_in_use(f, 2));
+
+	unit_case("ports: add, then its queues are polled, one per PMD");
+	UNIT_EQ(vsw_fwd_port_add(f, 2, &two), 0);
+	UNIT_EQ(polls(f, 0), 2);
+	UNIT_EQ(polls(f, 1), 2);
+	UNIT_EQ(vsw_fwd_port_add(f, 2, &two), -EEXIST);
+	bad.pmd_mask = 1ULL << 2;            /* no PMD 2 */
+	UNIT_EQ(vsw_fwd_port_add(f, 3, &bad), -EINVAL);
+	bad = two;
+	bad.nb_queues = VSW_MAX_QUEUES + 1;
+	UNIT_EQ(vsw_fwd_port_add(f, 3, &bad), -EINVAL);
+	UNIT_EQ(vsw_fwd_port_add(f, VSW_MAX_PORTS, &two), -EINVAL);
+	UNIT_CHECK(!vsw_fwd_port_in_use(f, 3));
+
+	unit_case("ports: pmd= pins every queue");
+	UNIT_EQ(vsw_fwd_port_add(f, 3, &pinned), 0);
+	UNIT_EQ(polls(f, 0), 5);
+	UNIT_EQ(polls(f, 1), 2);
+	n = vsw_fwd_rxq_info(f, info, RTE_DIM(info));
+	UNIT_EQ(n, 1 + 1 + 2 + 3);
+	for (i = 0; i < n; i++)
+		if (info[i].port == 3)
+			UNIT_EQ(info[i].pmd, 0);
+
+	unit_case("ports: remove; the id can come back");
+	UNIT_EQ(vsw_fwd_port_del(f, 2), 0);
+	UNIT_EQ(vsw_fwd_port_del(f, 2), -EINVAL);
+	UNIT_EQ(polls(f, 0) + polls(f, 1), 1 + 1 + 3);
+	UNIT_EQ(vsw_fwd_port_publish(f, 2, VSW_FWD_RUN, 7), -EINVAL);
+	UNIT_EQ(vsw_fwd_port_add(f, 2, &two), 0);
+	UNIT_EQ(polls(f, 0) + polls(f, 1), 1 + 1 + 3 + 2);
+
+	unit_case("ports: no load measured, nothing worth moving");
+	vsw_fwd_load_sample(f);
+	UNIT_EQ(vsw_fwd_rebalance(f, 10, &before, &after), 0);
+	UNIT_EQ(vsw_fwd_port_numa(f, 2, 0), 0);  /* already on node 0 */
+	UNIT_EQ(vsw_fwd_port_del(f, 2), 0);
+	UNIT_EQ(vsw_fwd_port_del(f, 3), 0);
+	UNIT_EQ(vsw_fwd_sync(f, 1000000), 0);
 }
 
 /* A stuck lcore: sync gives up; publish waits instead of failing. */
@@ -213,13 +280,13 @@ test_publish_stuck_pmd(struct vsw_fwd *f)
 	UNIT_CHECK(ms >= 20 && ms < 1000);
 	/* 63 spare views, then the 64th publish must wait for the lcore. */
 	t0 = rte_get_timer_cycles();
-	for (i = 0; i < VIEW_POOL + 6; i++)
+	for (i = 0; i < SNAP_POOL + 6; i++)
 		ok &= vsw_fwd_port_publish(f, 0, VSW_FWD_DOWN, i) == 0;
 	ms = (rte_get_timer_cycles() - t0) * 1000 / hz;
 	UNIT_CHECK(ok);
 	UNIT_CHECK(views_accounted(f));
 	printf("   %d publications during a 300 ms stall took %u ms\n",
-		VIEW_POOL + 6, (unsigned int)ms);
+		SNAP_POOL + 6, (unsigned int)ms);
 	UNIT_CHECK(ms >= 150);  /* waited for the stall to end */
 	UNIT_EQ(vsw_fwd_sync(f, 1000000), 0);
 }
@@ -231,7 +298,8 @@ main(int argc, char **argv)
 
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
-	unit_eal_init_lcores("test_fwd_engine", "0,1");
+	/* Two PMD lcores, both on CPU 1 of a small machine. */
+	unit_eal_init_lcores("test_fwd_engine", "0@0,1@1,2@1");
 	pool = unit_pool(1023);
 	if (!UNIT_CHECK(pool != NULL))
 		return unit_finish("test_fwd_engine");
@@ -242,6 +310,7 @@ main(int argc, char **argv)
 	f = engine();
 	if (UNIT_CHECK(f != NULL) && UNIT_EQ(vsw_fwd_start(f), 0)) {
 		test_publish_with_pmd(f);
+		test_ports(f);
 		test_publish_stuck_pmd(f);
 	}
 	vsw_fwd_free(f);

@@ -95,7 +95,7 @@ unit_eal_init_lcores(const char *prog, const char *lcores)
 		(char *)(uintptr_t)"--no-telemetry",
 		prefix,
 		(char *)(uintptr_t)"--log-level=lib.eal:error",
-		(char *)(uintptr_t)"-l", (char *)(uintptr_t)lcores,
+		(char *)(uintptr_t)"--lcores", (char *)(uintptr_t)lcores,
 	};
 	int argc = (int)RTE_DIM(argv);
 
