@@ -7,6 +7,7 @@
 #define APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mempool.h>
@@ -21,8 +22,22 @@
 #define APP_EXIT_FAIL 1
 #define APP_EXIT_USAGE 2
 
+/* Words of a bitmap of EAL lcores (vsw_bitmap_*()). */
+#define APP_LCORE_WORDS VSW_BITMAP_WORDS(RTE_MAX_LCORE)
+
+/* One port as --port, [port NAME] and add-port give it (portspec.c). */
+struct app_port_spec {
+	struct vsw_vport_conf conf;          /* pmd_mask: from pmd_lcores */
+	uint64_t pmd_lcores[APP_LCORE_WORDS]; /* pmd=LIST: EAL lcore ids */
+};
+
 struct app_config {
 	struct vsw_vport_params ports;
+	/* Per port of ports.port[]: the lcores of its pmd=, if any. */
+	uint64_t pmd_lcores[VSW_MAX_PORTS][APP_LCORE_WORDS];
+	bool pmd_auto_lb;            /* rebalance queues automatically */
+	uint32_t auto_lb_load;       /* busiest PMD's load that triggers, % */
+	uint32_t auto_lb_interval;   /* seconds above it before it does */
 	enum vsw_fwd_mode mode;
 	unsigned int stats_period;   /* seconds, 0 = only at exit */
 	uint32_t mac_aging;          /* seconds */
@@ -36,16 +51,23 @@ struct app_config {
 
 struct app {
 	struct app_config cfg;
+	const char *config_file;   /* --config FILE, written back, or NULL */
+	/* Per port id: written back to the config file (it came from the
+	 * file or was added at run time; command-line ports are not). */
+	bool persist[VSW_MAX_PORTS];
+	uint64_t pmd_lcores[VSW_MAX_PORTS][APP_LCORE_WORDS]; /* its pmd= */
 	struct rte_mempool *pool;
 	struct vsw_mac_table *mac;
 	struct vsw_fwd *fwd;
 	struct vsw_vport_set *ports;
+	struct rte_mempool *node_pool[RTE_MAX_NUMA_NODES]; /* other nodes' */
+	struct vsw_vport_conf last_conf[VSW_MAX_PORTS]; /* at stop, by id */
 	uint16_t nb_pmd;
 	unsigned int pmd_lcore[VSW_MAX_PMD];
 };
 
 /* Longest port name in a config file's [port NAME], with its NUL. */
-#define APP_PORT_NAME_LEN 32
+#define APP_PORT_NAME_LEN (VSW_VPORT_NAME_MAX + 1)
 
 /*
  * Where an application option came from, for error messages: the
@@ -124,6 +146,69 @@ app_scan_args(int argc, char **argv, const char **config, int *nb_config);
 /* 1 if the long option --NAME takes a value, 0 if not, -1 if unknown. */
 int
 app_option_arg(const char *name);
+
+/* portspec.c: a whole-string unsigned number in [min, max]: 0 or -EINVAL. */
+int
+app_parse_uint(const char *s, unsigned long min, unsigned long max,
+	unsigned long *out);
+
+/* "2", "2:4", "2-5:8": EAL lcore ids into a bitmap. 0 or -EINVAL. */
+int
+app_parse_lcores(const char *list, uint64_t *lcores);
+
+/* The reverse of app_parse_lcores(), "" for none. */
+void
+app_format_lcores(const uint64_t *lcores, char *buf, size_t len);
+
+/*
+ * PATH[,name=N][,client=0|1][,queues=N][,suspend=0|1][,pmd=LIST] into
+ * @p ps (pmd_mask not set yet: see app_port_spec_pmds()). On error
+ * @p bad_key is the key at fault ("path" for the path) and @p err says why.
+ * Returns 0 or a negative errno.
+ */
+int
+app_port_spec_parse(const char *spec, struct app_port_spec *ps,
+	const char **bad_key, char *err, size_t errlen);
+
+struct app;
+
+/* Turn @p ps's pmd lcores into a PMD mask: -EINVAL if one is no PMD. */
+int
+app_port_spec_pmds(const struct app *a, struct app_port_spec *ps,
+	char *err, size_t errlen);
+
+/* ports.c: the ports given at start, recorded once the set exists. */
+void
+app_ports_init(struct app *a, uint16_t nb_file_ports);
+
+/*
+ * ports.c: add a port from its spec, and write the config file back.
+ * The caller holds app_lock(). Returns the id, or a negative errno with
+ * the reason in @p err (then nothing changed).
+ */
+int
+app_port_add(struct app *a, const char *spec, char *err, size_t errlen);
+
+/* ports.c: remove a port (id, name or path), then write back. */
+int
+app_port_del(struct app *a, const char *key, char *err, size_t errlen);
+
+/*
+ * config_save.c: write @p a's persisted ports, and the other sections of
+ * the config file as they are, back to the file: a temporary file
+ * (FILE.tmp), then rename. Ports of id @p skip (or -1) are left out.
+ * Returns 0 or -1 with the reason in @p err; the file is then unchanged.
+ */
+int
+app_config_save(const struct app *a, int skip, char *err, size_t errlen);
+
+/* telemetry.c: the lock telemetry handlers run under; the main thread
+ * takes it to read the ports. */
+void
+app_lock(void);
+
+void
+app_unlock(void);
 
 /* Print usage to stdout. */
 void

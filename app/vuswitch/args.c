@@ -19,6 +19,8 @@
 #define DEF_BACKLOG 4096
 #define DEF_SUSPEND_TIMEOUT_MS (VSW_VPORT_SUSPEND_TIMEOUT_US / 1000)
 #define DEF_CTRL_PRIORITY 1
+#define DEF_AUTO_LB_LOAD 95
+#define DEF_AUTO_LB_INTERVAL 10
 
 void
 app_usage(const char *prog)
@@ -33,13 +35,18 @@ app_usage(const char *prog)
 		"                        file (see vuswitch(8)); options on the command line\n"
 		"                        override the file's, ports add to its ports, and\n"
 		"                        EAL options before '--' replace its [eal] args\n"
-		"  --port PATH[,client=1][,queues=N][,suspend=0]\n"
-		"                        add a vhost-user port (repeat for more, up to %d).\n"
-		"                        Server mode (default) creates the socket at PATH;\n"
-		"                        client=1 connects to a listening front-end and\n"
-		"                        reconnects when it goes away. queues=N polls N\n"
-		"                        queue pairs (1-%d, default 1). suspend=0 stops\n"
-		"                        advertising SUSPEND/RESUME (protocol feature 18)\n"
+		"  --port PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST]\n"
+		"                        add a vhost-user port (repeat for more, up to %d;\n"
+		"                        none is fine: vuswitch-ctl add-port adds them at\n"
+		"                        run time). Server mode (default) creates the\n"
+		"                        socket at PATH; client=1 connects to a listening\n"
+		"                        front-end and reconnects when it goes away.\n"
+		"                        name=NAME (default: the socket's file name without\n"
+		"                        .sock). queues=N polls N queue pairs (1-%d,\n"
+		"                        default 1). suspend=0 stops advertising\n"
+		"                        SUSPEND/RESUME (protocol feature 18). pmd=LIST\n"
+		"                        pins its queues to these PMD lcores (EAL lcore\n"
+		"                        ids, ':' between them, ranges like 2-5)\n"
 		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
 		"                        xconnect: patch ports in pairs 0<->1, 2<->3, ...\n"
 		"  --stats SECONDS       print per-port counters every SECONDS (0: only at exit)\n"
@@ -54,6 +61,11 @@ app_usage(const char *prog)
 		"  --no-firewall         let every front-end message through to rte_vhost\n"
 		"                        unchecked (only to measure what rte_vhost itself\n"
 		"                        does with hostile input; see docs/security.md)\n"
+		"  --pmd-auto-lb         move queues between PMD lcores by their load when\n"
+		"                        the busiest PMD stays above --pmd-auto-lb-load\n"
+		"                        for --pmd-auto-lb-interval seconds (off by default)\n"
+		"  --pmd-auto-lb-load PCT   busy share that counts as overloaded (default %d)\n"
+		"  --pmd-auto-lb-interval SECONDS   how long it must last (default %d)\n"
 		"  --ctrl-priority N     real-time (SCHED_FIFO) priority of rte_vhost's\n"
 		"                        message thread, 1-99; 0 leaves it at normal\n"
 		"                        priority (default %d)\n"
@@ -64,7 +76,8 @@ app_usage(const char *prog)
 		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
 		prog, prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
 		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG,
-		DEF_SUSPEND_TIMEOUT_MS, DEF_CTRL_PRIORITY, prog);
+		DEF_SUSPEND_TIMEOUT_MS, DEF_AUTO_LB_LOAD, DEF_AUTO_LB_INTERVAL,
+		DEF_CTRL_PRIORITY, prog);
 }
 
 /*
@@ -118,106 +131,27 @@ port_ctx(const char *spec, char *buf, size_t len)
 	return buf;
 }
 
-/* Whole-string unsigned number in [min, max]. */
+/* PATH[,key=value]...: see app_port_spec_parse(). */
 static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-	unsigned long *out)
+parse_port(const char *spec, struct app_config *cfg)
 {
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_port_kv(const char *spec, char *kv, struct vsw_vport_conf *c)
-{
-	char *val = strchr(kv, '=');
-	char ctx[PATH_MAX + 16];
-	unsigned long v;
-
-	if (val == NULL) {
-		arg_error("%s'%s' is not key=value",
-			port_ctx(spec, ctx, sizeof(ctx)), kv);
-		return -1;
-	}
-	*val++ = '\0';
-	cur_key = kv;
-	if (strcmp(kv, "client") == 0) {
-		if (parse_uint(val, 0, 1, &v) != 0) {
-			arg_error("%sclient must be 0 or 1",
-				port_ctx(spec, ctx, sizeof(ctx)));
-			return -1;
-		}
-		c->client = v != 0;
-	} else if (strcmp(kv, "queues") == 0) {
-		if (parse_uint(val, 1, VSW_MAX_QUEUES, &v) != 0) {
-			arg_error("%squeues must be 1 to %d",
-				port_ctx(spec, ctx, sizeof(ctx)),
-				VSW_MAX_QUEUES);
-			return -1;
-		}
-		c->nb_queues = (uint8_t)v;
-	} else if (strcmp(kv, "suspend") == 0) {
-		if (parse_uint(val, 0, 1, &v) != 0) {
-			arg_error("%ssuspend must be 0 or 1",
-				port_ctx(spec, ctx, sizeof(ctx)));
-			return -1;
-		}
-		c->suspend = v != 0;
-	} else {
-		arg_error("%sunknown key '%s'",
-			port_ctx(spec, ctx, sizeof(ctx)), kv);
-		return -1;
-	}
-	cur_key = NULL;
-	return 0;
-}
-
-/* PATH[,key=value]... */
-static int
-parse_port(const char *spec, struct vsw_vport_params *ports)
-{
-	struct vsw_vport_conf *c;
-	char buf[PATH_MAX], ctx[PATH_MAX + 16];
-	char *save = NULL, *tok;
+	struct vsw_vport_params *ports = &cfg->ports;
+	struct app_port_spec ps;
+	char ctx[PATH_MAX + 16], why[256];
+	const char *key;
 
 	if (ports->nb_ports >= VSW_MAX_PORTS) {
 		arg_error("too many ports (at most %d)", VSW_MAX_PORTS);
 		return -1;
 	}
-	cur_key = "path";
-	if (strlen(spec) >= sizeof(buf)) {
-		arg_error("--port: spec too long");
+	if (app_port_spec_parse(spec, &ps, &key, why, sizeof(why)) != 0) {
+		cur_key = key;
+		arg_error("%s%s", port_ctx(spec, ctx, sizeof(ctx)), why);
 		return -1;
 	}
-	strcpy(buf, spec);
-	tok = strtok_r(buf, ",", &save);
-	if (tok == NULL || buf[0] == ',') {
-		arg_error("--port '%s': missing socket path", spec);
-		return -1;
-	}
-	if (strlen(tok) > VSW_VHU_PATH_MAX) {
-		arg_error("%ssocket path longer than %d bytes",
-			port_ctx(spec, ctx, sizeof(ctx)), VSW_VHU_PATH_MAX);
-		return -1;
-	}
-	cur_key = NULL;
-	c = &ports->port[ports->nb_ports];
-	memset(c, 0, sizeof(*c));
-	strcpy(c->path, tok);
-	c->nb_queues = 1;
-	c->suspend = true;
-	while ((tok = strtok_r(NULL, ",", &save)) != NULL)
-		if (parse_port_kv(spec, tok, c) != 0)
-			return -1;
+	ports->port[ports->nb_ports] = ps.conf;
+	memcpy(cfg->pmd_lcores[ports->nb_ports], ps.pmd_lcores,
+		sizeof(ps.pmd_lcores));
 	ports->nb_ports++;
 	return 0;
 }
@@ -237,6 +171,9 @@ enum {
 	OPT_CTRL_PRIORITY,
 	OPT_HELP,
 	OPT_CONFIG,
+	OPT_AUTO_LB,
+	OPT_AUTO_LB_LOAD,
+	OPT_AUTO_LB_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -254,6 +191,10 @@ static const struct option long_opts[] = {
 	{ "ctrl-priority", required_argument, NULL, OPT_CTRL_PRIORITY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "pmd-auto-lb", no_argument, NULL, OPT_AUTO_LB },
+	{ "pmd-auto-lb-load", required_argument, NULL, OPT_AUTO_LB_LOAD },
+	{ "pmd-auto-lb-interval", required_argument, NULL,
+		OPT_AUTO_LB_INTERVAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -275,7 +216,7 @@ parse_num_opt(const char *name, const char *arg, unsigned long min,
 {
 	unsigned long v;
 
-	if (parse_uint(arg, min, max, &v) != 0) {
+	if (app_parse_uint(arg, min, max, &v) != 0) {
 		arg_error("--%s must be a number from %lu to %lu, got '%s'",
 			name, min, max, arg);
 		return -1;
@@ -289,7 +230,7 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 {
 	switch (opt) {
 	case OPT_PORT:
-		return parse_port(arg, &cfg->ports);
+		return parse_port(arg, cfg);
 	case OPT_MODE:
 		if (strcmp(arg, "learn") == 0) {
 			cfg->mode = VSW_FWD_LEARN;
@@ -327,6 +268,12 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	case OPT_CTRL_PRIORITY:
 		return parse_num_opt("ctrl-priority", arg, 0, 99,
 			&cfg->ctrl_priority);
+	case OPT_AUTO_LB_LOAD:
+		return parse_num_opt("pmd-auto-lb-load", arg, 10, 100,
+			&cfg->auto_lb_load);
+	case OPT_AUTO_LB_INTERVAL:
+		return parse_num_opt("pmd-auto-lb-interval", arg, 1, 3600,
+			&cfg->auto_lb_interval);
 	default:
 		return -1;
 	}
@@ -337,7 +284,7 @@ static void
 getopt_error(char **argv)
 {
 	if (optopt == OPT_NO_SUSPEND || optopt == OPT_NO_FIREWALL ||
-			optopt == OPT_HELP)
+			optopt == OPT_HELP || optopt == OPT_AUTO_LB)
 		arg_error("option --%s takes no value",
 			long_opts[optopt - OPT_PORT].name);
 	else if (optopt != 0)
@@ -392,6 +339,8 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 	cfg->backlog = DEF_BACKLOG;
 	cfg->suspend_timeout_ms = DEF_SUSPEND_TIMEOUT_MS;
 	cfg->ctrl_priority = DEF_CTRL_PRIORITY;
+	cfg->auto_lb_load = DEF_AUTO_LB_LOAD;
+	cfg->auto_lb_interval = DEF_AUTO_LB_INTERVAL;
 
 	opterr = 0;
 	optind = 0;
@@ -416,6 +365,10 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 			cfg->ports.no_firewall = true;
 			continue;
 		}
+		if (opt == OPT_AUTO_LB) {
+			cfg->pmd_auto_lb = true;
+			continue;
+		}
 		if (opt == OPT_CONFIG)  /* read by app_cmdline_build() */
 			continue;
 		if (opt == '?') {
@@ -428,10 +381,6 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 	cur_where = NULL;
 	if (optind < argc) {
 		arg_error("unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	if (cfg->ports.nb_ports == 0) {
-		arg_error("no ports: give at least one --port PATH");
 		goto out;
 	}
 	for (i = 0; no_suspend && i < cfg->ports.nb_ports; i++)

@@ -423,19 +423,12 @@ do_switch(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 static int
 check_port_name(const char *file, const struct section *s, const char *name)
 {
-	const char *p;
+	char why[128];
 
-	if (*name == '\0' || strlen(name) >= APP_PORT_NAME_LEN) {
-		file_error(file, s->line, s->name, NULL, "a port name has "
-			"1 to %d characters", APP_PORT_NAME_LEN - 1);
+	if (vsw_vport_check_name(name, why, sizeof(why)) != 0) {
+		file_error(file, s->line, s->name, NULL, "%s", why);
 		return -1;
 	}
-	for (p = name; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && strchr("._-", *p) == NULL) {
-			file_error(file, s->line, s->name, NULL, "a port name "
-				"has only letters, digits, '.', '_' and '-'");
-			return -1;
-		}
 	return 0;
 }
 
@@ -468,13 +461,18 @@ do_port(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 		}
 		if (strcmp(s->e[i].name, "path") == 0)
 			path = s->e[i].value;
+		if (strcmp(s->e[i].name, "name") == 0) {
+			file_error(file, lines[i], s->name, s->e[i].name,
+				"the section header [port NAME] names the port");
+			return -1;
+		}
 	}
 	if (path == NULL) {
 		file_error(file, s->line, s->name, NULL,
 			"no path = SOCKET for the port %s", name);
 		return -1;
 	}
-	n = snprintf(spec, sizeof(spec), "--port=%s", path);
+	n = snprintf(spec, sizeof(spec), "--port=%s,name=%s", path, name);
 	for (i = 0; i < s->nb && n < sizeof(spec); i++)
 		if (strcmp(s->e[i].name, "path") != 0)
 			n += snprintf(spec + n, sizeof(spec) - n, ",%s=%s",

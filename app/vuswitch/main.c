@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,14 @@ collect_pmds(struct app *a)
 	return a->nb_pmd > 0 ? 0 : -1;
 }
 
+/*
+ * Ports whose backlogs the pool is sized for: those of the command line
+ * and config file, and at least this many more that come at run time.
+ * A backlog that finds the pool empty drops (counted as no-mbuf);
+ * --mbufs sizes it by hand.
+ */
+#define POOL_MIN_PORTS 16
+
 static uint32_t
 pool_size(const struct app *a)
 {
@@ -79,8 +88,71 @@ pool_size(const struct app *a)
 		return a->cfg.nb_mbufs;
 	/* Bursts in flight plus every suspended port's backlog. */
 	n = POOL_BASE + (uint64_t)a->nb_pmd * POOL_CACHE * 2 +
-		(uint64_t)a->cfg.ports.nb_ports * a->cfg.backlog;
+		(uint64_t)RTE_MAX(a->cfg.ports.nb_ports, POOL_MIN_PORTS) *
+		a->cfg.backlog;
 	return (uint32_t)RTE_MIN(n, (uint64_t)POOL_MAX);
+}
+
+/*
+ * One mbuf pool per NUMA node that has PMD lcores: a port's dequeues
+ * take mbufs from the pool of its memory's node (vsw_fwd_port_numa()).
+ * The main lcore's node's pool is the default.
+ */
+static int
+create_pools(struct app *a, struct vsw_fwd_params *fp)
+{
+	uint32_t n = pool_size(a);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	unsigned int i, node;
+
+	a->pool = rte_pktmbuf_pool_create("vsw_mbufs", n, POOL_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (a->pool == NULL)
+		goto fail;
+	fp->pool = a->pool;
+	fp->pools[rte_socket_id() % RTE_MAX_NUMA_NODES] = a->pool;
+	for (i = 0; i < a->nb_pmd; i++) {
+		node = rte_lcore_to_socket_id(a->pmd_lcore[i]);
+		if (node >= RTE_MAX_NUMA_NODES || fp->pools[node] != NULL)
+			continue;
+		snprintf(name, sizeof(name), "vsw_mbufs_%u", node);
+		fp->pools[node] = rte_pktmbuf_pool_create(name, n, POOL_CACHE,
+			0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)node);
+		if (fp->pools[node] == NULL)
+			goto fail;
+		a->node_pool[node] = fp->pools[node];
+	}
+	return 0;
+fail:
+	fprintf(stderr, APP_NAME ": error: cannot allocate %u mbufs "
+		"(%u MB): %s; give EAL more memory (-m) or use a "
+		"smaller --backlog or --mbufs\n", n,
+		(unsigned int)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
+			sizeof(struct rte_mbuf)) >> 20),
+		rte_strerror(rte_errno));
+	return -1;
+}
+
+/* pmd= of the command line and config file: lcore ids to PMD masks. */
+static int
+resolve_pmds(struct app *a)
+{
+	struct app_port_spec ps;
+	char err[256];
+	uint16_t i;
+
+	for (i = 0; i < a->cfg.ports.nb_ports; i++) {
+		ps.conf = a->cfg.ports.port[i];
+		memcpy(ps.pmd_lcores, a->cfg.pmd_lcores[i],
+			sizeof(ps.pmd_lcores));
+		if (app_port_spec_pmds(a, &ps, err, sizeof(err)) != 0) {
+			fprintf(stderr, APP_NAME ": error: port %s: %s\n",
+				ps.conf.path, err);
+			return -1;
+		}
+		a->cfg.ports.port[i].pmd_mask = ps.conf.pmd_mask;
+	}
+	return 0;
 }
 
 /* Returns 0 or the exit code. */
@@ -89,25 +161,16 @@ build(struct app *a)
 {
 	struct vsw_fwd_params fp = { 0 };
 	struct vsw_mac_params mp = { 0 };
-	uint32_t n = pool_size(a);
 	char err[512] = "";
-	uint16_t i;
 
-	a->pool = rte_pktmbuf_pool_create("vsw_mbufs", n, POOL_CACHE, 0,
-		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (a->pool == NULL) {
-		fprintf(stderr, APP_NAME ": error: cannot allocate %u mbufs "
-			"(%u MB): %s; give EAL more memory (-m) or use a "
-			"smaller --backlog or --mbufs\n", n,
-			(unsigned int)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE +
-				sizeof(struct rte_mbuf)) >> 20),
-			rte_strerror(rte_errno));
+	if (resolve_pmds(a) != 0)
+		return APP_EXIT_USAGE;
+	if (create_pools(a, &fp) != 0)
 		return APP_EXIT_FAIL;
-	}
 	if (a->cfg.mode == VSW_FWD_LEARN) {
 		mp.capacity = a->cfg.mac_capacity;
 		mp.port_limit = a->cfg.mac_port_limit;
-		mp.nb_ports = a->cfg.ports.nb_ports;
+		mp.nb_ports = VSW_MAX_PORTS;
 		mp.socket_id = (int)rte_socket_id();
 		a->mac = vsw_mac_create(&mp);
 		if (a->mac == NULL) {
@@ -117,13 +180,10 @@ build(struct app *a)
 		}
 	}
 	fp.mode = a->cfg.mode;
-	fp.nb_ports = a->cfg.ports.nb_ports;
-	for (i = 0; i < fp.nb_ports; i++)
-		fp.nb_queues[i] = a->cfg.ports.port[i].nb_queues;
+	fp.nb_ports = 0;	/* vsw_vport_create() adds them */
 	fp.nb_pmd = a->nb_pmd;
 	memcpy(fp.pmd_lcore, a->pmd_lcore, sizeof(fp.pmd_lcore));
 	fp.backlog = a->cfg.backlog;
-	fp.pool = a->pool;
 	fp.mac = a->mac;
 	fp.socket_id = (int)rte_socket_id();
 	a->fwd = vsw_fwd_create(&fp);
@@ -147,7 +207,13 @@ build(struct app *a)
 static void
 stop(struct app *a)
 {
+	int id;
+
 	app_telemetry_fini();
+	/* The final counters name the ports that were left. */
+	for (id = a->ports != NULL ? vsw_vport_next(a->ports, 0) : -1;
+			id >= 0; id = vsw_vport_next(a->ports, id + 1))
+		a->last_conf[id] = *vsw_vport_conf(a->ports, (uint16_t)id);
 	/* Devices are destroyed while the lcores still run (RCU needs them). */
 	vsw_vport_free(a->ports);
 	a->ports = NULL;
@@ -158,9 +224,38 @@ stop(struct app *a)
 static void
 release(struct app *a)
 {
+	unsigned int i;
+
 	vsw_fwd_free(a->fwd);
 	vsw_mac_free(a->mac);
 	rte_mempool_free(a->pool);
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		rte_mempool_free(a->node_pool[i]);
+}
+
+/* Once a second: load figures, and the automatic rebalance. */
+static void
+balance_tick(struct app *a, struct vsw_fwd_auto_lb *lb)
+{
+	uint64_t busy[VSW_MAX_PMD], interval, max = 0, before, after;
+	uint16_t i;
+	int moved;
+
+	vsw_fwd_load_sample(a->fwd);
+	if (!a->cfg.pmd_auto_lb)
+		return;
+	interval = vsw_fwd_pmd_load(a->fwd, busy);
+	for (i = 0; i < a->nb_pmd; i++)
+		max = RTE_MAX(max, busy[i]);
+	if (interval == 0 || !vsw_fwd_auto_lb_tick(lb,
+			(unsigned int)(max * 100 / interval)))
+		return;
+	moved = vsw_fwd_rebalance(a->fwd, VSW_FWD_AUTO_LB_MIN_GAIN, &before,
+		&after);
+	if (moved > 0)
+		printf(APP_NAME ": pmd-auto-lb: moved %d queue(s); busiest PMD "
+			"%" PRIu64 "%% -> %" PRIu64 "%% busy\n", moved,
+			before * 100 / interval, after * 100 / interval);
 }
 
 static void
@@ -170,16 +265,24 @@ main_loop(struct app *a)
 	uint64_t last_age = rte_get_timer_cycles(), last_stats = last_age;
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	uint64_t parked[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];
+	struct vsw_fwd_auto_lb lb = {
+		.load_pct = a->cfg.auto_lb_load,
+		.interval = a->cfg.auto_lb_interval,
+	};
 
 	while (!quit_signal) {
 		uint64_t now;
 
 		nanosleep(&nap, NULL);
 		now = rte_get_timer_cycles();
-		if (a->mac != NULL && now - last_age >= hz) {
-			vsw_vport_parked_ports(a->ports, parked);
-			vsw_mac_age(a->mac, vsw_fwd_now(a->fwd),
-				a->cfg.mac_aging, parked);
+		app_lock();
+		if (now - last_age >= hz) {
+			balance_tick(a, &lb);
+			if (a->mac != NULL) {
+				vsw_vport_parked_ports(a->ports, parked);
+				vsw_mac_age(a->mac, vsw_fwd_now(a->fwd),
+					a->cfg.mac_aging, parked);
+			}
 			last_age = now;
 		}
 		if (a->cfg.stats_period != 0 &&
@@ -187,6 +290,7 @@ main_loop(struct app *a)
 			app_stats_print(a, (double)(now - last_stats) / hz);
 			last_stats = now;
 		}
+		app_unlock();
 	}
 }
 
@@ -236,7 +340,13 @@ main(int argc, char **argv)
 		ret = ret == -ESRCH ? APP_EXIT_FAIL : APP_EXIT_USAGE;
 		goto out;
 	}
-	app_telemetry_init(&a);
+	app_ports_init(&a, cl.nb_names);
+	a.config_file = cl.file;
+	if (app_telemetry_init(&a) != 0) {
+		fatal_usage("cannot register the telemetry commands", NULL);
+		ret = APP_EXIT_FAIL;
+		goto out;
+	}
 	printf(APP_NAME ": %u port(s), %u PMD lcore(s), mode %s; "
 		"press Ctrl-C to stop\n", a.cfg.ports.nb_ports, a.nb_pmd,
 		a.cfg.mode == VSW_FWD_LEARN ? "learn" : "xconnect");

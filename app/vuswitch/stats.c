@@ -27,12 +27,14 @@ sum_drops(const struct vsw_port_stats *s, int first, int last)
 static void
 print_port(const struct app *a, uint16_t port, double interval)
 {
-	const struct vsw_vport_conf *c = &a->cfg.ports.port[port];
+	const struct vsw_vport_conf *c = a->ports != NULL ?
+		vsw_vport_conf(a->ports, port) : &a->last_conf[port];
 	struct vsw_port_stats s;
 	int r;
 
 	vsw_fwd_port_stats(a->fwd, port, &s);
-	printf("\n  ######## Port %u: %s [%s] ########\n", port, c->path,
+	printf("\n  ######## Port %u: %s %s [%s] ########\n", port, c->name,
+		c->path,
 		a->ports != NULL ?
 		vsw_port_state_name(vsw_vport_state(a->ports, port)) :
 		"stopped");
@@ -78,8 +80,10 @@ app_stats_print(const struct app *a, double interval)
 {
 	uint16_t i;
 
-	for (i = 0; i < a->cfg.ports.nb_ports; i++)
-		print_port(a, i, interval);
+	for (i = 0; i < VSW_MAX_PORTS; i++)
+		if (vsw_fwd_port_in_use(a->fwd, i) && (a->ports == NULL ||
+				vsw_vport_conf(a->ports, i) != NULL))
+			print_port(a, i, interval);
 	printf("\n");
 	for (i = 0; i < a->nb_pmd; i++)
 		print_pmd(a, i);

@@ -3,8 +3,14 @@
  * The switch's control interface: DPDK telemetry commands under
  * /vuswitch/. Query them with dpdk-telemetry.py or scripts/vuswitch-ctl.
  *
- * Handlers run on DPDK's telemetry thread. They take app_lock so that
- * shutdown can take the objects away from under them.
+ * Handlers run on DPDK's telemetry thread. They take tel_lock so that
+ * shutdown can take the objects away from under them, and so that the
+ * main thread (app_lock()) never reads a port that is being removed.
+ *
+ * A reply is at most 16 KB of JSON and a dict at most 256 entries, so
+ * the lists that grow with the ports (ports, pmd-rxq-show) come in
+ * pages: a "next" key says where the next page starts, and
+ * vuswitch-ctl asks for pages until there is none.
  */
 
 #include <ctype.h>
@@ -18,8 +24,23 @@
 
 #include "app.h"
 
-static pthread_mutex_t app_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct app *app;
+
+/* Entries per page of a list that grows with the ports. */
+#define PAGE 32
+
+void
+app_lock(void)
+{
+	pthread_mutex_lock(&tel_lock);
+}
+
+void
+app_unlock(void)
+{
+	pthread_mutex_unlock(&tel_lock);
+}
 
 typedef int (*handler_t)(struct app *a, const char *params,
 	struct rte_tel_data *d);
@@ -30,14 +51,14 @@ with_app(handler_t h, const char *params, struct rte_tel_data *d)
 {
 	int ret;
 
-	pthread_mutex_lock(&app_lock);
+	pthread_mutex_lock(&tel_lock);
 	if (app == NULL) {
 		rte_tel_data_string(d, "shutting down");
 		ret = 0;
 	} else {
 		ret = h(app, params, d);
 	}
-	pthread_mutex_unlock(&app_lock);
+	pthread_mutex_unlock(&tel_lock);
 	return ret;
 }
 
@@ -49,18 +70,212 @@ port_arg(struct app *a, const char *params)
 	return vsw_vport_lookup(a->ports, params);
 }
 
+/* "" or a page's first index. */
+static int
+page_start(const char *params, unsigned long max, unsigned long *start)
+{
+	*start = 0;
+	if (params == NULL || params[0] == '\0')
+		return 0;
+	return app_parse_uint(params, 0, max, start);
+}
+
+/* The PMDs of a port's queues, as "lcore:lcore" (EAL lcore ids). */
+static void
+port_pmds(struct app *a, uint16_t port, const struct vsw_fwd_rxq_info *rq,
+	unsigned int n, char *buf, size_t len)
+{
+	uint64_t lcores[APP_LCORE_WORDS] = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (rq[i].port == port && rq[i].pmd < a->nb_pmd)
+			vsw_bitmap_set(lcores, a->pmd_lcore[rq[i].pmd]);
+	app_format_lcores(lcores, buf, len);
+}
+
+static struct vsw_fwd_rxq_info rxqs[VSW_MAX_PORTS * VSW_MAX_QUEUES];
+
+static void
+add_port_entry(struct app *a, uint16_t id, unsigned int nrq,
+	struct rte_tel_data *d)
+{
+	struct rte_tel_data *e = rte_tel_data_alloc();
+	struct vsw_vport_conf c;
+	char key[8], pmds[256];
+
+	if (e == NULL || vsw_vport_conf_get(a->ports, id, &c) != 0) {
+		rte_tel_data_free(e);
+		return;
+	}
+	rte_tel_data_start_dict(e);
+	rte_tel_data_add_dict_string(e, "name", c.name);
+	rte_tel_data_add_dict_string(e, "path", c.path);
+	rte_tel_data_add_dict_string(e, "mode", c.client ? "client" : "server");
+	rte_tel_data_add_dict_string(e, "state",
+		vsw_port_state_name(vsw_vport_state(a->ports, id)));
+	rte_tel_data_add_dict_int(e, "queues", c.nb_queues);
+	port_pmds(a, id, rxqs, nrq, pmds, sizeof(pmds));
+	rte_tel_data_add_dict_string(e, "pmds", pmds);
+	snprintf(key, sizeof(key), "%u", id);
+	if (rte_tel_data_add_dict_container(d, key, e, 0) != 0)
+		rte_tel_data_free(e);
+}
+
+/* Ports from id START (default 0), PAGE at a time. */
 static int
 h_ports(struct app *a, const char *params, struct rte_tel_data *d)
 {
-	uint16_t i;
-	char key[8];
+	unsigned long start;
+	unsigned int n = 0, nrq;
+	int id;
 
+	if (page_start(params, VSW_MAX_PORTS, &start) != 0)
+		return -EINVAL;
+	nrq = vsw_fwd_rxq_info(a->fwd, rxqs, RTE_DIM(rxqs));
 	rte_tel_data_start_dict(d);
-	for (i = 0; i < vsw_vport_count(a->ports); i++) {
-		snprintf(key, sizeof(key), "%u", i);
-		rte_tel_data_add_dict_string(d, key,
-			vsw_port_state_name(vsw_vport_state(a->ports, i)));
+	for (id = vsw_vport_next(a->ports, start); id >= 0;
+			id = vsw_vport_next(a->ports, id + 1)) {
+		if (n++ == PAGE) {
+			rte_tel_data_add_dict_int(d, "next", id);
+			break;
+		}
+		add_port_entry(a, (uint16_t)id, nrq, d);
 	}
+	return 0;
+}
+
+static void
+add_result(struct rte_tel_data *d, int ret, const char *err)
+{
+	rte_tel_data_add_dict_int(d, "result", ret < 0 ? ret : 0);
+	rte_tel_data_add_dict_string(d, "error", ret < 0 ? err : "");
+}
+
+/* PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST] */
+static int
+h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	struct vsw_vport_conf c;
+	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	int id;
+
+	id = app_port_add(a, params != NULL ? params : "", err, sizeof(err));
+	rte_tel_data_start_dict(d);
+	add_result(d, id, err);
+	if (id >= 0 && vsw_vport_conf_get(a->ports, (uint16_t)id, &c) == 0) {
+		rte_tel_data_add_dict_int(d, "id", id);
+		rte_tel_data_add_dict_string(d, "name", c.name);
+		rte_tel_data_add_dict_string(d, "path", c.path);
+	}
+	return 0;
+}
+
+static int
+h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	int id;
+
+	id = app_port_del(a, params, err, sizeof(err));
+	rte_tel_data_start_dict(d);
+	add_result(d, id, err);
+	if (id >= 0)
+		rte_tel_data_add_dict_int(d, "id", id);
+	return 0;
+}
+
+static unsigned int
+pct(uint64_t part, uint64_t whole)
+{
+	return whole == 0 ? 0 : (unsigned int)((part * 100 + whole / 2) / whole);
+}
+
+static void
+add_rxq_entry(struct app *a, const struct vsw_fwd_rxq_info *r,
+	unsigned int idx, struct rte_tel_data *d)
+{
+	struct rte_tel_data *e = rte_tel_data_alloc();
+	const struct vsw_vport_conf *c = vsw_vport_conf(a->ports, r->port);
+	char key[16];
+
+	if (e == NULL)
+		return;
+	rte_tel_data_start_dict(e);
+	rte_tel_data_add_dict_int(e, "port", r->port);
+	rte_tel_data_add_dict_string(e, "name", c != NULL ? c->name : "");
+	rte_tel_data_add_dict_int(e, "queue", r->queue);
+	rte_tel_data_add_dict_int(e, "pmd", r->pmd);
+	rte_tel_data_add_dict_int(e, "lcore", r->pmd < a->nb_pmd ?
+		(int)a->pmd_lcore[r->pmd] : -1);
+	/* Its share of its PMD's busy cycles, as OVS shows it. */
+	rte_tel_data_add_dict_int(e, "usage_pct", (int)pct(r->cycles,
+		r->pmd_cycles));
+	snprintf(key, sizeof(key), "rxq_%u", idx);
+	if (rte_tel_data_add_dict_container(d, key, e, 0) != 0)
+		rte_tel_data_free(e);
+}
+
+static void
+add_pmd_loads(struct app *a, const uint64_t *busy, uint64_t interval,
+	struct rte_tel_data *d)
+{
+	char key[16];
+	uint16_t i;
+
+	for (i = 0; i < a->nb_pmd; i++) {
+		struct rte_tel_data *e = rte_tel_data_alloc();
+
+		if (e == NULL)
+			return;
+		rte_tel_data_start_dict(e);
+		rte_tel_data_add_dict_int(e, "lcore", (int)a->pmd_lcore[i]);
+		rte_tel_data_add_dict_int(e, "busy_pct",
+			(int)pct(busy[i], interval));
+		snprintf(key, sizeof(key), "pmd_%u", i);
+		if (rte_tel_data_add_dict_container(d, key, e, 0) != 0)
+			rte_tel_data_free(e);
+	}
+}
+
+/* Queues from index START, PAGE at a time; the PMDs on the first page. */
+static int
+h_pmd_rxq_show(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	uint64_t busy[VSW_MAX_PMD], interval;
+	unsigned long start;
+	unsigned int n, i;
+
+	n = vsw_fwd_rxq_info(a->fwd, rxqs, RTE_DIM(rxqs));
+	if (page_start(params, n, &start) != 0)
+		return -EINVAL;
+	interval = vsw_fwd_pmd_load(a->fwd, busy);
+	rte_tel_data_start_dict(d);
+	if (start == 0)
+		add_pmd_loads(a, busy, interval, d);
+	for (i = start; i < n && i < start + PAGE; i++)
+		add_rxq_entry(a, &rxqs[i], i, d);
+	if (i < n)
+		rte_tel_data_add_dict_int(d, "next", (int)i);
+	return 0;
+}
+
+static int
+h_pmd_rxq_rebalance(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	uint64_t busy[VSW_MAX_PMD], before = 0, after = 0, interval;
+	int ret;
+
+	(void)params;
+	interval = vsw_fwd_pmd_load(a->fwd, busy);
+	ret = vsw_fwd_rebalance(a->fwd, 0, &before, &after);
+	rte_tel_data_start_dict(d);
+	add_result(d, ret, ret < 0 ? strerror(-ret) : "");
+	rte_tel_data_add_dict_int(d, "moved", ret > 0 ? ret : 0);
+	rte_tel_data_add_dict_int(d, "busiest_pct_before",
+		(int)pct(before, interval));
+	rte_tel_data_add_dict_int(d, "busiest_pct_after",
+		(int)pct(ret > 0 ? after : before, interval));
 	return 0;
 }
 
@@ -132,6 +347,7 @@ h_port(struct app *a, const char *params, struct rte_tel_data *d)
 	c = vsw_vport_conf(a->ports, (uint16_t)port);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "id", port);
+	rte_tel_data_add_dict_string(d, "name", c->name);
 	rte_tel_data_add_dict_string(d, "path", c->path);
 	rte_tel_data_add_dict_string(d, "mode", c->client ? "client" : "server");
 	rte_tel_data_add_dict_int(d, "queues", c->nb_queues);
@@ -252,14 +468,17 @@ add_mac(const struct vsw_mac_entry *e, void *arg)
 static int
 h_mac(struct app *a, const char *params, struct rte_tel_data *d)
 {
-	struct mac_walk w = { { NULL } };
-	uint16_t i, n = vsw_vport_count(a->ports);
+	static struct mac_walk w;
+	uint16_t i, n = VSW_MAX_PORTS;
 	char key[8];
 
+	memset(&w, 0, sizeof(w));
 	rte_tel_data_start_dict(d);
 	if (a->mac == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
+		if (vsw_mac_count(a->mac, i) == 0)
+			continue;
 		w.per_port[i] = rte_tel_data_alloc();
 		if (w.per_port[i] != NULL)
 			rte_tel_data_start_array(w.per_port[i],
@@ -297,6 +516,10 @@ cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
 	return with_app(h_ ## name, params, d); \
 }
 WRAP(ports)
+WRAP(add_port)
+WRAP(del_port)
+WRAP(pmd_rxq_show)
+WRAP(pmd_rxq_rebalance)
 WRAP(port)
 WRAP(pmd)
 WRAP(mac)
@@ -314,9 +537,17 @@ app_telemetry_init(struct app *a)
 		const char *help;
 	} cmds[] = {
 		{ "/vuswitch/ports", cmd_ports,
-			"Port states. No parameters" },
+			"Ports: name, path, state, PMD lcores. Parameter: first id of the page (0); \"next\": the next page's" },
+		{ "/vuswitch/add_port", cmd_add_port,
+			"Add a port. Parameter: PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST]" },
+		{ "/vuswitch/del_port", cmd_del_port,
+			"Remove a port. Parameter: port id, name or socket path" },
+		{ "/vuswitch/pmd_rxq_show", cmd_pmd_rxq_show,
+			"PMD loads, and each queue's PMD and share of its busy cycles. Parameter: first queue of the page (0)" },
+		{ "/vuswitch/pmd_rxq_rebalance", cmd_pmd_rxq_rebalance,
+			"Place every receive queue afresh by measured load. No parameters" },
 		{ "/vuswitch/port", cmd_port,
-			"Port configuration and counters. Parameter: port id or socket path" },
+			"Port configuration and counters. Parameter: port id, name or socket path" },
 		{ "/vuswitch/pmd", cmd_pmd,
 			"PMD lcore counters. Parameter: PMD index" },
 		{ "/vuswitch/mac", cmd_mac,
@@ -326,17 +557,17 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/mempool", cmd_mempool,
 			"mbuf pool usage. No parameters" },
 		{ "/vuswitch/suspend", cmd_suspend,
-			"Suspend a port (same as a vhost-user SUSPEND). Parameter: port id or socket path" },
+			"Suspend a port (same as a vhost-user SUSPEND). Parameter: port id, name or socket path" },
 		{ "/vuswitch/resume", cmd_resume,
-			"Resume a suspended port. Parameter: port id or socket path" },
+			"Resume a suspended port. Parameter: port id, name or socket path" },
 		{ "/vuswitch/debug/stall", cmd_stall,
 			"Fault injection: PMD,MS makes PMD lcore hold its view for MS ms" },
 	};
 	unsigned int i;
 
-	pthread_mutex_lock(&app_lock);
+	pthread_mutex_lock(&tel_lock);
 	app = a;
-	pthread_mutex_unlock(&app_lock);
+	pthread_mutex_unlock(&tel_lock);
 	for (i = 0; i < RTE_DIM(cmds); i++)
 		if (rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn,
 				cmds[i].help) != 0)
@@ -347,7 +578,7 @@ app_telemetry_init(struct app *a)
 void
 app_telemetry_fini(void)
 {
-	pthread_mutex_lock(&app_lock);
+	pthread_mutex_lock(&tel_lock);
 	app = NULL;
-	pthread_mutex_unlock(&app_lock);
+	pthread_mutex_unlock(&tel_lock);
 }

@@ -7,6 +7,7 @@
 #ifndef FWD_H
 #define FWD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ extern int vsw_fwd_logtype;
 struct poll_entry {
 	uint16_t port;
 	uint16_t queue;
+	uint16_t node;   /* NUMA node whose pool its dequeues use */
 };
 
 #define MAX_POLLS (VSW_MAX_PORTS * VSW_MAX_QUEUES)
@@ -102,6 +104,13 @@ struct pmd_ctx {
 
 struct vsw_fwd {
 	struct vsw_fwd_params p;
+	/*
+	 * Serialises the control functions (recursive: some call others).
+	 * Several control threads use the engine: rte_vhost's (port
+	 * states), the admin's (ports added and removed, rebalance) and
+	 * the main thread's (load samples). Never taken by an lcore.
+	 */
+	pthread_mutex_t ctl;
 	struct rte_rcu_qsbr *qsbr;
 	struct fwd_snap *snap;         /* published with store-release */
 	uint32_t backlog_ring_size;    /* power of two, >= p.backlog */
@@ -119,9 +128,13 @@ struct vsw_fwd {
 	} retired[SNAP_POOL];                /* oldest first */
 	unsigned int nb_retired;
 
+	/* Per NUMA node, the pool for dequeues there (p.pools[] or p.pool). */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct port_ctl ports[VSW_MAX_PORTS];
 	uint64_t pmd_load[VSW_MAX_PMD];      /* busy cycles, last interval */
 	uint64_t pmd_busy_seen[VSW_MAX_PMD]; /* busy_cycles at its start */
+	uint64_t load_tsc;                   /* when the last sample was */
+	uint64_t load_interval;              /* TSC cycles between the last two */
 
 	struct port_shared shared[VSW_MAX_PORTS];
 	struct pmd_ctx *pmd[VSW_MAX_PMD];

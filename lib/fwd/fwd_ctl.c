@@ -74,6 +74,19 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 	return 0;
 }
 
+static int
+ctl_lock_init(struct vsw_fwd *f)
+{
+	pthread_mutexattr_t a;
+	int ret;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	ret = pthread_mutex_init(&f->ctl, &a);
+	pthread_mutexattr_destroy(&a);
+	return ret;
+}
+
 struct vsw_fwd *
 vsw_fwd_create(const struct vsw_fwd_params *p)
 {
@@ -88,7 +101,13 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 		p->socket_id);
 	if (f == NULL)
 		goto nomem;
+	if (ctl_lock_init(f) != 0) {
+		vsw_free(f);
+		goto nomem_nof;
+	}
 	f->p = *p;
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+		f->pools[i] = p->pools[i] != NULL ? p->pools[i] : p->pool;
 	f->backlog_ring_size = rte_align32pow2(p->backlog);
 	f->tsc_hz = rte_get_tsc_hz();
 	f->tsc_base = rte_rdtsc() - f->tsc_hz; /* so that now starts at 1 */
@@ -111,6 +130,7 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 	return f;
 nomem:
 	vsw_fwd_free(f);
+nomem_nof:
 	rte_errno = ENOMEM;
 	return NULL;
 }
@@ -135,6 +155,7 @@ vsw_fwd_free(struct vsw_fwd *f)
 	}
 	fwd_snaps_free(f);
 	vsw_free(f->qsbr);
+	pthread_mutex_destroy(&f->ctl);
 	vsw_free(f);
 }
 
@@ -173,8 +194,8 @@ vsw_fwd_stop(struct vsw_fwd *f)
 	}
 }
 
-int
-vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
+static int
+backlog_prepare_locked(struct vsw_fwd *f, uint16_t port)
 {
 	size_t sz = f->backlog_ring_size * sizeof(struct rte_mbuf *);
 	uint16_t i;
@@ -196,6 +217,17 @@ vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
 		pc->backlog[port].ring = ring;
 	}
 	return 0;
+}
+
+int
+vsw_fwd_backlog_prepare(struct vsw_fwd *f, uint16_t port)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = backlog_prepare_locked(f, port);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
 }
 
 uint32_t

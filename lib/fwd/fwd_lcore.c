@@ -252,7 +252,7 @@ poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 				__ATOMIC_RELAXED) & (1u << vring)))
 			continue;
 		n = rte_vhost_dequeue_burst(v->port[port].vid, vring,
-			f->p.pool, pc->rx, VSW_BURST);
+			f->pools[s->polls[i].node], pc->rx, VSW_BURST);
 		if (n == 0)
 			continue;
 		forward(pc, v, port, n);

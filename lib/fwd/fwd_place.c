@@ -9,6 +9,7 @@
 #include <rte_memory.h>
 
 #include "fwd_place.h"
+#include "vsw_fwd.h"
 
 static bool
 allowed(const struct fwd_place_rxq *q, unsigned int pmd)
@@ -132,4 +133,24 @@ fwd_place_max_load(unsigned int nb_pmd, const struct fwd_place_rxq *q,
 		if (load[i] > max)
 			max = load[i];
 	return max;
+}
+
+bool
+vsw_fwd_auto_lb_tick(struct vsw_fwd_auto_lb *lb, unsigned int busiest_pct)
+{
+	if (lb->cooldown > 0) {
+		lb->cooldown--;
+		return false;
+	}
+	if (busiest_pct >= lb->load_pct) {
+		lb->over++;
+	} else if (busiest_pct + VSW_FWD_AUTO_LB_BAND < lb->load_pct) {
+		lb->over = 0;
+		return false;
+	}
+	if (lb->over < lb->interval || lb->interval == 0)
+		return false;
+	lb->over = 0;
+	lb->cooldown = lb->interval;
+	return true;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
 
@@ -84,6 +85,9 @@ fwd_ports_polls(const struct vsw_fwd *f, struct fwd_snap *s)
 				continue;
 			s->polls[next[pmd]].port = port;
 			s->polls[next[pmd]].queue = q;
+			s->polls[next[pmd]].node = c->socket_id >= 0 &&
+				c->socket_id < RTE_MAX_NUMA_NODES ?
+				(uint16_t)c->socket_id : 0;
 			next[pmd]++;
 		}
 	}
@@ -157,8 +161,8 @@ place_port(struct vsw_fwd *f, uint16_t port)
 			port, c->socket_id);
 }
 
-int
-vsw_fwd_port_add(struct vsw_fwd *f, uint16_t port,
+static int
+port_add_locked(struct vsw_fwd *f, uint16_t port,
 	const struct vsw_fwd_port_conf *conf)
 {
 	struct port_ctl *c;
@@ -179,7 +183,19 @@ vsw_fwd_port_add(struct vsw_fwd *f, uint16_t port,
 }
 
 int
-vsw_fwd_port_del(struct vsw_fwd *f, uint16_t port)
+vsw_fwd_port_add(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_fwd_port_conf *conf)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = port_add_locked(f, port, conf);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
+static int
+port_del_locked(struct vsw_fwd *f, uint16_t port)
 {
 	struct fwd_snap *s;
 	uint16_t i;
@@ -202,6 +218,17 @@ vsw_fwd_port_del(struct vsw_fwd *f, uint16_t port)
 	return 0;
 }
 
+int
+vsw_fwd_port_del(struct vsw_fwd *f, uint16_t port)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = port_del_locked(f, port);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
 bool
 vsw_fwd_port_in_use(const struct vsw_fwd *f, uint16_t port)
 {
@@ -209,11 +236,14 @@ vsw_fwd_port_in_use(const struct vsw_fwd *f, uint16_t port)
 		__atomic_load_n(&f->ports[port].in_use, __ATOMIC_ACQUIRE);
 }
 
-void
-vsw_fwd_load_sample(struct vsw_fwd *f)
+static void
+load_sample_locked(struct vsw_fwd *f)
 {
+	uint64_t now = rte_rdtsc();
 	uint16_t i, port, q;
 
+	f->load_interval = f->load_tsc != 0 ? now - f->load_tsc : 0;
+	f->load_tsc = now;
 	for (i = 0; i < f->p.nb_pmd; i++) {
 		uint64_t busy = __atomic_load_n(&f->pmd[i]->stats.busy_cycles,
 			__ATOMIC_RELAXED);
@@ -237,8 +267,16 @@ vsw_fwd_load_sample(struct vsw_fwd *f)
 	}
 }
 
-unsigned int
-vsw_fwd_rxq_info(const struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
+void
+vsw_fwd_load_sample(struct vsw_fwd *f)
+{
+	pthread_mutex_lock(&f->ctl);
+	load_sample_locked(f);
+	pthread_mutex_unlock(&f->ctl);
+}
+
+static unsigned int
+rxq_info_locked(const struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
 	unsigned int max)
 {
 	unsigned int n = 0;
@@ -254,10 +292,35 @@ vsw_fwd_rxq_info(const struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
 			out[n].cycles = c->rxq_load[q];
 			out[n].pmd_cycles = c->rxq_pmd[q] < f->p.nb_pmd ?
 				f->pmd_load[c->rxq_pmd[q]] : 0;
+			out[n].interval = f->load_interval;
 			n++;
 		}
 	}
 	return n;
+}
+
+unsigned int
+vsw_fwd_rxq_info(struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
+	unsigned int max)
+{
+	unsigned int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = rxq_info_locked(f, out, max);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
+uint64_t
+vsw_fwd_pmd_load(struct vsw_fwd *f, uint64_t *busy)
+{
+	uint64_t interval;
+
+	pthread_mutex_lock(&f->ctl);
+	memcpy(busy, f->pmd_load, sizeof(*busy) * f->p.nb_pmd);
+	interval = f->load_interval;
+	pthread_mutex_unlock(&f->ctl);
+	return interval;
 }
 
 /* Move queues to new PMDs: first without them, then on their new PMDs. */
@@ -309,8 +372,8 @@ struct rebalance_work {
 	uint16_t to[MAX_POLLS];
 };
 
-int
-vsw_fwd_rebalance(struct vsw_fwd *f, unsigned int min_gain_pct,
+static int
+rebalance_locked(struct vsw_fwd *f, unsigned int min_gain_pct,
 	uint64_t *before, uint64_t *after)
 {
 	struct fwd_place_pmd pmds[VSW_MAX_PMD];
@@ -343,7 +406,19 @@ vsw_fwd_rebalance(struct vsw_fwd *f, unsigned int min_gain_pct,
 }
 
 int
-vsw_fwd_port_numa(struct vsw_fwd *f, uint16_t port, int socket_id)
+vsw_fwd_rebalance(struct vsw_fwd *f, unsigned int min_gain_pct,
+	uint64_t *before, uint64_t *after)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = rebalance_locked(f, min_gain_pct, before, after);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
+static int
+port_numa_locked(struct vsw_fwd *f, uint16_t port, int socket_id)
 {
 	struct port_ctl *c;
 	struct poll_entry moved[VSW_MAX_QUEUES];
@@ -360,8 +435,10 @@ vsw_fwd_port_numa(struct vsw_fwd *f, uint16_t port, int socket_id)
 	for (q = 0; q < c->nb_queues; q++)
 		if (pmd_socket(f, c->rxq_pmd[q]) != socket_id)
 			break;
-	if (q == c->nb_queues)
+	if (q == c->nb_queues) {
+		publish_polls(f);	/* its dequeues use that node's pool */
 		return 0;	/* every queue is on the node already */
+	}
 	memcpy(old, c->rxq_pmd, sizeof(old));
 	place_port(f, port);
 	for (q = 0; q < c->nb_queues; q++) {
@@ -373,4 +450,15 @@ vsw_fwd_port_numa(struct vsw_fwd *f, uint16_t port, int socket_id)
 	}
 	apply_moves(f, moved, to, n);
 	return (int)n;
+}
+
+int
+vsw_fwd_port_numa(struct vsw_fwd *f, uint16_t port, int socket_id)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = port_numa_locked(f, port, socket_id);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
 }

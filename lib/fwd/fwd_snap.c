@@ -112,8 +112,8 @@ fwd_snap_publish(struct vsw_fwd *f, struct fwd_snap *s)
 	f->nb_retired++;
 }
 
-int
-vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
+static int
+port_publish_locked(struct vsw_fwd *f, uint16_t port,
 	enum vsw_fwd_port_state state, int vid)
 {
 	struct fwd_snap *s;
@@ -127,6 +127,18 @@ vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
 	return 0;
 }
 
+int
+vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
+	enum vsw_fwd_port_state state, int vid)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = port_publish_locked(f, port, state, vid);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
 static void
 sync_pause(uint64_t elapsed, uint64_t hz)
 {
@@ -138,8 +150,8 @@ sync_pause(uint64_t elapsed, uint64_t hz)
 		nanosleep(&ts, NULL);
 }
 
-int
-vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us)
+static int
+sync_locked(struct vsw_fwd *f, uint64_t timeout_us)
 {
 	uint64_t hz = rte_get_timer_hz();
 	uint64_t start = rte_get_timer_cycles();
@@ -160,5 +172,16 @@ vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us)
 	}
 	reclaim(f, false);
 	return 0;
+}
+
+int
+vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = sync_locked(f, timeout_us);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
 }
 

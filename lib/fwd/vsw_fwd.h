@@ -37,8 +37,9 @@
  * many enabled queues as PMD lcores no two lcores share a queue; otherwise
  * rte_vhost's per-virtqueue spinlock serialises the sharers.
  *
- * Thread safety. Functions marked "control" must be called from one
- * thread at a time (the caller serialises them) and never from a PMD lcore.
+ * Thread safety. Functions marked "control" may be called from any
+ * thread but a PMD lcore; the engine serialises them with a mutex of its
+ * own, which no lcore ever takes.
  * vsw_fwd_vring_state() may be called from any thread at any time.
  * Statistics readers may run concurrently with everything.
  */
@@ -123,6 +124,11 @@ struct vsw_fwd_params {
 	uint32_t backlog;                 /**< Held frames per parked port
 					       (1 .. VSW_FWD_BACKLOG_MAX). */
 	struct rte_mempool *pool;         /**< For dequeued mbufs. */
+	/**
+	 * Per NUMA node, the pool for the dequeues of ports whose memory is
+	 * on that node (vsw_fwd_port_numa()); NULL: @p pool.
+	 */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct vsw_mac_table *mac;        /**< Used in VSW_FWD_LEARN. */
 	int socket_id;
 };
@@ -245,7 +251,43 @@ struct vsw_fwd_rxq_info {
 	uint16_t pmd;          /**< PMD index polling it. */
 	uint64_t cycles;       /**< Busy cycles it cost, last interval. */
 	uint64_t pmd_cycles;   /**< Its PMD's busy cycles, same interval. */
+	uint64_t interval;     /**< Length of that interval, TSC cycles. */
 };
+
+/**
+ * Control: each PMD's busy cycles over the last vsw_fwd_load_sample()
+ * interval, into @p busy (nb_pmd entries).
+ *
+ * @return That interval's length in TSC cycles (0 before two samples).
+ */
+uint64_t
+vsw_fwd_pmd_load(struct vsw_fwd *f, uint64_t *busy);
+
+/**
+ * Automatic rebalancing policy (--pmd-auto-lb): fed one load sample at
+ * a time, it says when to try vsw_fwd_rebalance(). It fires when the
+ * busiest PMD has been at or above @p load_pct for @p interval samples
+ * in a row; a sample more than VSW_FWD_AUTO_LB_BAND points below the
+ * threshold starts the count again, one inside the band leaves it as it
+ * is (hysteresis). After firing it waits @p interval samples before it
+ * counts again, whatever the rebalance did. Pure: no engine needed.
+ */
+struct vsw_fwd_auto_lb {
+	uint32_t load_pct;   /**< Threshold, percent busy. */
+	uint32_t interval;   /**< Samples above it before firing. */
+	uint32_t over;       /**< Samples above it so far. */
+	uint32_t cooldown;   /**< Samples left before counting again. */
+};
+
+/** Width of the hysteresis band below the threshold, percent. */
+#define VSW_FWD_AUTO_LB_BAND 5
+
+/** Least gain (percent off the busiest PMD) an automatic move needs. */
+#define VSW_FWD_AUTO_LB_MIN_GAIN 25
+
+/** Feed a sample (busiest PMD, percent busy); true: rebalance now. */
+bool
+vsw_fwd_auto_lb_tick(struct vsw_fwd_auto_lb *lb, unsigned int busiest_pct);
 
 /**
  * Control: every queue in use, by port then queue, at most @p max.
@@ -253,7 +295,7 @@ struct vsw_fwd_rxq_info {
  * @return How many were written.
  */
 unsigned int
-vsw_fwd_rxq_info(const struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
+vsw_fwd_rxq_info(struct vsw_fwd *f, struct vsw_fwd_rxq_info *out,
 	unsigned int max);
 
 /**

@@ -19,6 +19,7 @@
 #define VPORT_H
 
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/types.h>
 #include <stdio.h>
@@ -63,6 +64,8 @@ struct vport {
 	struct vsw_vport_conf conf;
 	struct vsw_port_fsm fsm;
 	int vid;             /* connection's device id, -1 without one */
+	bool in_use;         /* the slot holds a port */
+	bool removing;       /* being removed: refuse new connections */
 	bool registered;     /* rte_vhost_driver_register() succeeded */
 	struct vsw_ratelimit log_rl;
 	/*
@@ -90,13 +93,26 @@ struct vport {
 
 struct vsw_vport_set {
 	pthread_mutex_t lock;    /* serialises every state change */
+	/*
+	 * Serialises adding and removing ports (taken before lock, and
+	 * never by rte_vhost's callbacks, so that it can be held while
+	 * rte_vhost registers, starts or unregisters a socket).
+	 */
+	pthread_mutex_t admin;
+	bool started;            /* vsw_vport_start() ran */
 	struct vsw_fwd *fwd;
 	struct vsw_mac_table *mac;
 	uint64_t suspend_timeout_us;
 	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
 	bool no_firewall;        /* the firewall is off (testing only) */
 	bool ctrl_raised;        /* ... and it has it */
-	uint16_t nb_ports;
+	uint16_t nb_ports;       /* ports in use */
+	uint16_t end;            /* one past the highest id in use */
+	/*
+	 * The port of each live connection's vid, or -1: written under
+	 * lock, read without it by cb_vring_state_changed() (atomically).
+	 */
+	int16_t vid_port[VPORT_DPDK_MAX_VID];
 	struct vport port[VSW_MAX_PORTS];
 };
 
@@ -119,14 +135,21 @@ vport_id(const struct vsw_vport_set *set, const struct vport *p)
 static inline struct vport *
 vport_by_vid(struct vsw_vport_set *set, int vid)
 {
-	uint16_t i;
+	int16_t id;
 
-	if (vid < 0)
+	if (vid < 0 || vid >= VPORT_DPDK_MAX_VID)
 		return NULL;
-	for (i = 0; i < set->nb_ports; i++)
-		if (set->port[i].vid == vid)
-			return &set->port[i];
-	return NULL;
+	id = __atomic_load_n(&set->vid_port[vid], __ATOMIC_ACQUIRE);
+	return id < 0 ? NULL : &set->port[id];
+}
+
+/* Port @p id if it is in use, or NULL. Caller holds set->lock. */
+static inline struct vport *
+vport_get(struct vsw_vport_set *set, uint16_t id)
+{
+	if (id >= set->end || !set->port[id].in_use)
+		return NULL;
+	return &set->port[id];
 }
 
 /* vport_state.c. Callers hold set->lock. */
@@ -143,6 +166,30 @@ vport_event(struct vsw_vport_set *set, struct vport *p,
 /* Ask the front-end not to kick, if the port runs. */
 void
 vport_quiet_kicks(struct vport *p);
+
+/*
+ * The connection of @p p is gone (destroy_connection, or the socket was
+ * unregistered): forget its vid, its rings and its MAC entries.
+ * Caller holds set->lock.
+ */
+void
+vport_conn_gone(struct vsw_vport_set *set, struct vport *p);
+
+/* vport_ctl.c: register @p p's socket with rte_vhost (not started). */
+int
+vport_register(struct vport *p, char *err, size_t errlen);
+
+/* vport_path.c */
+
+/* Characters of a port name besides letters and digits. */
+#define VPORT_NAME_CHARS "abcdefghijklmnopqrstuvwxyz" \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+#define VPORT_CANON_LEN (PATH_MAX + VSW_VHU_PATH_MAX + 2)
+
+/* @p path with its directory resolved: "dir/./x.sock" is "dir/x.sock". */
+void
+vport_canonical_path(const char *path, char *out, size_t len);
 
 /* vport_msg.c */
 

@@ -38,8 +38,9 @@ vport_by_ifname(struct vsw_vport_set *set, int vid)
 
 	if (rte_vhost_get_ifname(vid, name, sizeof(name)) != 0)
 		return NULL;
-	for (i = 0; i < set->nb_ports; i++)
-		if (strcmp(set->port[i].conf.path, name) == 0)
+	for (i = 0; i < set->end; i++)
+		if (set->port[i].in_use && !set->port[i].removing &&
+				strcmp(set->port[i].conf.path, name) == 0)
 			return &set->port[i];
 	return NULL;
 }
@@ -53,7 +54,7 @@ cb_new_connection(int vid)
 
 	pthread_mutex_lock(&set->lock);
 	p = vport_by_ifname(set, vid);
-	if (p == NULL) {
+	if (p == NULL || vid < 0 || vid >= VPORT_DPDK_MAX_VID) {
 		pthread_mutex_unlock(&set->lock);
 		return -1;
 	}
@@ -74,10 +75,31 @@ cb_new_connection(int vid)
 	ret = vport_event(set, p, VSW_PORT_EV_CONNECT);
 	if (ret == 0) {
 		p->vid = vid;
+		__atomic_store_n(&set->vid_port[vid], (int16_t)vport_id(set, p),
+			__ATOMIC_RELEASE);
 		vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
 	}
 	pthread_mutex_unlock(&set->lock);
 	return ret < 0 ? -1 : 0;
+}
+
+void
+vport_conn_gone(struct vsw_vport_set *set, struct vport *p)
+{
+	uint32_t flushed = 0;
+
+	vport_event(set, p, VSW_PORT_EV_CLOSE);
+	vsw_fwd_sync(set->fwd, 0);
+	vport_msg_detach(set, p);
+	if (p->vid >= 0 && p->vid < VPORT_DPDK_MAX_VID &&
+			set->vid_port[p->vid] == (int16_t)vport_id(set, p))
+		__atomic_store_n(&set->vid_port[p->vid], -1, __ATOMIC_RELEASE);
+	p->vid = -1;
+	vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
+	if (set->mac != NULL)
+		flushed = vsw_mac_flush_port(set->mac, vport_id(set, p));
+	VPORT_LOG_RL(INFO, set, p,
+		"front-end disconnected, %u MAC entries flushed\n", flushed);
 }
 
 static void
@@ -85,23 +107,11 @@ cb_destroy_connection(int vid)
 {
 	struct vsw_vport_set *set = vport_set;
 	struct vport *p;
-	uint32_t flushed = 0;
 
 	pthread_mutex_lock(&set->lock);
 	p = vport_by_vid(set, vid);
-	if (p == NULL) {
-		pthread_mutex_unlock(&set->lock);
-		return;
-	}
-	vport_event(set, p, VSW_PORT_EV_CLOSE);
-	vsw_fwd_sync(set->fwd, 0);
-	vport_msg_detach(set, p);
-	p->vid = -1;
-	vsw_fwd_vring_reset(set->fwd, vport_id(set, p));
-	if (set->mac != NULL)
-		flushed = vsw_mac_flush_port(set->mac, vport_id(set, p));
-	VPORT_LOG_RL(INFO, set, p,
-		"front-end disconnected, %u MAC entries flushed\n", flushed);
+	if (p != NULL)
+		vport_conn_gone(set, p);
 	pthread_mutex_unlock(&set->lock);
 }
 
@@ -110,7 +120,7 @@ cb_new_device(int vid)
 {
 	struct vsw_vport_set *set = vport_set;
 	struct vport *p;
-	int ret;
+	int node, ret;
 
 	pthread_mutex_lock(&set->lock);
 	p = vport_by_vid(set, vid);
@@ -118,6 +128,10 @@ cb_new_device(int vid)
 		pthread_mutex_unlock(&set->lock);
 		return -1;
 	}
+	/* Its queues to PMDs on the node of the guest's memory. */
+	node = rte_vhost_get_numa_node(vid);
+	if (node >= 0)
+		vsw_fwd_port_numa(set->fwd, vport_id(set, p), node);
 	if (rte_vhost_get_vring_num(vid) > 2 * p->conf.nb_queues)
 		VPORT_LOG_RL(WARNING, set, p,
 			"front-end has %u queue pairs, only %u are polled\n",
@@ -206,8 +220,8 @@ set_protocol_features(struct vport *p)
 	return rte_vhost_driver_set_protocol_features(p->conf.path, pf);
 }
 
-static int
-register_port(struct vport *p, char *err, size_t errlen)
+int
+vport_register(struct vport *p, char *err, size_t errlen)
 {
 	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
 
@@ -231,148 +245,48 @@ register_port(struct vport *p, char *err, size_t errlen)
 	return 0;
 }
 
-struct vsw_vport_set *
-vsw_vport_create(const struct vsw_vport_params *params, char *err,
-	size_t errlen)
-{
-	struct vsw_vport_set *set;
-	uint16_t i;
-	int ret;
-
-	if (vport_set != NULL || params == NULL || params->fwd == NULL) {
-		ERRF(err, errlen, "invalid port set parameters");
-		rte_errno = EINVAL;
-		return NULL;
-	}
-	ret = vsw_vport_check_params(params, err, errlen);
-	if (ret != 0) {
-		rte_errno = -ret;
-		return NULL;
-	}
-	set = calloc(1, sizeof(*set));
-	if (set == NULL) {
-		ERRF(err, errlen, "out of memory");
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	pthread_mutex_init(&set->lock, NULL);
-	set->fwd = params->fwd;
-	set->mac = params->mac;
-	set->suspend_timeout_us = params->suspend_timeout_us != 0 ?
-		params->suspend_timeout_us : VSW_VPORT_SUSPEND_TIMEOUT_US;
-	set->nb_ports = params->nb_ports;
-	vport_set = set;
-	vport_msg_watch(true);
-	set->ctrl_priority = params->ctrl_priority;
-	set->no_firewall = params->no_firewall;
-	if (set->no_firewall)
-		rte_log(RTE_LOG_WARNING, vsw_vport_logtype, "vport: the message "
-			"firewall is OFF: front-ends' messages reach rte_vhost "
-			"unchecked\n");
-	for (i = 0; i < set->nb_ports; i++) {
-		set->port[i].conf = params->port[i];
-		set->port[i].vid = -1;
-		set->port[i].conn_fd = -1;
-		set->port[i].log_rl.interval = rte_get_timer_hz();
-		set->port[i].log_rl.burst = VPORT_LOG_BURST;
-		ret = register_port(&set->port[i], err, errlen);
-		if (ret != 0) {
-			vsw_vport_free(set);
-			rte_errno = -ret;
-			return NULL;
-		}
-	}
-	return set;
-}
-
-/*
- * rte_vhost's message thread exists once a socket was started. A SUSPEND
- * ack waits for that thread to be scheduled; see vsw_vport_params.
- */
-static int
-raise_ctrl_thread(struct vsw_vport_set *set, char *err, size_t errlen)
-{
-	int ret;
-
-	if (set->ctrl_priority == 0 || set->ctrl_raised)
-		return 0;
-	ret = vport_dpdk_raise_events_thread(set->ctrl_priority);
-	if (ret == -ESRCH) {
-		ERRF(err, errlen, "cannot find rte_vhost's message thread "
-			"(\"%s\" in DPDK %s) to give it real-time priority; "
-			"--ctrl-priority 0 runs without", VPORT_DPDK_EVENTS_THREAD,
-			VPORT_DPDK_LTS);
-		return ret;
-	}
-	if (ret != 0)
-		rte_log(RTE_LOG_WARNING, vsw_vport_logtype,
-			"vport: rte_vhost's message thread "
-			"keeps its normal priority (%s); SUSPEND acks may wait "
-			"for busy CPUs. --ctrl-priority 0 silences this.\n",
-			strerror(-ret));
-	set->ctrl_raised = true;
-	return 0;
-}
-
-int
-vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
-{
-	uint16_t i;
-
-	for (i = 0; i < set->nb_ports; i++) {
-		struct vport *p = &set->port[i];
-
-		if (rte_vhost_driver_start(p->conf.path) != 0) {
-			ERRF(err, errlen, "cannot %s vhost-user socket %s",
-				p->conf.client ? "connect to" : "listen on",
-				p->conf.path);
-			return -EIO;
-		}
-	}
-	return raise_ctrl_thread(set, err, errlen);
-}
-
-void
-vsw_vport_free(struct vsw_vport_set *set)
-{
-	uint16_t i;
-
-	if (set == NULL)
-		return;
-	for (i = 0; i < set->nb_ports; i++) {
-		struct vport *p = &set->port[i];
-
-		if (!p->registered)
-			continue;
-		/*
-		 * Destroys live devices through cb_destroy_device() (not
-		 * destroy_connection) and removes a server's socket file.
-		 */
-		rte_vhost_driver_unregister(p->conf.path);
-		p->registered = false;
-	}
-	pthread_mutex_destroy(&set->lock);
-	vport_msg_watch(false);
-	vport_set = NULL;
-	free(set);
-}
-
 uint16_t
 vsw_vport_count(const struct vsw_vport_set *set)
 {
 	return set->nb_ports;
 }
 
+int
+vsw_vport_next(const struct vsw_vport_set *set, unsigned int from)
+{
+	unsigned int i;
+
+	for (i = from; i < set->end; i++)
+		if (set->port[i].in_use)
+			return (int)i;
+	return -1;
+}
+
 const struct vsw_vport_conf *
 vsw_vport_conf(const struct vsw_vport_set *set, uint16_t port)
 {
-	return port < set->nb_ports ? &set->port[port].conf : NULL;
+	return port < set->end && set->port[port].in_use ?
+		&set->port[port].conf : NULL;
+}
+
+int
+vsw_vport_conf_get(struct vsw_vport_set *set, uint16_t port,
+	struct vsw_vport_conf *conf)
+{
+	struct vport *p;
+
+	pthread_mutex_lock(&set->lock);
+	p = vport_get(set, port);
+	if (p != NULL)
+		*conf = p->conf;
+	pthread_mutex_unlock(&set->lock);
+	return p != NULL ? 0 : -ENOENT;
 }
 
 enum vsw_port_state
 vsw_vport_state(const struct vsw_vport_set *set, uint16_t port)
 {
-	if (port >= set->nb_ports)
+	if (port >= set->end || !set->port[port].in_use)
 		return VSW_PORT_DISCONNECTED;
 	return (enum vsw_port_state)__atomic_load_n(
 		&set->port[port].fsm.state, __ATOMIC_RELAXED);
@@ -384,8 +298,9 @@ vsw_vport_parked_ports(const struct vsw_vport_set *set, uint64_t *ports)
 	uint16_t i;
 
 	memset(ports, 0, VSW_BITMAP_WORDS(VSW_MAX_PORTS) * sizeof(*ports));
-	for (i = 0; i < set->nb_ports; i++)
-		if (vsw_port_fsm_dp(&set->port[i].fsm) == VSW_FWD_PARK)
+	for (i = 0; i < set->end; i++)
+		if (set->port[i].in_use &&
+				vsw_port_fsm_dp(&set->port[i].fsm) == VSW_FWD_PARK)
 			vsw_bitmap_set(ports, i);
 }
 
@@ -396,11 +311,13 @@ vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	struct vport *p;
 	int i;
 
-	if (port >= set->nb_ports)
-		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	pthread_mutex_lock(&set->lock);
-	p = &set->port[port];
+	p = vport_get(set, port);
+	if (p == NULL) {
+		pthread_mutex_unlock(&set->lock);
+		return -EINVAL;
+	}
 	info->state = (enum vsw_port_state)p->fsm.state;
 	info->connected = p->fsm.connected;
 	info->ready = p->fsm.ready;
@@ -432,10 +349,12 @@ vsw_vport_lookup(const struct vsw_vport_set *set, const char *name)
 	if (name == NULL || name[0] == '\0')
 		return -1;
 	n = strtoul(name, &end, 10);
-	if (*end == '\0')
-		return n < set->nb_ports ? (int)n : -1;
-	for (i = 0; i < set->nb_ports; i++)
-		if (strcmp(set->port[i].conf.path, name) == 0)
+	if (*end == '\0' && name[0] >= '0' && name[0] <= '9')
+		return n < set->end && set->port[n].in_use ? (int)n : -1;
+	for (i = 0; i < set->end; i++)
+		if (set->port[i].in_use &&
+				(strcmp(set->port[i].conf.name, name) == 0 ||
+				 strcmp(set->port[i].conf.path, name) == 0))
 			return i;
 	return -1;
 }

@@ -26,7 +26,10 @@
  *    shortened the name: "dpdk-vhost-evt".
  *
  * 3. One public name DPDK changed between the two: the protocol feature
- *    SLAVE_REQ became BACKEND_REQ in 23.03.
+ *    SLAVE_REQ became BACKEND_REQ in 23.03. And one bound DPDK does not
+ *    publish: device ids (vids) are below MAX_VHOST_DEVICE (1024 in
+ *    lib/vhost/vhost.h of both releases), which sizes vport's vid-to-port
+ *    map; a vid at or above it is refused, never used as an index.
  *
  * 4. A message rte_vhost drops before any hook sees it keeps its file
  *    descriptors open for ever: vhost_user_msg_handler() returns early
@@ -77,6 +80,9 @@
 #else
 #error "vuswitch knows the rte_vhost internals of DPDK 22.11.x and 24.11.x only; check lib/vport/vport_dpdk_compat.h against this release first"
 #endif
+
+/* MAX_VHOST_DEVICE in lib/vhost/vhost.h, the same in both releases. */
+#define VPORT_DPDK_MAX_VID 1024
 
 /*
  * Mirror of struct vhu_msg_context: VhostUserMsg (request, flags, size,

@@ -139,7 +139,7 @@ on_recvmsg(int sockfd, const int *fds, int n)
 
 	if (set == NULL)
 		return;
-	for (i = 0; i < set->nb_ports; i++) {
+	for (i = 0; i < __atomic_load_n(&set->end, __ATOMIC_RELAXED); i++) {
 		struct vport *p = &set->port[i];
 
 		if (__atomic_load_n(&p->conn_fd, __ATOMIC_RELAXED) != sockfd)

@@ -19,6 +19,29 @@
 #include "vport.h"
 #include "vsw_vhu.h"
 
+int
+vsw_vport_check_name(const char *name, char *err, size_t errlen)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > VSW_VPORT_NAME_MAX) {
+		ERRF(err, errlen, "a port name has 1 to %d characters",
+			VSW_VPORT_NAME_MAX);
+		return -EINVAL;
+	}
+	if (strspn(name, VPORT_NAME_CHARS) != n) {
+		ERRF(err, errlen, "a port name has only letters, digits, "
+			"'.', '_' and '-': %s", name);
+		return -EINVAL;
+	}
+	if (strspn(name, "0123456789") == n) {
+		ERRF(err, errlen, "a port name is not only digits (that is "
+			"a port id): %s", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Is somebody accepting connections on @p path? */
 static bool
 socket_is_live(const char *path)
@@ -93,9 +116,8 @@ vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen)
 	return 0;
 }
 
-/* "dir/./x.sock" and "dir/x.sock" name the same socket. */
-static void
-canonical_path(const char *path, char *out, size_t len)
+void
+vport_canonical_path(const char *path, char *out, size_t len)
 {
 	char d[VSW_VHU_PATH_MAX + 1], b[VSW_VHU_PATH_MAX + 1];
 	char real[PATH_MAX];
@@ -108,7 +130,7 @@ canonical_path(const char *path, char *out, size_t len)
 		snprintf(out, len, "%s", path);
 }
 
-#define CANON_LEN (PATH_MAX + VSW_VHU_PATH_MAX + 2)
+#define CANON_LEN VPORT_CANON_LEN
 
 /* One port's queue count and path, and its path against those before. */
 static int
@@ -124,10 +146,19 @@ check_port(const struct vsw_vport_params *p, uint16_t i,
 			VSW_MAX_QUEUES);
 		return -EINVAL;
 	}
+	if (c->name[0] != '\0' &&
+			vsw_vport_check_name(c->name, err, errlen) != 0)
+		return -EINVAL;
+	for (j = 0; c->name[0] != '\0' && j < i; j++) {
+		if (strcmp(c->name, p->port[j].name) == 0) {
+			ERRF(err, errlen, "two ports named %s", c->name);
+			return -EEXIST;
+		}
+	}
 	ret = vsw_vport_check_path(c->path, c->client, err, errlen);
 	if (ret != 0)
 		return ret;
-	canonical_path(c->path, canon[i], CANON_LEN);
+	vport_canonical_path(c->path, canon[i], CANON_LEN);
 	for (j = 0; j < i; j++) {
 		if (strcmp(canon[i], canon[j]) == 0) {
 			ERRF(err, errlen, "duplicate socket path %s", c->path);
@@ -145,11 +176,13 @@ vsw_vport_check_params(const struct vsw_vport_params *p, char *err,
 	uint16_t i;
 	int ret = 0;
 
-	if (p->nb_ports == 0 || p->nb_ports > VSW_MAX_PORTS) {
-		ERRF(err, errlen, "need 1 to %d ports, got %u", VSW_MAX_PORTS,
+	if (p->nb_ports > VSW_MAX_PORTS) {
+		ERRF(err, errlen, "at most %d ports, got %u", VSW_MAX_PORTS,
 			p->nb_ports);
 		return -EINVAL;
 	}
+	if (p->nb_ports == 0)
+		return 0;
 	canon = calloc(p->nb_ports, CANON_LEN);
 	if (canon == NULL) {
 		ERRF(err, errlen, "out of memory");

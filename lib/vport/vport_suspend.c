@@ -107,12 +107,13 @@ vport_resume_locked(struct vsw_vport_set *set, struct vport *p)
 int
 vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
 {
-	int ret;
+	struct vport *p;
+	int ret = -EINVAL;
 
-	if (port >= set->nb_ports)
-		return -EINVAL;
 	pthread_mutex_lock(&set->lock);
-	ret = vport_suspend_locked(set, &set->port[port]);
+	p = vport_get(set, port);
+	if (p != NULL)
+		ret = vport_suspend_locked(set, p);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
 }
@@ -120,12 +121,13 @@ vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
 int
 vsw_vport_resume(struct vsw_vport_set *set, uint16_t port)
 {
-	int ret;
+	struct vport *p;
+	int ret = -EINVAL;
 
-	if (port >= set->nb_ports)
-		return -EINVAL;
 	pthread_mutex_lock(&set->lock);
-	ret = vport_resume_locked(set, &set->port[port]);
+	p = vport_get(set, port);
+	if (p != NULL)
+		ret = vport_resume_locked(set, p);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
 }

@@ -29,6 +29,14 @@
  * back when a front-end connects again. A second front-end on a port that
  * already has one is refused.
  *
+ * Ports come and go at run time (vsw_vport_add(), vsw_vport_del()). A
+ * port has an id (the lowest free one when it is added; a removed port's
+ * id is reused), a name and a socket path, and every function that finds
+ * a port takes any of the three (vsw_vport_lookup()). Removal unregisters
+ * the socket first, without the set's lock (rte_vhost calls back into
+ * this module while it destroys the connection), then takes the port out
+ * of the engine, which waits for the lcores, then flushes its MAC entries.
+ *
  * Thread safety. State changes come from rte_vhost's message thread
  * ("vhost-events" in DPDK 22.11, "dpdk-vhost-evt" in 24.11: callbacks and
  * SUSPEND/RESUME messages), its reconnect thread (client ports) and from admin requests on any
@@ -133,9 +141,19 @@ enum vsw_vport_reject {
 const char *
 vsw_vport_reject_name(enum vsw_vport_reject r);
 
+/** Longest port name, without its NUL. */
+#define VSW_VPORT_NAME_MAX 31
+
 /** Configuration of one port. */
 struct vsw_vport_conf {
 	char path[VSW_VHU_PATH_MAX + 1]; /**< Socket path. */
+	/**
+	 * Name (vsw_vport_check_name()); empty: vsw_vport_add() makes one
+	 * from the socket's file name ("/run/vm1.sock": "vm1").
+	 */
+	char name[VSW_VPORT_NAME_MAX + 1];
+	uint64_t pmd_mask;  /**< PMDs that may poll it (bit i: PMD index
+			       i, see vsw_fwd_port_conf); 0: any. */
 	bool client;        /**< Connect instead of listen. */
 	bool suspend;       /**< Advertise protocol feature SUSPEND
 				 *   (VSW_VHU_PROTOCOL_F_SUSPEND). */
@@ -144,7 +162,8 @@ struct vsw_vport_conf {
 
 /** Parameters of vsw_vport_create(). */
 struct vsw_vport_params {
-	uint16_t nb_ports;
+	uint16_t nb_ports;  /**< Ports to create now (ids 0..nb_ports-1);
+			       0 is allowed (ports come later). */
 	struct vsw_vport_conf port[VSW_MAX_PORTS];
 	struct vsw_fwd *fwd;           /**< Engine the ports feed. */
 	struct vsw_mac_table *mac;     /**< Flushed per port on disconnect;
@@ -187,9 +206,19 @@ int
 vsw_vport_check_path(const char *path, bool client, char *err, size_t errlen);
 
 /**
- * Check a whole configuration: port count, queue counts, every path with
- * vsw_vport_check_path(), and duplicate paths (after resolving the
- * directory, so "./a.sock" and "a.sock" are the same). Needs no EAL.
+ * Check a port name: 1 to VSW_VPORT_NAME_MAX letters, digits, '.', '_'
+ * or '-', and not only digits (that would read as an id). Needs no EAL.
+ *
+ * @return 0 or -EINVAL with a one-line reason in @p err.
+ */
+int
+vsw_vport_check_name(const char *name, char *err, size_t errlen);
+
+/**
+ * Check a whole configuration: port count, queue counts, names, every
+ * path with vsw_vport_check_path(), and duplicate names and paths (after
+ * resolving the directory, so "./a.sock" and "a.sock" are the same).
+ * Needs no EAL.
  *
  * @return 0, or a negative errno with a one-line reason in @p err.
  */
@@ -232,13 +261,65 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen);
 void
 vsw_vport_free(struct vsw_vport_set *set);
 
+/**
+ * Add a port at run time (or before vsw_vport_start()): check it against
+ * the filesystem and the other ports (path, name), give it the lowest
+ * free id, add it to the engine (where its queues are placed), register
+ * its socket and, once the set is started, listen or connect. When this
+ * returns a front-end can connect. On failure nothing is left behind.
+ *
+ * @param conf
+ *   The port; an empty name gets a default (see vsw_vport_conf::name).
+ * @param err
+ *   Buffer for a one-line reason when it fails.
+ * @return
+ *   The new port's id, or a negative errno: -EEXIST (path or name taken),
+ *   -ENOSPC (VSW_MAX_PORTS ports), -EINVAL (bad name, queues or PMD
+ *   mask), the errors of vsw_vport_check_path(), -EIO (rte_vhost refused
+ *   the socket).
+ */
+int
+vsw_vport_add(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
+	char *err, size_t errlen);
+
+/**
+ * Remove a port, whatever its state (never connected, connected,
+ * suspended with a backlog, a client port still trying to connect): the
+ * socket is unregistered and its front-end disconnected; then, once no
+ * lcore can touch the port any more, its MAC entries are flushed and its
+ * backlog discarded (counted as port-down). Its id is free when this
+ * returns.
+ *
+ * @return 0, or -ENOENT (no such port).
+ */
+int
+vsw_vport_del(struct vsw_vport_set *set, uint16_t port);
+
 /** Number of ports. */
 uint16_t
 vsw_vport_count(const struct vsw_vport_set *set);
 
-/** Configuration of a port, or NULL. */
+/**
+ * The first port id at or after @p from, for walking the ports:
+ * for (id = vsw_vport_next(set, 0); id >= 0; id = vsw_vport_next(set, id + 1)).
+ *
+ * @return The id, or -1 when there is none.
+ */
+int
+vsw_vport_next(const struct vsw_vport_set *set, unsigned int from);
+
+/**
+ * Configuration of a port, or NULL. The pointer stays valid until the
+ * port is removed: callers that may race with vsw_vport_del() copy it
+ * with vsw_vport_conf_get() instead.
+ */
 const struct vsw_vport_conf *
 vsw_vport_conf(const struct vsw_vport_set *set, uint16_t port);
+
+/** Copy the configuration of @p port. @return 0 or -ENOENT. */
+int
+vsw_vport_conf_get(struct vsw_vport_set *set, uint16_t port,
+	struct vsw_vport_conf *conf);
 
 /** Current state of a port. */
 enum vsw_port_state
@@ -295,7 +376,7 @@ int
 vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	struct vsw_vport_info *info);
 
-/** Find a port by index ("3") or socket path; -1 if none. */
+/** Find a port by id ("3"), name or socket path; -1 if none. */
 int
 vsw_vport_lookup(const struct vsw_vport_set *set, const char *name);
 

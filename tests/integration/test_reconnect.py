@@ -36,7 +36,7 @@ def body(env):
     sw.wait_state(2, "disconnected")
     h.check(sw.state(0) == "running" and sw.state(1) == "running",
             "ports 0 and 1 stay running")
-    h.check(sw.tel("/vuswitch/mac").get("2") == [],
+    h.check(sw.tel("/vuswitch/mac").get("2", []) == [],
             "C's MAC entries were flushed")
     h.check(growing(b) > 0, "B keeps receiving while C is gone")
 

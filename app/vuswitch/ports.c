@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports added and removed while the switch runs (vuswitch-ctl add-port,
+ * del-port), kept in step with the config file: what lib/vport does, plus
+ * the operator's view of it (pmd= as lcore ids, and which ports are
+ * written back to the file).
+ *
+ * Callers hold app_lock(): telemetry handlers run under it.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+
+void
+app_ports_init(struct app *a, uint16_t nb_file_ports)
+{
+	int id;
+
+	for (id = vsw_vport_next(a->ports, 0); id >= 0;
+			id = vsw_vport_next(a->ports, id + 1)) {
+		/* vsw_vport_create() gave the ports ids 0, 1, ... in order. */
+		a->persist[id] = id < nb_file_ports;
+		memcpy(a->pmd_lcores[id], a->cfg.pmd_lcores[id],
+			sizeof(a->pmd_lcores[id]));
+	}
+}
+
+int
+app_port_add(struct app *a, const char *spec, char *err, size_t errlen)
+{
+	struct app_port_spec ps;
+	const char *key;
+	char why[512];
+	int id, ret;
+
+	ret = app_port_spec_parse(spec, &ps, &key, why, sizeof(why));
+	if (ret != 0) {
+		snprintf(err, errlen, "%s", why);
+		return ret;
+	}
+	ret = app_port_spec_pmds(a, &ps, err, errlen);
+	if (ret != 0)
+		return ret;
+	id = vsw_vport_add(a->ports, &ps.conf, err, errlen);
+	if (id < 0)
+		return id;
+	a->persist[id] = true;
+	memcpy(a->pmd_lcores[id], ps.pmd_lcores, sizeof(ps.pmd_lcores));
+	if (a->config_file != NULL &&
+			app_config_save(a, -1, why, sizeof(why)) != 0) {
+		/* Nothing changes: the port goes again. */
+		vsw_vport_del(a->ports, (uint16_t)id);
+		a->persist[id] = false;
+		snprintf(err, errlen, "cannot write the config file back, so "
+			"the port was not added: %s", why);
+		return -EIO;
+	}
+	return id;
+}
+
+int
+app_port_del(struct app *a, const char *key, char *err, size_t errlen)
+{
+	char why[512];
+	int id = vsw_vport_lookup(a->ports, key);
+
+	if (id < 0) {
+		snprintf(err, errlen, "no port '%s' (give an id, a name or a "
+			"socket path)", key != NULL ? key : "");
+		return -ENOENT;
+	}
+	/* Written first, so that a failure leaves everything as it was. */
+	if (a->config_file != NULL && a->persist[id] &&
+			app_config_save(a, id, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cannot write the config file back, so "
+			"the port was not removed: %s", why);
+		return -EIO;
+	}
+	vsw_vport_del(a->ports, (uint16_t)id);
+	a->persist[id] = false;
+	memset(a->pmd_lcores[id], 0, sizeof(a->pmd_lcores[id]));
+	return id;
+}

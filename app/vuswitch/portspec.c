@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A port's text form, PATH[,key=value]..., as --port, a config file's
+ * [port NAME] section and vuswitch-ctl add-port all give it: parsed in
+ * one place, so that the three accept exactly the same keys.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+#include "app.h"
+
+#define SPEC_MAX (VSW_VHU_PATH_MAX + 512)
+
+int
+app_parse_uint(const char *s, unsigned long min, unsigned long max,
+	unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* One "N" or "N-M" of a pmd= list into @p lcores. */
+static int
+parse_lcore_range(char *item, uint64_t *lcores)
+{
+	char *dash = strchr(item, '-');
+	unsigned long lo, hi, i;
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (app_parse_uint(item, 0, RTE_MAX_LCORE - 1, &lo) != 0)
+		return -EINVAL;
+	hi = lo;
+	if (dash != NULL && (app_parse_uint(dash + 1, 0, RTE_MAX_LCORE - 1,
+			&hi) != 0 || hi < lo))
+		return -EINVAL;
+	for (i = lo; i <= hi; i++)
+		vsw_bitmap_set(lcores, (unsigned int)i);
+	return 0;
+}
+
+int
+app_parse_lcores(const char *list, uint64_t *lcores)
+{
+	char buf[256], *save = NULL, *item;
+
+	memset(lcores, 0, APP_LCORE_WORDS * sizeof(*lcores));
+	if (strlen(list) >= sizeof(buf) || list[0] == '\0' ||
+			list[0] == ':' || strstr(list, "::") != NULL ||
+			list[strlen(list) - 1] == ':')
+		return -EINVAL;
+	strcpy(buf, list);
+	for (item = strtok_r(buf, ":", &save); item != NULL;
+			item = strtok_r(NULL, ":", &save))
+		if (parse_lcore_range(item, lcores) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+void
+app_format_lcores(const uint64_t *lcores, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_MAX_LCORE && n < len; i++) {
+		if (!vsw_bitmap_test(lcores, i))
+			continue;
+		for (j = i; j + 1 < RTE_MAX_LCORE &&
+				vsw_bitmap_test(lcores, j + 1); j++)
+			;
+		if (j == i)
+			n += snprintf(buf + n, len - n, "%s%u", n ? ":" : "", i);
+		else
+			n += snprintf(buf + n, len - n, "%s%u-%u", n ? ":" : "",
+				i, j);
+		i = j;
+	}
+}
+
+static int
+set_bool(const char *key, const char *val, bool *out, char *err,
+	size_t errlen)
+{
+	unsigned long v;
+
+	if (app_parse_uint(val, 0, 1, &v) != 0) {
+		snprintf(err, errlen, "%s must be 0 or 1", key);
+		return -EINVAL;
+	}
+	*out = v != 0;
+	return 0;
+}
+
+static int
+parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
+	char *err, size_t errlen)
+{
+	struct vsw_vport_conf *c = &ps->conf;
+	char *val = strchr(kv, '=');
+	unsigned long v;
+
+	*bad_key = kv;
+	if (val == NULL) {
+		snprintf(err, errlen, "'%s' is not key=value", kv);
+		return -EINVAL;
+	}
+	*val++ = '\0';
+	if (strcmp(kv, "client") == 0)
+		return set_bool(kv, val, &c->client, err, errlen);
+	if (strcmp(kv, "suspend") == 0)
+		return set_bool(kv, val, &c->suspend, err, errlen);
+	if (strcmp(kv, "queues") == 0) {
+		if (app_parse_uint(val, 1, VSW_MAX_QUEUES, &v) != 0) {
+			snprintf(err, errlen, "queues must be 1 to %d",
+				VSW_MAX_QUEUES);
+			return -EINVAL;
+		}
+		c->nb_queues = (uint8_t)v;
+		return 0;
+	}
+	if (strcmp(kv, "name") == 0) {
+		if (strlen(val) > VSW_VPORT_NAME_MAX)
+			val[VSW_VPORT_NAME_MAX + 1] = '\0';  /* still too long */
+		snprintf(c->name, sizeof(c->name), "%s", val);
+		return vsw_vport_check_name(val, err, errlen);
+	}
+	if (strcmp(kv, "pmd") == 0) {
+		if (app_parse_lcores(val, ps->pmd_lcores) != 0) {
+			snprintf(err, errlen, "pmd must be lcore ids (0-%d) "
+				"separated by ':', or ranges such as 2-5, got "
+				"'%s'", RTE_MAX_LCORE - 1, val);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%s'", kv);
+	return -EINVAL;
+}
+
+int
+app_port_spec_parse(const char *spec, struct app_port_spec *ps,
+	const char **bad_key, char *err, size_t errlen)
+{
+	static char buf[SPEC_MAX];   /* bad_key points into it */
+	char *save = NULL, *tok;
+	int ret;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->conf.nb_queues = 1;
+	ps->conf.suspend = true;
+	*bad_key = "path";
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "port spec too long");
+		return -EINVAL;
+	}
+	strcpy(buf, spec);
+	tok = strtok_r(buf, ",", &save);
+	if (tok == NULL || buf[0] == ',') {
+		snprintf(err, errlen, "missing socket path");
+		return -EINVAL;
+	}
+	if (strlen(tok) > VSW_VHU_PATH_MAX) {
+		snprintf(err, errlen, "socket path longer than %d bytes",
+			VSW_VHU_PATH_MAX);
+		return -ENAMETOOLONG;
+	}
+	strcpy(ps->conf.path, tok);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		ret = parse_kv(tok, ps, bad_key, err, errlen);
+		if (ret != 0)
+			return ret;
+	}
+	*bad_key = NULL;
+	return 0;
+}
+
+int
+app_port_spec_pmds(const struct app *a, struct app_port_spec *ps,
+	char *err, size_t errlen)
+{
+	unsigned int i, k;
+
+	ps->conf.pmd_mask = 0;
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		if (!vsw_bitmap_test(ps->pmd_lcores, i))
+			continue;
+		for (k = 0; k < a->nb_pmd && a->pmd_lcore[k] != i; k++)
+			;
+		if (k == a->nb_pmd) {
+			snprintf(err, errlen, "pmd: lcore %u is not a PMD "
+				"lcore (PMD lcores are the EAL worker lcores)",
+				i);
+			return -EINVAL;
+		}
+		ps->conf.pmd_mask |= 1ULL << k;
+	}
+	return 0;
+}
