@@ -158,8 +158,10 @@ app_config_save(const struct app *a, int skip, char *err, size_t errlen)
 			goto out;
 		}
 	}
+	errno = 0;
 	if (rte_cfgfile_save(out, tmp) != 0) {
-		snprintf(err, errlen, "cannot write %s", tmp);
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+			errno != 0 ? strerror(errno) : "failed");
 		goto out;
 	}
 	ret = commit(a->config_file, tmp, err, errlen);

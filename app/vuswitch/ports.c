@@ -54,8 +54,8 @@ app_port_add(struct app *a, const char *spec, char *err, size_t errlen)
 		/* Nothing changes: the port goes again. */
 		vsw_vport_del(a->ports, (uint16_t)id);
 		a->persist[id] = false;
-		snprintf(err, errlen, "cannot write the config file back, so "
-			"the port was not added: %s", why);
+		snprintf(err, errlen, "not added: config write-back failed: "
+			"%s", why);
 		return -EIO;
 	}
 	return id;
@@ -75,8 +75,8 @@ app_port_del(struct app *a, const char *key, char *err, size_t errlen)
 	/* Written first, so that a failure leaves everything as it was. */
 	if (a->config_file != NULL && a->persist[id] &&
 			app_config_save(a, id, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "cannot write the config file back, so "
-			"the port was not removed: %s", why);
+		snprintf(err, errlen, "not removed: config write-back "
+			"failed: %s", why);
 		return -EIO;
 	}
 	vsw_vport_del(a->ports, (uint16_t)id);

@@ -265,9 +265,11 @@ add_register(struct vsw_vport_set *set, struct vport *p, char *err,
 	if (!set->started)
 		return 0;
 	if (rte_vhost_driver_start(p->conf.path) != 0) {
-		ERRF(err, errlen, "cannot %s vhost-user socket %s",
+		ERRF(err, errlen, "cannot %s vhost-user socket %s (rte_vhost "
+			"watches at most %d sockets: listening server ports "
+			"and connections)",
 			p->conf.client ? "connect to" : "listen on",
-			p->conf.path);
+			p->conf.path, VPORT_DPDK_MAX_FDSET);
 		return -EIO;
 	}
 	if (raise_ctrl_thread(set, err, errlen) != 0)

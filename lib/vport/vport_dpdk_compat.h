@@ -29,7 +29,8 @@
  *    SLAVE_REQ became BACKEND_REQ in 23.03. And one bound DPDK does not
  *    publish: device ids (vids) are below MAX_VHOST_DEVICE (1024 in
  *    lib/vhost/vhost.h of both releases), which sizes vport's vid-to-port
- *    map; a vid at or above it is refused, never used as an index.
+ *    map; a vid at or above it is refused, never used as an index. The
+ *    sockets rte_vhost watches are bounded too (MAX_FDS, 1024).
  *
  * 4. A message rte_vhost drops before any hook sees it keeps its file
  *    descriptors open for ever: vhost_user_msg_handler() returns early
@@ -83,6 +84,14 @@
 
 /* MAX_VHOST_DEVICE in lib/vhost/vhost.h, the same in both releases. */
 #define VPORT_DPDK_MAX_VID 1024
+
+/*
+ * MAX_FDS in lib/vhost/fd_man.h (both releases): the sockets rte_vhost's
+ * message thread watches. A listening server port takes one, and each
+ * connection one more; client ports take one once connected. Only for
+ * error messages: rte_vhost enforces it.
+ */
+#define VPORT_DPDK_MAX_FDSET 1024
 
 /*
  * Mirror of struct vhu_msg_context: VhostUserMsg (request, flags, size,

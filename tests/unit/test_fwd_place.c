@@ -12,6 +12,7 @@
 #include <rte_memory.h>
 
 #include "fwd_place.h"
+#include "vsw_fwd.h"
 #include "unit.h"
 
 static struct fwd_place_rxq
@@ -155,6 +156,53 @@ test_rebalance(void)
 	UNIT_EQ(fwd_place_all(p, 2, q, 6, after), -1);
 }
 
+/* n samples at pct; how many of them fired. */
+static unsigned int
+feed(struct vsw_fwd_auto_lb *lb, unsigned int pct, unsigned int n)
+{
+	unsigned int fired = 0;
+
+	while (n-- > 0)
+		fired += vsw_fwd_auto_lb_tick(lb, pct);
+	return fired;
+}
+
+static void
+test_auto_lb(void)
+{
+	struct vsw_fwd_auto_lb lb = { .load_pct = 90, .interval = 5 };
+
+	unit_case("auto-lb: below the threshold never fires");
+	UNIT_EQ(feed(&lb, 50, 100), 0);
+	UNIT_EQ(feed(&lb, 89, 100), 0);
+
+	unit_case("auto-lb: fires after interval samples in a row above");
+	UNIT_EQ(feed(&lb, 95, 4), 0);
+	UNIT_EQ(feed(&lb, 95, 1), 1);
+
+	unit_case("auto-lb: then waits an interval, whatever the load");
+	UNIT_EQ(feed(&lb, 100, 5), 0);
+	UNIT_EQ(feed(&lb, 100, 5), 1);
+
+	unit_case("auto-lb: a dip within the band keeps the count");
+	lb = (struct vsw_fwd_auto_lb){ .load_pct = 90, .interval = 5 };
+	UNIT_EQ(feed(&lb, 95, 3), 0);
+	UNIT_EQ(feed(&lb, 90 - VSW_FWD_AUTO_LB_BAND, 3), 0);
+	UNIT_EQ(feed(&lb, 95, 1), 0);
+	UNIT_EQ(feed(&lb, 95, 1), 1);
+
+	unit_case("auto-lb: a dip below the band starts again");
+	lb = (struct vsw_fwd_auto_lb){ .load_pct = 90, .interval = 5 };
+	UNIT_EQ(feed(&lb, 95, 4), 0);
+	UNIT_EQ(feed(&lb, 90 - VSW_FWD_AUTO_LB_BAND - 1, 1), 0);
+	UNIT_EQ(feed(&lb, 95, 4), 0);
+	UNIT_EQ(feed(&lb, 95, 1), 1);
+
+	unit_case("auto-lb: interval 0 never fires");
+	lb = (struct vsw_fwd_auto_lb){ .load_pct = 10, .interval = 0 };
+	UNIT_EQ(feed(&lb, 100, 50), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,5 +213,6 @@ main(int argc, char **argv)
 	test_numa();
 	test_pinned();
 	test_rebalance();
+	test_auto_lb();
 	return unit_finish("test_fwd_place");
 }

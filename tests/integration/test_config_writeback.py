@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""--config FILE: ports added and removed at run time are written back.
+
+1. The switch starts from a file with one port (vm1) and one more port on
+   the command line (cli). vm2 (queues=2, pmd=1) and vm3 are added and
+   vm1 removed at run time. The file then has [port vm2] and [port vm3],
+   with their keys, and not vm1 or the command-line port; its [eal] and
+   [switch] sections are as they were.
+2. A file that cannot be written back (FILE.tmp is a directory, so the
+   temporary file cannot be created, even as root): add-port and del-port
+   fail with -EIO and say so, and nothing changes: not the ports, not the
+   file, and no socket appears.
+3. Restart from the file alone: the same ports are back, with the same
+   names, paths and options, and two VMs forward through them.
+"""
+import os
+import shutil
+
+import harness as h
+
+MAC_A = "02:00:00:00:00:0a"
+MAC_B = "02:00:00:00:00:0b"
+EIO = 5
+
+
+def ports(sw):
+    out = sw.tel("/vuswitch/ports")
+    out.pop("next", None)
+    return {v["name"]: v for v in out.values()}
+
+
+def sections(path):
+    """{section: {key: value}} of an INI file (our own reading)."""
+    out, cur = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.split(";")[0].strip()
+            if line.startswith("["):
+                cur = line[1:-1]
+                out[cur] = {}
+            elif "=" in line and cur is not None:
+                k, v = line.split("=", 1)
+                out[cur][k.strip()] = v.strip()
+    return out
+
+
+def switch_from(env, conf, name, extra=()):
+    argv = [env.vuswitch, "--config", conf] + list(extra)
+    sw = h.Switch.__new__(h.Switch)
+    sw.prefix = env.prefix(name)
+    sw.ports = []
+    h.Proc.__init__(sw, env, name, argv)
+    sw._tel = None
+    sw.expect_log(r"press Ctrl-C to stop", 30)
+    return sw
+
+
+def write_conf(env, prefix):
+    conf = os.path.join(env.dir, "vuswitch.conf")
+    with open(conf, "w") as f:
+        f.write("; test_config_writeback.py\n[eal]\n"
+                "args = --lcores 0@0,1@1 --no-huge -m 512 --no-pci "
+                "--file-prefix %s --log-level lib.vhost.config:warning\n"
+                "[switch]\nstats = 0\nmac-aging = 120\n"
+                "[port vm1]\npath = %s\n" % (prefix, env.sock("vm1")))
+    return conf
+
+
+def body(env):
+    prefix = env.prefix("sw1")
+    conf = write_conf(env, prefix)
+    sw = switch_from(env, conf, "sw1", ["--port", env.sock("cli")])
+    sw.prefix = prefix
+    h.check(sorted(ports(sw)) == ["cli", "vm1"], "file and command-line ports")
+    r = sw.tel("/vuswitch/add_port", env.sock("vm2") + ",queues=2,pmd=1")
+    h.check(r["result"] == 0, "vm2 added: %s" % r)
+    r = sw.tel("/vuswitch/add_port", env.sock("x") + ",name=vm3,suspend=0")
+    h.check(r["result"] == 0, "vm3 added: %s" % r)
+    r = sw.tel("/vuswitch/del_port", "vm1")
+    h.check(r["result"] == 0, "vm1 removed: %s" % r)
+
+    s = sections(conf)
+    h.check(s.get("eal", {}).get("args", "").endswith(
+        "lib.vhost.config:warning") and s.get("switch") ==
+        {"stats": "0", "mac-aging": "120"}, "[eal] and [switch] kept: %s" % s)
+    h.check(s.get("port vm2") == {"path": env.sock("vm2"), "queues": "2",
+                                  "pmd": "1"}, "[port vm2]: %s" % s)
+    h.check(s.get("port vm3") == {"path": env.sock("x"), "suspend": "0"},
+            "[port vm3]: %s" % s)
+    h.check(sorted(k for k in s if k.startswith("port")) ==
+            ["port vm2", "port vm3"], "no vm1, no command-line port: %s" % s)
+    h.check(not os.path.exists(conf + ".tmp"), "no temporary file left")
+
+    # The file cannot be written: commands fail and change nothing.
+    os.mkdir(conf + ".tmp")
+    with open(conf) as f:
+        text = f.read()
+    before = ports(sw)
+    r = sw.tel("/vuswitch/add_port", env.sock("vm4"))
+    h.check(r["result"] == -EIO and "not added: config write-back failed"
+            in r["error"], "add-port fails when the file cannot be written: %s"
+            % r)
+    r = sw.tel("/vuswitch/del_port", "vm2")
+    h.check(r["result"] == -EIO and "not removed: config write-back" in
+            r["error"],
+            "del-port fails too: %s" % r)
+    h.check(ports(sw) == before, "the ports are unchanged")
+    h.check(not os.path.exists(env.sock("vm4")), "no socket for vm4")
+    with open(conf) as f:
+        h.check(f.read() == text, "the file is unchanged")
+    os.rmdir(conf + ".tmp")
+    # A command-line port is not in the file: removing it writes nothing new.
+    h.check(sw.tel("/vuswitch/del_port", "cli")["result"] == 0, "cli removed")
+    rc = sw.stop()
+    h.check(rc == 0, "switch stopped (rc %s)" % rc)
+
+    # Restart from the file alone: the same ports.
+    sw = switch_from(env, conf, "sw2")
+    sw.prefix = prefix
+    p = ports(sw)
+    h.check(sorted(p) == ["vm2", "vm3"], "the ports are back: %s" % p)
+    h.check(p["vm2"]["path"] == env.sock("vm2") and p["vm2"]["queues"] == 2
+            and p["vm2"]["pmds"] == "1" and p["vm3"]["path"] == env.sock("x"),
+            "with their options: %s" % p)
+    h.check(sw.port("vm3")["suspend_advertised"] == 0, "vm3 keeps suspend=0")
+    a = h.VM(env, "vm-a", env.sock("vm2"), MAC_A)
+    b = h.VM(env, "vm-b", env.sock("x"), MAC_B)
+    sw.wait_state("vm2", "running")
+    sw.wait_state("vm3", "running")
+    b.setup("rxonly")
+    b.start()
+    a.setup("txonly", peer=MAC_B)
+    a.start()
+    h.wait_for(lambda: b.rx() > 1000, 10, "B to receive A's frames")
+    a.halt()
+    shutil.copy(conf, os.path.join(env.dir, "kept.conf"))
+
+
+if __name__ == "__main__":
+    h.main("config-writeback", body)
