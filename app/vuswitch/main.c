@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -56,6 +57,22 @@ early_parse(int argc, char **argv, struct app_cmdline *cl,
 	if (ret != 0)
 		return ret;
 	return app_cmdline_check_ports(cl, cfg);
+}
+
+/*
+ * Every port takes file descriptors (its socket, the connection, kick
+ * and call eventfds per ring, the guest memory's fds): hundreds of ports
+ * need more than the usual soft limit of 1024. Raise it to the hard one.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int
@@ -256,6 +273,7 @@ balance_tick(struct app *a, struct vsw_fwd_auto_lb *lb)
 		printf(APP_NAME ": pmd-auto-lb: moved %d queue(s); busiest PMD "
 			"%" PRIu64 "%% -> %" PRIu64 "%% busy\n", moved,
 			before * 100 / interval, after * 100 / interval);
+	fflush(stdout);
 }
 
 static void
@@ -306,6 +324,7 @@ main(int argc, char **argv)
 	if (ret != 0)
 		return ret > 0 ? 0 : APP_EXIT_USAGE;
 
+	raise_fd_limit();
 	if (rte_eal_init(cl.eal_argc, cl.eal_argv) < 0) {
 		fatal_usage("EAL initialisation failed: ", rte_errno != 0 ?
 			rte_strerror(rte_errno) : "see the EAL messages above");
