@@ -4,6 +4,8 @@
  *
  * The files depend on each other one way only:
  *
+ *   vport_admin.c     the set's life: create, start, add and remove
+ *     |               ports, free
  *   vport_ctl.c       registration, rte_vhost device callbacks, getters
  *     |     \
  *     |    vport_msg.c       the message hooks: firewall, then 41/42
@@ -13,7 +15,8 @@
  *   vport_state.c            state events, publication to the engine
  *
  *   vport_path.c, vport_dpdk_compat.c, vport_fsm.c: leaves (socket
- *   paths, DPDK internals, the pure state machine), used from above.
+ *   paths and names, DPDK internals, the pure state machine), used from
+ *   above.
  */
 #ifndef VPORT_H
 #define VPORT_H
