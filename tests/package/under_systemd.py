@@ -109,6 +109,27 @@ def sandbox(pid):
     return len(fifo) == 1 and "vhost" in fifo[0], fifo
 
 
+def runtime_port(prefix):
+    """add-port under the sandbox is written back to the conffile, and
+    survives a restart; del-port takes it out again."""
+    conf = "/etc/vuswitch/vuswitch.conf"
+    rc, out = sh("vuswitch-ctl", "-p", prefix, "add-port",
+                 "/run/vuswitch/vm9.sock,name=vm9")
+    h.check(rc == 0 and json.loads(out)["name"] == "vm9",
+            "vuswitch-ctl add-port under systemd: %s" % out.strip())
+    with open(conf) as f:
+        h.check("[port vm9]" in f.read(), "written back to %s" % conf)
+    rc, out = sh("systemctl", "restart", "vuswitch")
+    h.check(rc == 0, "systemctl restart")
+    h.wait_for(lambda: sh("vuswitch-ctl", "-p", prefix, "port", "vm9")[0]
+               == 0, 30, "vm9 to be back after the restart")
+    rc, out = sh("vuswitch-ctl", "-p", prefix, "del-port", "vm9")
+    h.check(rc == 0, "vuswitch-ctl del-port vm9: %s" % out.strip())
+    with open(conf) as f:
+        h.check("[port vm9]" not in f.read(), "and taken out of the file")
+    wait_running(prefix, "after the add/restart/del round trip")
+
+
 def body(env):
     with open("/etc/vuswitch/vuswitch.conf") as f:
         conf = f.read()
@@ -144,6 +165,7 @@ def body(env):
                "Restart=on-failure to start a new switch")
     wait_running(prefix, "after SIGKILL")
     traffic(a, b, "after SIGKILL and Restart=on-failure")
+    runtime_port(prefix)
 
     rc, out = sh("systemctl", "stop", "vuswitch")
     st = sh("systemctl", "show", "-p", "Result,ExecMainStatus", "vuswitch")[1]
