@@ -136,6 +136,19 @@ class Switch(Proc):
     def port(self, p):
         return self.tel("/vuswitch/port", str(p))
 
+    def pages(self, cmd):
+        """Every page of a paged list (/vuswitch/ports, pmd_rxq_show):
+        the pages' entries merged, without their "next" keys."""
+        out, start = {}, 0
+        for _ in range(1000):
+            page = self.tel(cmd, str(start))
+            nxt = page.pop("next", None)
+            out.update(page)
+            if nxt is None:
+                return out
+            start = nxt
+        raise TestFailure("%s: more than 1000 pages" % cmd)
+
     def state(self, p):
         return self.port(p)["state"]
 
@@ -252,6 +265,21 @@ def topology(env, macs, args=()):
         vm.setup("rxonly")
         vm.start()
     return sw, vms
+
+
+def stream(sw, env, a_port, b_port, mac_a, mac_b):
+    """VMs on ports a_port and b_port (names), A streaming to B (txonly to
+    rxonly) once both ports run. Returns (A, B)."""
+    a = VM(env, "vm-a", sw.port(a_port)["path"], mac_a)
+    b = VM(env, "vm-b", sw.port(b_port)["path"], mac_b)
+    sw.wait_state(a_port, "running")
+    sw.wait_state(b_port, "running")
+    b.setup("rxonly")
+    b.start()
+    a.setup("txonly", peer=mac_b)
+    a.start()
+    wait_for(lambda: b.rx() > 1000, 10, "B to receive A's stream")
+    return a, b
 
 
 def drops(port, kinds):

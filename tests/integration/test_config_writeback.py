@@ -25,9 +25,7 @@ EIO = 5
 
 
 def ports(sw):
-    out = sw.tel("/vuswitch/ports")
-    out.pop("next", None)
-    return {v["name"]: v for v in out.values()}
+    return {v["name"]: v for v in sw.pages("/vuswitch/ports").values()}
 
 
 def sections(path):
@@ -124,15 +122,7 @@ def body(env):
             and p["vm2"]["pmds"] == "1" and p["vm3"]["path"] == env.sock("x"),
             "with their options: %s" % p)
     h.check(sw.port("vm3")["suspend_advertised"] == 0, "vm3 keeps suspend=0")
-    a = h.VM(env, "vm-a", env.sock("vm2"), MAC_A)
-    b = h.VM(env, "vm-b", env.sock("x"), MAC_B)
-    sw.wait_state("vm2", "running")
-    sw.wait_state("vm3", "running")
-    b.setup("rxonly")
-    b.start()
-    a.setup("txonly", peer=MAC_B)
-    a.start()
-    h.wait_for(lambda: b.rx() > 1000, 10, "B to receive A's frames")
+    a, _ = h.stream(sw, env, "vm2", "vm3", MAC_A, MAC_B)
     a.halt()
     shutil.copy(conf, os.path.join(env.dir, "kept.conf"))
 

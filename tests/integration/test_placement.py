@@ -27,14 +27,7 @@ MACS = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b",
 
 
 def rxq_show(sw):
-    out, start = {}, 0
-    while True:
-        page = sw.tel("/vuswitch/pmd_rxq_show", str(start))
-        nxt = page.pop("next", None)
-        out.update(page)
-        if nxt is None:
-            break
-        start = nxt
+    out = sw.pages("/vuswitch/pmd_rxq_show")
     pmds = {k: v for k, v in out.items() if k.startswith("pmd_")}
     rxqs = {v["name"]: v for k, v in out.items() if k.startswith("rxq_")}
     return pmds, rxqs

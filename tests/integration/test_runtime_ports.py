@@ -39,14 +39,7 @@ def add(sw, spec):
 
 
 def ports(sw):
-    out, start = {}, 0
-    while True:
-        page = sw.tel("/vuswitch/ports", str(start))
-        nxt = page.pop("next", None)
-        out.update(page)
-        if nxt is None:
-            return out
-        start = nxt
+    return sw.pages("/vuswitch/ports")
 
 
 def bad_requests(env, sw, b):
@@ -180,15 +173,7 @@ def body(env):
     r = add(sw, env.sock("b"))
     h.check(r["result"] == 0 and r["id"] == 1 and r["name"] == "b",
             "port b added: %s" % r)
-    a = h.VM(env, "vm-a", env.sock("a"), MAC_A)
-    b = h.VM(env, "vm-b", env.sock("b"), MAC_B)
-    sw.wait_state("vma", "running")
-    sw.wait_state("b", "running")
-    b.setup("rxonly")
-    b.start()
-    a.setup("txonly", peer=MAC_B)
-    a.start()
-    h.wait_for(lambda: b.rx() > 1000, 10, "B to receive A's stream")
+    a, b = h.stream(sw, env, "vma", "b", MAC_A, MAC_B)
 
     bad_requests(env, sw, b)
     names_and_ids(env, sw)
