@@ -54,6 +54,13 @@ class System:
                 self.ctx.log("stop %s: %s" % (p.name, e))
 
 
+def port_state(entry):
+    """A port's state in /vuswitch/ports: an entry with "state" (runtime
+    ports), or the state string itself (builds before them, measured
+    with --build-b)."""
+    return entry.get("state") if isinstance(entry, dict) else entry
+
+
 class Vuswitch(System):
     def __init__(self, ctx, nports, npmd, cpus, mode, extra=(), binary=None):
         super().__init__(ctx, nports, npmd, cpus, "vsw")
@@ -88,7 +95,8 @@ class Vuswitch(System):
 
         def up():
             st = self.cmd("/vuswitch/ports") or {}
-            return all(st.get(str(i)) == "running" for i in range(n))
+            return all(port_state(st.get(str(i))) == "running"
+                       for i in range(n))
         wait_for(up, timeout, "every vuswitch port to be running", 0.1)
 
     def snapshot(self):
