@@ -8,6 +8,7 @@ import sys
 from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, c2c_states,
                      fmt, median, percentile, suspend_tag)
 from .interleave import interleave_ratios, interleave_summary, state_ratio
+from .idle import idle_markdown
 
 
 def usable(r):
@@ -331,6 +332,7 @@ def markdown(res):
                          fmt(r["switch_core_cycles_per_pkt_median"]),
                          fmt(r["switch_busy_cycles_per_pkt_median"])))
     lines += interleave_markdown(interleave_summary(res["runs"]))
+    lines += idle_markdown(res.get("idle") or [])
     sps = res.get("suspend") or []
     if sps:
         lines += ["", "| scheduling | cycles | SUSPEND ack median | p99 | max | "

@@ -327,7 +327,8 @@ class Generator:
     there, and the two VMs become an L2 loop. "mac" rewrites both
     addresses of every frame, so nothing foreign comes back."""
 
-    def __init__(self, ctx, socks, helper, cores, nice=0, alone=True):
+    def __init__(self, ctx, socks, helper, cores, nice=0, alone=True,
+                 devargs=""):
         self.ctx = ctx
         self.n = len(socks)
         self.fwd = ctx.args.gen_fwd if alone and self.n == 2 else "mac"
@@ -338,7 +339,7 @@ class Generator:
                 "--no-huge", "-m", "512", "--single-file-segments",
                 "--file-prefix", prefix,
                 "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
-        extra = ctx.args.gen_virtio
+        extra = ",".join(x for x in (ctx.args.gen_virtio, devargs) if x)
         for i, s in enumerate(socks):
             argv += ["--vdev", "net_virtio_user%d,path=%s,queues=1,"
                      "queue_size=%d,mac=%s%s" % (i, s, GEN_QUEUE_SIZE,

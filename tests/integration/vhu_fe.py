@@ -169,6 +169,12 @@ class Conn:
     Error = FrontendError
 
     def __init__(self, path, timeout=5.0):
+        self.connect_control(path, timeout)
+
+    def connect_control(self, path, timeout):
+        """Connect to the back-end's socket at path. A subclass may take
+        a connection made otherwise instead (one it accepted from a
+        back-end in client mode)."""
         self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.timeout = timeout
         self.s.settimeout(timeout)
