@@ -354,7 +354,12 @@ def measure_point(run, target, direction):
            time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     rec["running"] = wait_running(run, BUSY + connected)
     rec["step_calls"] = len(steps)
+    rec["calls"] = [list(s) for s in steps]
     rec.update(step_times(steps, direction))
+    # rte_vhost's "failed to add fd N into vhost server fdset" (22.11)
+    # or "failed to insert fdset entry" (24.11): the fdset is full.
+    rec["fdset_errors"] = sum(1 for line in run.sw.proc.output().split(
+        "\n") if "fdset" in line and "fail" in line)
     rec["pmd_polls"] = run.pmd().get("polls")
     rec.update(idle_loop(run))
     rec["switch_mem"] = proc_status(run.sw.proc.pid)
@@ -496,6 +501,7 @@ IDLE_COLUMNS = (
                                        r["idle_connected"] ==
                                        r["idle_asked"] else
                                        " of %d" % r["idle_asked"])),
+    ("fdset full", lambda r: str(r.get("fdset_errors", "-"))),
     ("way", lambda r: r["direction"]),
     ("Mpps all", lambda r: fmt(r["all"]["mpps"], "%.2f")),
     ("Mpps near (n)", lambda r: "%s (%d)" % (fmt(r["near"]["mpps"], "%.2f"),

@@ -240,3 +240,28 @@ def interleave_summary(recs):
             row["n_ratios_" + st] = len(sr)
         rows.append(row)
     return rows
+
+
+def ab_summary(recs):
+    """With --build-b: per-cycle ratios of each system to its -b build
+    (learn / learn-b, xconnect / xconnect-b), over all cycles and over
+    the near- and far-state ones; one row per (ports, size, system)."""
+    iv = classify_windows(recs)
+    rows = []
+    for ports, size, name in sorted({(r["ports"], r["size"], r["system"])
+                                     for r in iv}):
+        if name + "-b" not in ALL_SYSTEMS or \
+                not any(r["system"] == name + "-b" for r in iv):
+            continue
+        v = interleave_ratios(recs, name, name + "-b", size, ports=ports)
+        row = {"ports": ports, "size": size, "system": name,
+               "label": "%s / %s" % (LABELS[name], LABELS[name + "-b"]),
+               "n": len(v), "ratio_median": median(v),
+               "ratio_p25": percentile(v, 25),
+               "ratio_p75": percentile(v, 75)}
+        for st in ("near", "far"):
+            sv = interleave_ratios(recs, name, name + "-b", size, st, ports)
+            row["n_" + st] = len(sv)
+            row["ratio_median_" + st] = median(sv) if sv else None
+        rows.append(row)
+    return rows

@@ -7,7 +7,8 @@ import sys
 
 from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, c2c_states,
                      fmt, median, percentile, suspend_tag)
-from .interleave import interleave_ratios, interleave_summary, state_ratio
+from .interleave import ab_summary, interleave_ratios, interleave_summary, \
+    state_ratio
 from .idle import idle_markdown
 
 
@@ -207,6 +208,38 @@ def print_interleave(rows, out):
                   fmt(r["ratio_median_far"], "%.3f")), file=out)
 
 
+def ab_cells(r, spec):
+    return (r["label"], r["ports"], r["size"], r["n"],
+            fmt(r["ratio_median"], spec),
+            "%s..%s" % (fmt(r["ratio_p25"], spec), fmt(r["ratio_p75"], spec)),
+            r["n_near"], fmt(r["ratio_median_near"], spec), r["n_far"],
+            fmt(r["ratio_median_far"], spec))
+
+
+def print_ab(rows, out):
+    """--build-b: each system against its -b build, cycle by cycle."""
+    if not rows:
+        return
+    print("\nA/B (--build-b): median (and quartiles) of per-cycle ratios of "
+          "each system to its --build-b build; near/far: cycles whose every "
+          "window was in that state", file=out)
+    for r in rows:
+        print("  %-45s %d ports %4d B: %3d cycles %s (%s) | near %3d %s | "
+              "far %3d %s" % ab_cells(r, "%.3f"), file=out)
+
+
+def ab_markdown(rows):
+    if not rows:
+        return []
+    lines = ["", "| A / B | ports | frame | cycles | ratio (per cycle) | "
+             "quartiles | near: cycles | near: ratio | far: cycles | "
+             "far: ratio |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append("| %s | %d | %d B | %d | %s | %s | %d | %s | %d | %s |"
+                     % ab_cells(r, "%.3f"))
+    return lines
+
+
 def print_tables(rows, susps, tgts, meta, interval=INTERVAL, runs=None):
     """The tables on stdout; @p interval: the seconds between counter
     readings (--sample)."""
@@ -218,6 +251,7 @@ def print_tables(rows, susps, tgts, meta, interval=INTERVAL, runs=None):
         file=out)
     print_rows(rows, interval, out)
     print_interleave(interleave_summary(runs or []), out)
+    print_ab(ab_summary(runs or []), out)
     for susp in susps:
         print_suspend(susp, out)
     print("\nTargets:", file=out)
@@ -332,6 +366,7 @@ def markdown(res):
                          fmt(r["switch_core_cycles_per_pkt_median"]),
                          fmt(r["switch_busy_cycles_per_pkt_median"])))
     lines += interleave_markdown(interleave_summary(res["runs"]))
+    lines += ab_markdown(ab_summary(res["runs"]))
     lines += idle_markdown(res.get("idle") or [])
     sps = res.get("suspend") or []
     if sps:
