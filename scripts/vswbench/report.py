@@ -9,7 +9,7 @@ from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, c2c_states,
                      fmt, median, percentile, suspend_tag)
 from .interleave import ab_summary, interleave_ratios, interleave_summary, \
     state_ratio
-from .idle import idle_markdown
+from .idle_ports import idle_ports_markdown
 
 
 def usable(r):
@@ -367,7 +367,7 @@ def markdown(res):
                          fmt(r["switch_busy_cycles_per_pkt_median"])))
     lines += interleave_markdown(interleave_summary(res["runs"]))
     lines += ab_markdown(ab_summary(res["runs"]))
-    lines += idle_markdown(res.get("idle") or [])
+    lines += idle_ports_markdown(res.get("idle_ports") or [])
     sps = res.get("suspend") or []
     if sps:
         lines += ["", "| scheduling | cycles | SUSPEND ack median | p99 | max | "

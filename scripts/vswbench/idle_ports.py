@@ -1,20 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The idle phase: what connected idle ports cost a busy pair.
+"""The idle-ports phase: what connected idle ports cost a busy pair.
 
 One vuswitch (learn, 1 PMD lcore) starts with no ports. Two busy ports
 (ids 0 and 1) connect to the generator (testpmd net_virtio_user with
 server=1: the switch's ports are client=1 ports). Idle ports are added
 one at a time with add-port (client=1); for each one a front-end in one
-Python process (idle_fe.py: vhu_fe.Frontend) accepts the switch's
+Python process (idle_ports_fe.py: vhu_fe.Frontend) accepts the switch's
 connection, negotiates, sends its memory table and sets up and enables
-both rings, and then sends nothing. At each count of --idle-counts,
+both rings, and then sends nothing. At each count of --idle-ports,
 going up and then down again (del-port), the phase measures:
 
 - with the generator stopped: the PMD's TSC cycles per loop iteration
   (every queue polled, all of them empty), hence the cost of one idle
   queue's poll;
 - with the generator's closed loop running (64 B, io, as in the
-  throughput phase): --idle-windows windows, each classed near/far by
+  throughput phase): --idle-ports-windows windows, each classed near/far by
   c2c-probe with everything frozen, of the busy pair's rate (the
   generator's received frames), the PMD's busy cycles per frame and its
   cycles per iteration, and the CPU time of the switch's threads;
@@ -43,16 +43,16 @@ from .systems import Generator, Vuswitch
 
 BUSY = 2
 SETTLE_S = 0.3
-IDLE_FE = os.path.join(SRC, "scripts", "vswbench", "idle_fe.py")
+IDLE_FE = os.path.join(SRC, "scripts", "vswbench", "idle_ports_fe.py")
 UP_TIMEOUT_S = 10.0
 
 
 class Frontends:
-    """The idle front-ends' process (idle_fe.py), driven by lines."""
+    """The idle front-ends' process (idle_ports_fe.py), driven by lines."""
 
     def __init__(self, ctx):
-        self.name = "idle-fe"
-        self.log = open(os.path.join(ctx.tmp, "idle-fe.log"), "wb")
+        self.name = "idle-ports-fe"
+        self.log = open(os.path.join(ctx.tmp, "idle-ports-fe.log"), "wb")
         self.p = subprocess.Popen([sys.executable, IDLE_FE],
                                   stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=self.log,
@@ -260,7 +260,7 @@ class IdleRun:
             try:
                 what.stop()
             except Exception as e:   # keep stopping the others
-                self.ctx.log("idle: stop: %s" % e)
+                self.ctx.log("idle-ports: stop: %s" % e)
 
 
 def idle_loop(run, seconds=2.0):
@@ -349,7 +349,7 @@ def measure_point(run, target, direction):
         t0 = len(run.dels)
         connected = run.del_idle(target)
         steps = run.dels[t0:]
-    rec = {"phase": "idle", "direction": direction, "idle_asked": target,
+    rec = {"phase": "idle-ports", "direction": direction, "idle_asked": target,
            "idle_connected": connected, "time":
            time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     rec["running"] = wait_running(run, BUSY + connected)
@@ -365,7 +365,7 @@ def measure_point(run, target, direction):
     rec["switch_mem"] = proc_status(run.sw.proc.pid)
     rec["frontends_mem"] = proc_status(run.fe.pid)
     rec["windows"], rec["gen_cycles_per_pkt"] = traffic_windows(
-        run, a.idle_windows, a.idle_window)
+        run, a.idle_ports_windows, a.idle_ports_window)
     rec["switch_mem_after"] = proc_status(run.sw.proc.pid)
     rec["ok"] = True
     return rec
@@ -381,7 +381,7 @@ def wait_running(run, want):
     try:
         wait_for(enough, 20, "%d ports running" % want, 0.5)
     except BenchError:
-        progress("  idle: only %d of %d ports running" % (n[0], want))
+        progress("  idle-ports: only %d of %d ports running" % (n[0], want))
     return n[0]
 
 
@@ -402,19 +402,19 @@ def step_times(steps, direction):
     return out
 
 
-def phase_idle(ctx):
-    """The idle phase: --idle-counts up, then down again."""
+def phase_idle_ports(ctx):
+    """The idle-ports phase: --idle-ports up, then down again."""
     a = ctx.args
-    counts = sorted(set(a.idle_counts))
+    counts = sorted(set(a.idle_ports))
     plan = [(n, "up") for n in counts] + \
         [(n, "down") for n in reversed(counts[:-1])]
     raise_fd_limit()
-    bound = 120 + len(plan) * (a.warmup + a.idle_windows *
-                               (a.idle_window + 1) + 10) + \
+    bound = 120 + len(plan) * (a.warmup + a.idle_ports_windows *
+                               (a.idle_ports_window + 1) + 10) + \
         2 * max(counts) * 0.2
-    progress("phase idle: %s idle ports up and down, %d windows of %.1f s "
+    progress("phase idle-ports: %s idle ports up and down, %d windows of %.1f s "
              "each, bounded to %.0f s" % (",".join(map(str, counts)),
-                                          a.idle_windows, a.idle_window,
+                                          a.idle_ports_windows, a.idle_ports_window,
                                           bound))
     deadline = time.monotonic() + bound
     run = IdleRun(ctx)
@@ -424,16 +424,16 @@ def phase_idle(ctx):
         run.gen.tp.freeze()
         for n, direction in plan:
             if time.monotonic() > deadline:
-                progress("phase idle: time budget spent; skipping the rest")
+                progress("phase idle-ports: time budget spent; skipping the rest")
                 break
             rec = measure_point(run, n, direction)
             recs.append(rec)
-            progress("  idle %-4s %4d idle ports (%d connected): %s"
+            progress("  idle-ports %-4s %4d (%d connected): %s"
                      % (direction, n, rec["idle_connected"],
                         point_line(rec)))
     except (BenchError, OSError, subprocess.SubprocessError) as e:
-        recs.append({"phase": "idle", "ok": False, "error": str(e)[-2000:]})
-        progress("  idle: FAILED: %s" % str(e).splitlines()[0])
+        recs.append({"phase": "idle-ports", "ok": False, "error": str(e)[-2000:]})
+        progress("  idle-ports: FAILED: %s" % str(e).splitlines()[0])
     finally:
         run.stop()
     classify(recs)
@@ -536,11 +536,11 @@ def idle_rows(recs):
     return [[f(r) for _, f in IDLE_COLUMNS] for r in recs if r.get("ok")]
 
 
-def print_idle(recs, out):
-    """The idle phase's table on @p out."""
+def print_idle_ports(recs, out):
+    """The idle-ports phase's table on @p out."""
     if not recs:
         return
-    print("\nidle: 2 busy ports (learn, 64 B, 1 PMD lcore) and N connected "
+    print("\nidle-ports: 2 busy ports (learn, 64 B, 1 PMD lcore) and N connected "
           "idle ports (client=1); call ms: the add-port (up) or del-port "
           "(down) calls of the step to N", file=out)
     for r in recs:
@@ -554,7 +554,7 @@ def print_idle(recs, out):
               file=out)
 
 
-def idle_markdown(recs):
+def idle_ports_markdown(recs):
     """The idle table as Markdown lines."""
     if not any(r.get("ok") for r in recs):
         return []

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Idle front-ends for the bench's idle phase: one process holding many
+"""Idle front-ends for the bench's idle-ports phase: one process holding many
 vhost-user connections, each negotiated, with guest memory mapped and
 both rings set up and enabled, sending nothing.
 
