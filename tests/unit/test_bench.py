@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Unit test of scripts/bench's analysis: the c2c host-state classes, the
 interleave ratios per state and port count, the choice of the target
-ratio, the SUSPEND setup parser, and c2c-probe's argument checks. No DPDK
-process is started."""
+ratio, the A/B ratios of --build-b, the idle-ports phase's figures, the
+SUSPEND setup parser, and c2c-probe's argument checks. No DPDK process is
+started."""
 
 import os
 import subprocess
@@ -15,12 +16,15 @@ sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench.common import c2c_states  # noqa: E402
 from vswbench.common import BenchError  # noqa: E402
+from vswbench.idle_ports import (  # noqa: E402
+    classify, cpu_split, idle_ports_markdown, step_times)
 from vswbench.inroot import inner_args, strip_options  # noqa: E402
 from vswbench.interleave import (  # noqa: E402
-    MIN_STATE_CYCLES, interleave_ratios, interleave_summary, run_cycles,
-    state_ratio)
+    MIN_STATE_CYCLES, ab_summary, interleave_ratios, interleave_summary,
+    run_cycles, state_ratio)
 from vswbench.procs import load_script  # noqa: E402
 from vswbench.report import targets  # noqa: E402
+from vswbench.systems import port_state  # noqa: E402
 
 failures = []
 
@@ -202,6 +206,80 @@ def test_c2c_probe():
         check(0 < v < 1e6, "c2c-probe round trip %s" % v)
 
 
+def test_ab():
+    """learn against learn-b cycle by cycle, per state; a system without
+    its -b build gets no row."""
+    recs = []
+    for k in range(8):
+        c2c = 80 if k < 5 else 330
+        ref = 15.0 if k < 5 else 7.0
+        recs += [window("testpmd", k, ref, c2c),
+                 window("learn", k, ref * (0.98 if k < 5 else 1.05), c2c),
+                 window("learn-b", k, ref, c2c)]
+    rows = ab_summary(recs)
+    check([r["system"] for r in rows] == ["learn"], "A/B rows %s" % rows)
+    r = rows[0]
+    check(r["n"] == 8 and r["n_near"] == 5 and r["n_far"] == 3 and
+          close(r["ratio_median_near"], 0.98) and
+          close(r["ratio_median_far"], 1.05) and
+          close(r["ratio_median"], 0.98), "A/B learn row %s" % r)
+    check(ab_summary(cycles(6, 4, 1.6, 1.2)) == [], "A/B without -b builds")
+
+
+def test_port_state():
+    check(port_state({"state": "running", "name": "b0"}) == "running" and
+          port_state("running") == "running" and port_state(None) is None,
+          "port_state of a runtime-port entry, a string, nothing")
+
+
+def idle_point(n, way, cpi, mpps, c2c):
+    wins = [{"mpps": mpps + d, "busy_cycles_per_pkt": 100.0 + n,
+             "cycles_per_iteration": cpi + 6000, "pkts_per_iteration": 62.0,
+             "other_threads_cpu_pct": 1.0, "pmd_cpu_pct": 99.0,
+             "c2c_ns_before": c2c, "c2c_ns_after": c2c}
+            for d in (-0.1, 0.0, 0.1)]
+    return {"ok": True, "phase": "idle-ports", "direction": way,
+            "idle_asked": n, "idle_connected": n, "windows": wins,
+            "idle_cycles_per_iteration": cpi,
+            "idle_other_threads_cpu_pct": 0.0,
+            "switch_mem": {"VmRSS": 1024 * (300 + n), "fds": 32 + 6 * n}}
+
+
+def test_idle_ports():
+    """Per-point medians by host state, and the cost of one idle queue
+    against the 0-port point of the way up."""
+    recs = [idle_point(0, "up", 2000.0, 19.0, 80),
+            idle_point(100, "up", 6000.0, 12.0, 80),
+            idle_point(100, "down", 6500.0, 6.0, 330),
+            {"ok": False, "phase": "idle-ports", "error": "x"}]
+    classify(recs)
+    up, down = recs[1], recs[2]
+    check(close(up["cycles_per_idle_queue"], 40.0) and
+          close(down["cycles_per_idle_queue"], 45.0) and
+          recs[0]["cycles_per_idle_queue"] is None,
+          "cycles per idle queue %s %s" % (up["cycles_per_idle_queue"],
+                                           down["cycles_per_idle_queue"]))
+    check(up["near"]["windows"] == 3 and close(up["near"]["mpps"], 12.0) and
+          up["far"]["windows"] == 0 and down["far"]["windows"] == 3 and
+          close(down["far"]["mpps"], 6.0) and close(down["all"]["mpps"], 6.0),
+          "idle point states %s %s" % (up["near"], down["far"]))
+    md = idle_ports_markdown(recs)
+    check(len(md) == 6 and "| 100 |" in md[4] and "| 40.0 |" in md[4],
+          "idle-ports markdown %s" % md)
+    t = step_times([(2, 0.001, 0.002), (3, 0.003, None),
+                    (4, 0.002, 0.004)], "up")
+    check(close(t["call_ms_median"], 2.0) and close(t["call_ms_max"], 3.0)
+          and t["failed"] == 1 and close(t["up_ms_median"], 3.0),
+          "add-port step times %s" % t)
+    hz = os.sysconf("SC_CLK_TCK")
+    pmd, other, per = cpu_split({"rte-worker-1": 0, "vuswitch": 0},
+                                {"rte-worker-1": hz, "vuswitch": hz // 2,
+                                 "vhost-events": hz // 4}, 1.0)
+    check(close(pmd, 100.0) and
+          close(other, 100.0 * (hz // 2 + hz // 4) / hz) and len(per) == 3,
+          "thread CPU split %s %s" % (pmd, other))
+
+
 def test_inroot_args():
     """--dpdk in a root: the bench there gets the same measurement
     options, its results folder is the bound-in one (no --out of the
@@ -222,7 +300,7 @@ def test_inroot_args():
 
 for t in (test_states, test_ratios, test_state_choice, test_summary,
           test_run_cycles, test_suspend_setups, test_c2c_probe,
-          test_inroot_args):
+          test_inroot_args, test_ab, test_port_state, test_idle_ports):
     t()
 print("bench: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
