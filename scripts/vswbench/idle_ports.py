@@ -29,7 +29,6 @@ one more, so at most 1023 client ports are connected at once.
 """
 
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -408,7 +407,6 @@ def phase_idle_ports(ctx):
     counts = sorted(set(a.idle_ports))
     plan = [(n, "up") for n in counts] + \
         [(n, "down") for n in reversed(counts[:-1])]
-    raise_fd_limit()
     bound = 120 + len(plan) * (a.warmup + a.idle_ports_windows *
                                (a.idle_ports_window + 1) + 10) + \
         2 * max(counts) * 0.2
@@ -439,14 +437,6 @@ def phase_idle_ports(ctx):
     classify(recs)
     return recs
 
-
-def raise_fd_limit():
-    """The switch needs about 6 descriptors per connected port; children
-    inherit this process's limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    want = 16384 if hard == resource.RLIM_INFINITY else min(16384, hard)
-    if soft != resource.RLIM_INFINITY and soft < want:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
 
 
 def classify(recs):
