@@ -109,6 +109,7 @@ struct vsw_vport_set {
 	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
 	bool no_firewall;        /* the firewall is off (testing only) */
 	bool ctrl_raised;        /* ... and it has it */
+	bool wake_warned;        /* could not wake that thread; said so */
 	uint16_t nb_ports;       /* ports in use */
 	uint16_t end;            /* one past the highest id in use */
 	/*

@@ -60,6 +60,25 @@ raise_ctrl_thread(struct vsw_vport_set *set, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * rte_vhost 22.11's message thread watches a server socket started while
+ * it sleeps only from its next wake-up, up to a second later
+ * (vport_dpdk_compat.h, point 5): wake it, so that a front-end that
+ * connects as soon as add-port returns is served at once.
+ */
+static void
+wake_ctrl_thread(struct vsw_vport_set *set)
+{
+	int ret = vport_dpdk_wake_events_thread();
+
+	if (ret == 0 || set->wake_warned)
+		return;
+	rte_log(RTE_LOG_WARNING, vsw_vport_logtype, "vport: cannot wake "
+		"rte_vhost's message thread (%s): a front-end may wait up to "
+		"a second for a port added at run time\n", strerror(-ret));
+	set->wake_warned = true;
+}
+
 static struct vport *
 find_name(struct vsw_vport_set *set, const char *name)
 {
@@ -274,6 +293,8 @@ add_register(struct vsw_vport_set *set, struct vport *p, char *err,
 	}
 	if (raise_ctrl_thread(set, err, errlen) != 0)
 		VPORT_LOG(ERR, vport_id(set, p), "%s\n", err);
+	if (!p->conf.client)
+		wake_ctrl_thread(set);
 	return 0;
 }
 
@@ -415,6 +436,8 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
 		}
 	}
 	set->started = true;
+	if (set->nb_ports > 0)
+		wake_ctrl_thread(set);
 	pthread_mutex_unlock(&set->admin);
 	/* With no port yet, the thread comes with the first one. */
 	return set->nb_ports > 0 ? raise_ctrl_thread(set, err, errlen) : 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The code side of vport_dpdk_compat.h: checks of what the mirrored
- * layouts read, and finding rte_vhost's message thread by its name.
+ * layouts read, and finding rte_vhost's message thread by its name (to
+ * raise its priority, and on 22.11 to wake it up).
  */
 
 #include <dirent.h>
@@ -9,10 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "vport.h"
 #include "vport_dpdk_compat.h"
@@ -57,10 +61,14 @@ task_named(const char *tid, const char *want)
 	return match;
 }
 
-int
-vport_dpdk_raise_events_thread(int prio)
+/*
+ * Call @p fn for each thread of rte_vhost's message thread's name (one,
+ * unless something else took that name). Stops at the first error.
+ * @return how many there were, or a negative errno.
+ */
+static int
+for_each_events_thread(int (*fn)(pid_t tid, void *arg), void *arg)
 {
-	struct sched_param sp = { .sched_priority = prio };
 	struct dirent *e;
 	int found = 0, err = 0;
 	DIR *d;
@@ -68,19 +76,91 @@ vport_dpdk_raise_events_thread(int prio)
 	d = opendir("/proc/self/task");
 	if (d == NULL)
 		return -errno;
-	while ((e = readdir(d)) != NULL) {
+	while (err == 0 && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' ||
 				!task_named(e->d_name, VPORT_DPDK_EVENTS_THREAD))
 			continue;
 		found++;
-		if (sched_setscheduler(atoi(e->d_name), SCHED_FIFO, &sp) != 0)
-			err = -errno;
+		err = fn((pid_t)atoi(e->d_name), arg);
 	}
 	closedir(d);
-	if (found == 0)
-		return -ESRCH;
-	return err;
+	return err != 0 ? err : found;
 }
+
+static int
+raise_one(pid_t tid, void *arg)
+{
+	const struct sched_param *sp = arg;
+
+	return sched_setscheduler(tid, SCHED_FIFO, sp) != 0 ? -errno : 0;
+}
+
+int
+vport_dpdk_raise_events_thread(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	int ret = for_each_events_thread(raise_one, &sp);
+
+	if (ret == 0)
+		return -ESRCH;
+	return ret < 0 ? ret : 0;
+}
+
+#if VPORT_DPDK_EVENTS_NEEDS_WAKE
+#define WAKE_SIGNAL SIGURG
+
+/* Does nothing: being called is what interrupts the thread's poll(). */
+static void
+on_wake(int sig)
+{
+	RTE_SET_USED(sig);
+}
+
+/* Ours, once; never over somebody else's handler. */
+static int
+wake_handler_install(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(WAKE_SIGNAL, NULL, &old) != 0)
+		return -errno;
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == on_wake)
+		return 0;
+	if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return -EBUSY;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(WAKE_SIGNAL, &sa, NULL) != 0 ? -errno : 0;
+}
+
+static int
+wake_one(pid_t tid, void *arg)
+{
+	RTE_SET_USED(arg);
+	return syscall(SYS_tgkill, getpid(), tid, WAKE_SIGNAL) != 0 ?
+		-errno : 0;
+}
+
+int
+vport_dpdk_wake_events_thread(void)
+{
+	int ret = wake_handler_install();
+
+	if (ret == 0)
+		ret = for_each_events_thread(wake_one, NULL);
+	if (ret == 0)
+		return -ESRCH;
+	return ret < 0 ? ret : 0;
+}
+#else
+int
+vport_dpdk_wake_events_thread(void)
+{
+	return 0;
+}
+#endif
 
 static vport_dpdk_recv_cb_t recv_cb;
 

@@ -45,6 +45,23 @@
  *    The unit test vport_compat checks that the interposition sees what
  *    rte_vhost receives.
  *
+ * 5. rte_vhost 22.11's message thread waits in poll() with a 1 s timeout
+ *    on the sockets it knew when it went to sleep, and adding a
+ *    listening socket (vhost_user_start_server() in lib/vhost/socket.c)
+ *    does not wake it (only a new connection writes its wake-up pipe,
+ *    which is private). A port added while the switch runs would then
+ *    not be served for up to a second after add-port returned: the
+ *    front-end's connect() succeeds, and nothing reads its first
+ *    messages. vuswitch wakes the thread with a signal instead
+ *    (vport_dpdk_wake_events_thread()): a handler that does nothing,
+ *    installed with SA_RESTART, so that poll() returns EINTR (poll() is
+ *    never restarted) and the loop re-reads its set, while what the
+ *    thread may be doing otherwise (recvmsg() and sendmsg() on blocking
+ *    sockets, without timeouts) restarts. A wake-up that lands between
+ *    the loop's reading of its set and its poll() is lost and costs what
+ *    it costs without one. 24.11's thread waits in epoll_wait(), which
+ *    sees a socket added meanwhile; there it does nothing.
+ *
  * Only the releases this project has been built and tested against are
  * accepted; anything else stops the build here, so that a new release is
  * checked (layouts in its lib/vhost/vhost_user.h, thread names in its
@@ -67,6 +84,8 @@
 	RTE_VERSION < RTE_VERSION_NUM(22, 12, 0, 0)
 #define VPORT_DPDK_LTS "22.11"
 #define VPORT_DPDK_EVENTS_THREAD "vhost-events"
+/* Its thread polls with a timeout and no wake-up for new sockets. */
+#define VPORT_DPDK_EVENTS_NEEDS_WAKE 1
 /* Public, but renamed in 23.03. */
 #define VPORT_DPDK_PF_BACKEND_REQ VHOST_USER_PROTOCOL_F_SLAVE_REQ
 /* sizeof(VhostUserMsg.payload): VhostUserCryptoSessionParam is largest. */
@@ -75,6 +94,7 @@
 	RTE_VERSION < RTE_VERSION_NUM(24, 12, 0, 0)
 #define VPORT_DPDK_LTS "24.11"
 #define VPORT_DPDK_EVENTS_THREAD "dpdk-vhost-evt"
+#define VPORT_DPDK_EVENTS_NEEDS_WAKE 0
 #define VPORT_DPDK_PF_BACKEND_REQ VHOST_USER_PROTOCOL_F_BACKEND_REQ
 /* Same union as 22.11 (25.03 is the first release to change it). */
 #define VPORT_DPDK_PAYLOAD_SIZE 632
@@ -146,5 +166,18 @@ typedef void (*vport_dpdk_recv_cb_t)(int sockfd, const int *fds, int n);
 /* Install (or, with NULL, remove) the recvmsg() watcher. */
 void
 vport_dpdk_watch_recvmsg(vport_dpdk_recv_cb_t cb);
+
+/*
+ * Make rte_vhost's message thread watch the sockets started since it
+ * last went to sleep (point 5 above): on 22.11 send it the wake-up signal
+ * (SIGURG, installing a handler that does nothing the first time, unless
+ * the process has a handler of its own); elsewhere nothing.
+ *
+ * @return 0; -ESRCH when there is no such thread yet; -EBUSY when SIGURG
+ *   has another handler; another negative errno from sigaction() or
+ *   tgkill().
+ */
+int
+vport_dpdk_wake_events_thread(void);
 
 #endif /* VPORT_DPDK_COMPAT_H */
