@@ -171,6 +171,9 @@ h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static void add_port_stats(struct app *a, uint16_t port,
+	struct rte_tel_data *d);
+
 static int
 h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
@@ -180,8 +183,15 @@ h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
 	id = app_port_del(a, params, err, sizeof(err));
 	rte_tel_data_start_dict(d);
 	add_result(d, id, err);
-	if (id >= 0)
-		rte_tel_data_add_dict_int(d, "id", id);
+	if (id < 0)
+		return 0;
+	rte_tel_data_add_dict_int(d, "id", id);
+	/*
+	 * Its final counters, the frames it held when it went among them
+	 * (port-down): nothing else can show them, and they stay until the
+	 * id is added again, which cannot happen before this returns.
+	 */
+	add_port_stats(a, (uint16_t)id, d);
 	return 0;
 }
 
