@@ -47,6 +47,7 @@ struct app_config {
 	uint32_t nb_mbufs;           /* 0 = computed */
 	uint32_t suspend_timeout_ms;
 	uint32_t ctrl_priority;      /* SCHED_FIFO of rte_vhost's thread, 0: none */
+	uint32_t pmd_sleep_max_us;   /* idle PMD back-off bound, 0: busy-poll */
 };
 
 struct app {

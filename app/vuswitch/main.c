@@ -203,6 +203,7 @@ build(struct app *a)
 	fp.backlog = a->cfg.backlog;
 	fp.mac = a->mac;
 	fp.socket_id = (int)rte_socket_id();
+	fp.sleep_max_us = a->cfg.pmd_sleep_max_us;
 	a->fwd = vsw_fwd_create(&fp);
 	if (a->fwd == NULL) {
 		fatal_usage("cannot create the forwarding engine: ",

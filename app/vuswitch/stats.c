@@ -59,6 +59,12 @@ print_port(const struct app *a, uint16_t port, double interval)
 	prev[port] = s;
 }
 
+static double
+pct(uint64_t part, uint64_t total)
+{
+	return total ? 100.0 * (double)part / (double)total : 0.0;
+}
+
 static void
 print_pmd(const struct app *a, uint16_t pmd)
 {
@@ -66,12 +72,12 @@ print_pmd(const struct app *a, uint16_t pmd)
 	uint64_t total;
 
 	vsw_fwd_pmd_stats(a->fwd, pmd, &s);
-	total = s.busy_cycles + s.idle_cycles;
-	printf("  PMD %u (lcore %u): polls %u  busy %.1f%%  rx %" PRIu64
-		"  busy-cycles/pkt %.0f\n", pmd, a->pmd_lcore[pmd],
-		vsw_fwd_pmd_nb_polls(a->fwd, pmd),
-		total ? 100.0 * (double)s.busy_cycles / (double)total : 0.0,
-		s.rx_pkts,
+	total = s.busy_cycles + s.idle_cycles + s.sleep_cycles;
+	printf("  PMD %u (lcore %u): polls %u  busy %.1f%%  idle %.1f%%"
+		"  sleep %.1f%%  rx %" PRIu64 "  busy-cycles/pkt %.0f\n",
+		pmd, a->pmd_lcore[pmd], vsw_fwd_pmd_nb_polls(a->fwd, pmd),
+		pct(s.busy_cycles, total), pct(s.idle_cycles, total),
+		pct(s.sleep_cycles, total), s.rx_pkts,
 		s.rx_pkts ? (double)s.busy_cycles / (double)s.rx_pkts : 0.0);
 }
 

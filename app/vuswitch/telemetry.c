@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_telemetry.h>
 
 #include "app.h"
@@ -449,8 +450,30 @@ h_pmd(struct app *a, const char *params, struct rte_tel_data *d)
 		vsw_fwd_pmd_nb_polls(a->fwd, (uint16_t)pmd));
 	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
+	rte_tel_data_add_dict_u64(d, "sleep_cycles", s.sleep_cycles);
+	rte_tel_data_add_dict_u64(d, "sleeps", s.sleeps);
+	rte_tel_data_add_dict_u64(d, "sleep_max_us", vsw_fwd_sleep_max(a->fwd));
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
 	rte_tel_data_add_dict_u64(d, "iterations", s.iterations);
 	rte_tel_data_add_dict_u64(d, "rx_packets", s.rx_pkts);
+	return 0;
+}
+
+/* "US": change --pmd-sleep-max while running. */
+static int
+h_sleep_max(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	unsigned long us;
+	char *end;
+
+	if (params == NULL || *params < '0' || *params > '9')
+		return -EINVAL;
+	us = strtoul(params, &end, 10);
+	if (*end != '\0' || us > UINT32_MAX ||
+			vsw_fwd_set_sleep_max(a->fwd, (uint32_t)us) != 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "sleep_max_us", vsw_fwd_sleep_max(a->fwd));
 	return 0;
 }
 
@@ -537,6 +560,7 @@ WRAP(mempool)
 WRAP(suspend)
 WRAP(resume)
 WRAP(stall)
+WRAP(sleep_max)
 
 int
 app_telemetry_init(struct app *a)
@@ -570,6 +594,9 @@ app_telemetry_init(struct app *a)
 			"Suspend a port (same as a vhost-user SUSPEND). Parameter: port id, name or socket path" },
 		{ "/vuswitch/resume", cmd_resume,
 			"Resume a suspended port. Parameter: port id, name or socket path" },
+		{ "/vuswitch/pmd_sleep_max", cmd_sleep_max,
+			"Set how long idle PMD lcores may sleep (--pmd-sleep-max). Parameter: microseconds, 0 to "
+			RTE_STR(VSW_FWD_SLEEP_MAX_US) },
 		{ "/vuswitch/debug/stall", cmd_stall,
 			"Fault injection: PMD,MS makes PMD lcore hold its view for MS ms" },
 	};

@@ -31,6 +31,17 @@ extern int vsw_fwd_logtype;
 #define VRING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
 #define VRING_MASK_GUEST_RX 0x55555555u
 
+/*
+ * Idle back-off (vsw_fwd_set_sleep_max()): an lcore whose polls come back
+ * empty pauses between them for FWD_IDLE_SPIN_US, then sleeps
+ * FWD_SLEEP_FIRST_NS, and twice as long after each further empty poll, up
+ * to the bound. Sleeps use a timer slack of FWD_TIMER_SLACK_NS (Linux's
+ * default, 50 us, would stretch every short sleep).
+ */
+#define FWD_IDLE_SPIN_US 20
+#define FWD_SLEEP_FIRST_NS 1000
+#define FWD_TIMER_SLACK_NS 1000
+
 /* One (port, queue) pair a PMD lcore polls. */
 struct poll_entry {
 	uint16_t port;
@@ -76,6 +87,8 @@ struct pmd_ctx {
 	uint16_t idx;                 /* PMD index, also the RCU thread id */
 	unsigned int lcore_id;
 	uint64_t tprev;               /* TSC at the last cycle attribution */
+	uint64_t idle_since;          /* TSC of the last poll that found work */
+	uint32_t sleep_ns;            /* the last back-off sleep, 0: none yet */
 
 	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
 	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
@@ -117,6 +130,8 @@ struct vsw_fwd {
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint32_t quit;
+	uint32_t sleep_max_us;         /* idle back-off bound, 0: none */
+	uint64_t spin_tsc;             /* idle time spent pausing first */
 	bool launched[VSW_MAX_PMD];
 
 	struct fwd_snap *snaps[SNAP_POOL];   /* every snapshot, for free */

@@ -28,6 +28,7 @@ check_params(const struct vsw_fwd_params *p)
 			p->nb_pmd == 0 || p->nb_pmd > VSW_MAX_PMD ||
 			p->pool == NULL || p->backlog == 0 ||
 			p->backlog > VSW_FWD_BACKLOG_MAX ||
+			p->sleep_max_us > VSW_FWD_SLEEP_MAX_US ||
 			(p->mode == VSW_FWD_LEARN && p->mac == NULL))
 		return -EINVAL;
 	for (i = 0; i < p->nb_ports; i++)
@@ -111,6 +112,8 @@ vsw_fwd_create(const struct vsw_fwd_params *p)
 	f->backlog_ring_size = rte_align32pow2(p->backlog);
 	f->tsc_hz = rte_get_tsc_hz();
 	f->tsc_base = rte_rdtsc() - f->tsc_hz; /* so that now starts at 1 */
+	f->sleep_max_us = p->sleep_max_us;
+	f->spin_tsc = f->tsc_hz / 1000000 * FWD_IDLE_SPIN_US;
 	f->qsbr = qsbr_create(p->nb_pmd, p->socket_id);
 	if (f->qsbr == NULL || fwd_snaps_create(f) != 0)
 		goto nomem;
@@ -265,6 +268,21 @@ vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port)
 			__ATOMIC_RELEASE);
 }
 
+int
+vsw_fwd_set_sleep_max(struct vsw_fwd *f, uint32_t us)
+{
+	if (us > VSW_FWD_SLEEP_MAX_US)
+		return -EINVAL;
+	__atomic_store_n(&f->sleep_max_us, us, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t
+vsw_fwd_sleep_max(const struct vsw_fwd *f)
+{
+	return __atomic_load_n(&f->sleep_max_us, __ATOMIC_RELAXED);
+}
+
 uint32_t
 vsw_fwd_now(const struct vsw_fwd *f)
 {
@@ -310,6 +328,8 @@ vsw_fwd_pmd_stats(const struct vsw_fwd *f, uint16_t pmd,
 	s = &f->pmd[pmd]->stats;
 	out->busy_cycles = LOAD(s->busy_cycles);
 	out->idle_cycles = LOAD(s->idle_cycles);
+	out->sleep_cycles = LOAD(s->sleep_cycles);
+	out->sleeps = LOAD(s->sleeps);
 	out->iterations = LOAD(s->iterations);
 	out->rx_pkts = LOAD(s->rx_pkts);
 }

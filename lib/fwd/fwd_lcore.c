@@ -4,6 +4,9 @@
  * backlogs. Nothing here takes a lock of ours or allocates memory.
  */
 
+#include <sys/prctl.h>
+#include <time.h>
+
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -287,6 +290,36 @@ stall(struct pmd_ctx *pc)
 	rte_delay_us_block(ms * 1000);
 }
 
+/*
+ * An empty poll with a sleep bound set: pause at first, then sleep,
+ * longer each time. Asleep, the lcore is offline for RCU (it holds no
+ * port reference here), so no grace period waits for it to wake; online
+ * again, it re-reads the snapshot at the top of the loop. Returns the TSC
+ * after the back-off.
+ */
+static uint64_t
+idle_backoff(struct pmd_ctx *pc, uint32_t max_us, uint64_t now)
+{
+	struct vsw_fwd *f = pc->f;
+	struct timespec ts = { 0, 0 };
+	uint64_t t;
+
+	if (now - pc->idle_since < f->spin_tsc) {
+		rte_pause();
+		return now;
+	}
+	pc->sleep_ns = pc->sleep_ns == 0 ? FWD_SLEEP_FIRST_NS :
+		RTE_MIN(pc->sleep_ns * 2, max_us * 1000u);
+	ts.tv_nsec = pc->sleep_ns;
+	rte_rcu_qsbr_thread_offline(f->qsbr, pc->idx);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
+	t = rte_rdtsc();
+	pc->stats.sleep_cycles += t - now;
+	pc->stats.sleeps++;
+	return t;
+}
+
 int
 fwd_pmd_main(void *arg)
 {
@@ -296,13 +329,17 @@ fwd_pmd_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(f->qsbr, pc->idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
+	/* Short back-off sleeps must not be stretched by the timer slack. */
+	prctl(PR_SET_TIMERSLACK, FWD_TIMER_SLACK_NS, 0, 0, 0);
 	FWD_LOG(INFO, "PMD %u on lcore %u started\n", pc->idx, pc->lcore_id);
 
 	t0 = rte_rdtsc();
+	pc->idle_since = t0;
 	update_clock(pc, t0);
 	while (!__atomic_load_n(&f->quit, __ATOMIC_RELAXED)) {
 		const struct fwd_snap *s;
 		unsigned int work;
+		uint32_t max_us;
 
 		/* No port reference is held here: the snapshot is re-read. */
 		rte_rcu_qsbr_quiescent(f->qsbr, pc->idx);
@@ -313,13 +350,18 @@ fwd_pmd_main(void *arg)
 		work = poll_once(pc, s);
 
 		t1 = rte_rdtsc();
-		if (work != 0)
-			pc->stats.busy_cycles += t1 - t0;
-		else
-			pc->stats.idle_cycles += t1 - t0;
 		pc->stats.iterations++;
 		update_clock(pc, t1);
-		t0 = t1;
+		if (work != 0) {
+			pc->stats.busy_cycles += t1 - t0;
+			pc->idle_since = t1;
+			pc->sleep_ns = 0;
+			t0 = t1;
+			continue;
+		}
+		pc->stats.idle_cycles += t1 - t0;
+		max_us = __atomic_load_n(&f->sleep_max_us, __ATOMIC_RELAXED);
+		t0 = max_us == 0 ? t1 : idle_backoff(pc, max_us, t1);
 	}
 	fwd_backlog_discard_all(pc);
 	rte_rcu_qsbr_thread_offline(f->qsbr, pc->idx);

@@ -37,6 +37,10 @@
  * many enabled queues as PMD lcores no two lcores share a queue; otherwise
  * rte_vhost's per-virtqueue spinlock serialises the sharers.
  *
+ * Idle lcores. With a sleep bound (vsw_fwd_set_sleep_max()), an lcore
+ * whose polls come back empty pauses, then sleeps, offline for RCU, so
+ * that no grace period waits for a sleeper.
+ *
  * Thread safety. Functions marked "control" may be called from any
  * thread but a PMD lcore; the engine serialises them with a mutex of its
  * own, which no lcore ever takes.
@@ -59,6 +63,9 @@ extern "C" {
 
 /** Largest backlog of one suspended port, in frames. */
 #define VSW_FWD_BACKLOG_MAX (1u << 20)
+
+/** Longest sleep of an idle PMD lcore (--pmd-sleep-max), microseconds. */
+#define VSW_FWD_SLEEP_MAX_US 10000
 
 /** Forwarding modes. */
 enum vsw_fwd_mode {
@@ -109,7 +116,10 @@ struct vsw_pmd_stats {
 	uint64_t busy_cycles;  /**< TSC cycles spent in iterations that
 				    moved packets. */
 	uint64_t idle_cycles;  /**< TSC cycles spent in iterations that
-				    found nothing. */
+				    found nothing, and pausing after them. */
+	uint64_t sleep_cycles; /**< TSC cycles spent asleep (idle back-off,
+				    vsw_fwd_set_sleep_max()). */
+	uint64_t sleeps;       /**< Sleeps taken. */
 	uint64_t iterations;   /**< Poll loop iterations. */
 	uint64_t rx_pkts;
 };
@@ -131,6 +141,9 @@ struct vsw_fwd_params {
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct vsw_mac_table *mac;        /**< Used in VSW_FWD_LEARN. */
 	int socket_id;
+	uint32_t sleep_max_us;            /**< Idle back-off bound
+					       (0 .. VSW_FWD_SLEEP_MAX_US);
+					       0: busy-poll only. */
 };
 
 struct vsw_fwd;
@@ -337,6 +350,24 @@ vsw_fwd_vring_state(struct vsw_fwd *f, uint16_t port, uint16_t vring,
 /** Any thread: forget every vring of @p port (connection gone). */
 void
 vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port);
+
+/**
+ * Any thread: how long an idle PMD lcore may sleep. 0 (the default) keeps
+ * pure busy polling. Otherwise, once polls have come back empty for a
+ * while (pausing between them), the lcore sleeps between polls, each
+ * sleep twice as long as the last, up to @p us microseconds; the first
+ * poll that finds a frame returns it to full polling. A sleeping lcore is
+ * offline for RCU (rte_rcu_qsbr_thread_offline()), so vsw_fwd_sync() does
+ * not wait for it to wake. Taken by the lcores at their next poll.
+ *
+ * @return 0, or -EINVAL above VSW_FWD_SLEEP_MAX_US.
+ */
+int
+vsw_fwd_set_sleep_max(struct vsw_fwd *f, uint32_t us);
+
+/** Any thread: the current bound of vsw_fwd_set_sleep_max(). */
+uint32_t
+vsw_fwd_sleep_max(const struct vsw_fwd *f);
 
 /** The engine's clock for MAC ages, in seconds. */
 uint32_t

@@ -11,11 +11,15 @@
  *   lcore, gives up in bounded time when the lcore is stuck, and publish
  *   itself waits (instead of failing) once every spare view is retired.
  *
+ * - idle back-off (vsw_fwd_set_sleep_max()): idle lcores sleep, and a
+ *   grace period does not wait for a sleeping lcore to wake.
+ *
  * Needs three EAL lcores: two PMD lcores (sharing one CPU) busy-poll for
  * about a second.
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -291,6 +295,70 @@ test_publish_stuck_pmd(struct vsw_fwd *f)
 	UNIT_EQ(vsw_fwd_sync(f, 1000000), 0);
 }
 
+static uint64_t
+us_since(uint64_t t0)
+{
+	return (rte_get_timer_cycles() - t0) * 1000000 / rte_get_timer_hz();
+}
+
+/* Sleeping lcores are offline: a grace period does not wait for them. */
+static void
+test_sleep(struct vsw_fwd *f)
+{
+	struct vsw_pmd_stats a0, a1, b0, b1;
+	uint64_t us[21], t0, idle, sleep;
+	unsigned int i, j;
+
+	unit_case("sleep: bound checked");
+	UNIT_EQ(vsw_fwd_sleep_max(f), 0);
+	UNIT_EQ(vsw_fwd_set_sleep_max(f, VSW_FWD_SLEEP_MAX_US + 1), -EINVAL);
+	UNIT_EQ(vsw_fwd_sleep_max(f), 0);
+
+	unit_case("sleep: idle lcores sleep most of the time");
+	UNIT_EQ(vsw_fwd_set_sleep_max(f, VSW_FWD_SLEEP_MAX_US), 0);
+	rte_delay_us_sleep(100000);	/* they reach the longest sleeps */
+	vsw_fwd_pmd_stats(f, 0, &a0);
+	vsw_fwd_pmd_stats(f, 1, &b0);
+	rte_delay_us_sleep(300000);
+	vsw_fwd_pmd_stats(f, 0, &a1);
+	vsw_fwd_pmd_stats(f, 1, &b1);
+	idle = a1.idle_cycles - a0.idle_cycles + b1.idle_cycles - b0.idle_cycles;
+	sleep = a1.sleep_cycles - a0.sleep_cycles +
+		b1.sleep_cycles - b0.sleep_cycles;
+	printf("   300 ms idle: %" PRIu64 " sleeps, %.1f%% of the time asleep\n",
+		a1.sleeps - a0.sleeps + b1.sleeps - b0.sleeps,
+		100.0 * (double)sleep / (double)(idle + sleep));
+	/* Up to 10 ms each: at least 30 per lcore, each lcore spinning. */
+	UNIT_CHECK(a1.sleeps - a0.sleeps >= 10 && b1.sleeps - b0.sleeps >= 10);
+	UNIT_CHECK(sleep > 9 * idle);
+
+	unit_case("sleep: a grace period does not wait for a sleeper");
+	for (i = 0; i < RTE_DIM(us); i++) {
+		rte_delay_us_sleep(3000);
+		t0 = rte_get_timer_cycles();
+		UNIT_EQ(vsw_fwd_port_publish(f, 0, VSW_FWD_DOWN, (int)i), 0);
+		UNIT_EQ(vsw_fwd_sync(f, 1000000), 0);
+		us[i] = us_since(t0);
+	}
+	for (i = 1; i < RTE_DIM(us); i++)	/* insertion sort */
+		for (j = i; j > 0 && us[j - 1] > us[j]; j--)
+			RTE_SWAP(us[j - 1], us[j]);
+	printf("   publish + sync with both lcores asleep (10 ms sleeps): "
+		"median %" PRIu64 " us, max %" PRIu64 " us\n",
+		us[RTE_DIM(us) / 2], us[RTE_DIM(us) - 1]);
+	/* Waiting for a sleeper would take up to 10 ms, 5 ms on average. */
+	UNIT_CHECK(us[RTE_DIM(us) / 2] < 1000);
+
+	unit_case("sleep: back to busy polling");
+	UNIT_EQ(vsw_fwd_set_sleep_max(f, 0), 0);
+	rte_delay_us_sleep(50000);
+	vsw_fwd_pmd_stats(f, 0, &a0);
+	rte_delay_us_sleep(100000);
+	vsw_fwd_pmd_stats(f, 0, &a1);
+	UNIT_EQ(a1.sleeps, a0.sleeps);
+	UNIT_CHECK(a1.iterations > a0.iterations);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,6 +380,7 @@ main(int argc, char **argv)
 		test_publish_with_pmd(f);
 		test_ports(f);
 		test_publish_stuck_pmd(f);
+		test_sleep(f);
 	}
 	vsw_fwd_free(f);
 	rte_mempool_free(pool);
