@@ -93,6 +93,7 @@ struct pmd_ctx {
 	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
 	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
 	uint32_t stall_ms;            /* fault injection, see debug_stall */
+	const uint32_t *cap_on;       /* non-zero while a capture runs */
 	uint32_t now;                 /* seconds, for MAC learning */
 	uint64_t next_sec_tsc;
 	uint32_t txq_mask[VSW_MAX_PORTS]; /* vring mask txq[] was chosen for */

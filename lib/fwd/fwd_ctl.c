@@ -66,6 +66,7 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 		return -ENOMEM;
 	pc->f = f;
 	pc->idx = idx;
+	pc->cap_on = vsw_capture_active_flag(f->p.capture);
 	pc->lcore_id = lcore;
 	for (port = 0; port < VSW_MAX_PORTS; port++) {
 		pc->txq_mask[port] = 0;
@@ -266,6 +267,23 @@ vsw_fwd_vring_reset(struct vsw_fwd *f, uint16_t port)
 	if (port < VSW_MAX_PORTS)
 		__atomic_store_n(&f->shared[port].vring_mask, 0,
 			__ATOMIC_RELEASE);
+}
+
+int
+vsw_fwd_quiesce(struct vsw_fwd *f, uint64_t timeout_us)
+{
+	struct timespec nap = { 0, 20000 };
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t start = rte_get_timer_cycles();
+	uint64_t token = rte_rcu_qsbr_start(f->qsbr);
+
+	while (rte_rcu_qsbr_check(f->qsbr, token, false) != 1) {
+		if (timeout_us != 0 && rte_get_timer_cycles() - start >
+				timeout_us * hz / 1000000)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 int

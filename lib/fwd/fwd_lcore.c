@@ -49,6 +49,9 @@ tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 
 	sent = likely(q != UINT16_MAX) ?
 		rte_vhost_enqueue_burst(v->port[port].vid, q, pkts, n) : 0;
+	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
+		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
+			VSW_CAPTURE_TX, pkts, sent);
 	for (i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ps->tx_pkts += sent;
@@ -222,6 +225,9 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	struct fwd_burst *b = &pc->burst;
 	uint16_t i;
 
+	if (unlikely(*pc->cap_on))
+		vsw_capture_burst(f->p.capture, pc->idx, in, VSW_CAPTURE_RX,
+			pc->rx, n);
 	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
 	account_rx(pc, in, pc->rx, n);
 	for (i = 0; i < b->nb_dst; i++)

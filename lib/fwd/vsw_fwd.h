@@ -37,6 +37,12 @@
  * many enabled queues as PMD lcores no two lcores share a queue; otherwise
  * rte_vhost's per-virtqueue spinlock serialises the sharers.
  *
+ * Packet capture. With a capture module (vsw_fwd_params.capture), the
+ * lcores hand each burst they receive, and each burst they deliver
+ * (frames held for a parked port when they are finally sent), to
+ * vsw_capture_burst() while a capture runs; with none, one branch per
+ * burst.
+ *
  * Idle lcores. With a sleep bound (vsw_fwd_set_sleep_max()), an lcore
  * whose polls come back empty pauses, then sleeps, offline for RCU, so
  * that no grace period waits for a sleeper.
@@ -54,6 +60,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "vsw_capture.h"
 #include "vsw_config.h"
 #include "vsw_mac.h"
 
@@ -141,6 +148,7 @@ struct vsw_fwd_params {
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	struct vsw_mac_table *mac;        /**< Used in VSW_FWD_LEARN. */
 	int socket_id;
+	struct vsw_capture *capture;      /**< Packet capture, or NULL. */
 	uint32_t sleep_max_us;            /**< Idle back-off bound
 					       (0 .. VSW_FWD_SLEEP_MAX_US);
 					       0: busy-poll only. */
@@ -202,6 +210,20 @@ vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
  */
 int
 vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us);
+
+/**
+ * Any thread: wait until every PMD lcore has passed a quiescent state
+ * (or is offline) after this call, without touching the views. Unlike
+ * vsw_fwd_sync() it may run concurrently with control functions (packet
+ * capture uses it from its writer thread).
+ *
+ * @param timeout_us
+ *   Give up after this long (0: wait for ever).
+ * @return
+ *   0, or -ETIMEDOUT.
+ */
+int
+vsw_fwd_quiesce(struct vsw_fwd *f, uint64_t timeout_us);
 
 /** Where a port's queues are polled, and from which NUMA node. */
 struct vsw_fwd_port_conf {
