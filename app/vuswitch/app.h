@@ -12,6 +12,7 @@
 
 #include <rte_mempool.h>
 
+#include "vsw_capture.h"
 #include "vsw_fwd.h"
 #include "vsw_mac.h"
 #include "vsw_vport.h"
@@ -61,6 +62,7 @@ struct app {
 	struct vsw_mac_table *mac;
 	struct vsw_fwd *fwd;
 	struct vsw_vport_set *ports;
+	struct vsw_capture *capture;
 	struct rte_mempool *node_pool[RTE_MAX_NUMA_NODES]; /* other nodes' */
 	struct vsw_vport_conf last_conf[VSW_MAX_PORTS]; /* at stop, by id */
 	uint16_t nb_pmd;
@@ -219,6 +221,17 @@ app_usage(const char *prog);
  * (0 for no rates). */
 void
 app_stats_print(const struct app *a, double interval);
+
+struct rte_tel_data;
+
+/* capture_cmd.c: /vuswitch/capture, capture_stop, captures. */
+int
+app_tel_capture(struct app *a, const char *params, struct rte_tel_data *d);
+int
+app_tel_capture_stop(struct app *a, const char *params,
+	struct rte_tel_data *d);
+int
+app_tel_captures(struct app *a, const char *params, struct rte_tel_data *d);
 
 /* Register the /vuswitch/... telemetry commands. */
 int

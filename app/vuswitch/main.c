@@ -28,6 +28,8 @@
 #define POOL_CACHE 256
 #define POOL_BASE 8192
 #define POOL_MAX (1u << 20)
+/* Longest wait of a capture for the PMD lcores. */
+#define APP_QUIESCE_US 1000000
 
 static volatile sig_atomic_t quit_signal;
 
@@ -172,6 +174,36 @@ resolve_pmds(struct app *a)
 	return 0;
 }
 
+/* Capture's wait for the lcores (any thread; bounded). */
+static void
+quiesce(void *arg)
+{
+	struct app *a = arg;
+
+	if (a->fwd != NULL)
+		vsw_fwd_quiesce(a->fwd, APP_QUIESCE_US);
+}
+
+static int
+create_capture(struct app *a)
+{
+	struct vsw_capture_params cp = {
+		.nb_lcores = a->nb_pmd,
+		.socket_id = (int)rte_socket_id(),
+		.quiesce = quiesce,
+		.quiesce_arg = a,
+	};
+
+	/* Its writer thread inherits this (main) thread's CPUs. */
+	a->capture = vsw_capture_create(&cp);
+	if (a->capture == NULL) {
+		fatal_usage("cannot create packet capture: ",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0 or the exit code. */
 static int
 build(struct app *a)
@@ -204,6 +236,9 @@ build(struct app *a)
 	fp.mac = a->mac;
 	fp.socket_id = (int)rte_socket_id();
 	fp.sleep_max_us = a->cfg.pmd_sleep_max_us;
+	if (create_capture(a) != 0)
+		return APP_EXIT_FAIL;
+	fp.capture = a->capture;
 	a->fwd = vsw_fwd_create(&fp);
 	if (a->fwd == NULL) {
 		fatal_usage("cannot create the forwarding engine: ",
@@ -237,6 +272,9 @@ stop(struct app *a)
 	a->ports = NULL;
 	if (a->fwd != NULL)
 		vsw_fwd_stop(a->fwd);
+	/* Running captures end here: their files are complete. */
+	vsw_capture_free(a->capture);
+	a->capture = NULL;
 }
 
 static void
@@ -244,6 +282,7 @@ release(struct app *a)
 {
 	unsigned int i;
 
+	vsw_capture_free(a->capture);	/* if stop() did not run */
 	vsw_fwd_free(a->fwd);
 	vsw_mac_free(a->mac);
 	rte_mempool_free(a->pool);

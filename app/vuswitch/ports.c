@@ -79,6 +79,8 @@ app_port_del(struct app *a, const char *key, char *err, size_t errlen)
 			"failed: %s", why);
 		return -EIO;
 	}
+	/* Its capture, if any, ends (and its file is closed) first. */
+	vsw_capture_port_removed(a->capture, (uint16_t)id, 2000);
 	vsw_vport_del(a->ports, (uint16_t)id);
 	a->persist[id] = false;
 	memset(a->pmd_lcores[id], 0, sizeof(a->pmd_lcores[id]));

@@ -562,6 +562,17 @@ WRAP(resume)
 WRAP(stall)
 WRAP(sleep_max)
 
+#define WRAP_EXT(name, fn) \
+static int \
+cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
+{ \
+	(void)cmd; \
+	return with_app(fn, params, d); \
+}
+WRAP_EXT(capture, app_tel_capture)
+WRAP_EXT(capture_stop, app_tel_capture_stop)
+WRAP_EXT(captures, app_tel_captures)
+
 int
 app_telemetry_init(struct app *a)
 {
@@ -597,6 +608,12 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/pmd_sleep_max", cmd_sleep_max,
 			"Set how long idle PMD lcores may sleep (--pmd-sleep-max). Parameter: microseconds, 0 to "
 			RTE_STR(VSW_FWD_SLEEP_MAX_US) },
+		{ "/vuswitch/capture", cmd_capture,
+			"Capture to pcapng: port=PORT... [dir=rx|tx|both] [count=N] [seconds=S] [snaplen=L] [vlan=V] file=PATH" },
+		{ "/vuswitch/capture_stop", cmd_capture_stop,
+			"Stop the capture of a port or file. Parameter: PORT or FILE; none: every capture" },
+		{ "/vuswitch/captures", cmd_captures,
+			"Running and ended captures, with their figures. No parameters" },
 		{ "/vuswitch/debug/stall", cmd_stall,
 			"Fault injection: PMD,MS makes PMD lcore hold its view for MS ms" },
 	};

@@ -302,6 +302,9 @@ slot_launch(struct vsw_capture *c, unsigned int i,
 	snprintf(cf->file, sizeof(cf->file), "%s", spec->file);
 	cf->nb_ports = spec->nb_ports;
 	memcpy(cf->port, spec->port, sizeof(cf->port));
+	for (k = 0; k < spec->nb_ports; k++)
+		snprintf(cf->name[k], sizeof(cf->name[k]), "%s",
+			spec->name[k] != NULL ? spec->name[k] : "");
 	cf->dir = spec->dir;
 	cf->count = spec->count;
 	cf->seconds = spec->seconds;

@@ -58,7 +58,7 @@ extern "C" {
 /** Longest capture file name, with its NUL. */
 #define VSW_CAPTURE_PATH_MAX 1024
 /** Longest port name in a capture (the interface name in the file). */
-#define VSW_CAPTURE_NAME_MAX 128
+#define VSW_CAPTURE_NAME_MAX 64
 
 /** Directions, as bits. */
 #define VSW_CAPTURE_RX 1u  /**< Frames the switch received from the port. */
@@ -120,6 +120,7 @@ struct vsw_capture_status {
 	char file[VSW_CAPTURE_PATH_MAX];
 	uint16_t nb_ports;
 	uint16_t port[VSW_CAPTURE_MAX_PORTS];
+	char name[VSW_CAPTURE_MAX_PORTS][VSW_CAPTURE_NAME_MAX];
 	unsigned int dir;
 	uint64_t count;
 	uint32_t seconds;
