@@ -322,6 +322,28 @@ add_port_stats(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "mac_moves", s.mac_moves);
 }
 
+/* The handshake histogram, cumulative as Prometheus has it:
+ * handshake_le_5_us ... handshake_le_inf, and handshake_sum_us. */
+static void
+add_handshake_hist(const struct vsw_vport_info *in, struct rte_tel_data *d)
+{
+	static const uint32_t bounds[] = VSW_VPORT_HS_BOUNDS_US;
+	uint64_t cum = 0;
+	unsigned int b;
+	char key[32];
+
+	for (b = 0; b < VSW_VPORT_HS_BUCKETS; b++) {
+		cum += in->handshake_hist[b];
+		if (b < RTE_DIM(bounds))
+			snprintf(key, sizeof(key), "handshake_le_%u_us",
+				bounds[b]);
+		else
+			snprintf(key, sizeof(key), "handshake_le_inf");
+		rte_tel_data_add_dict_u64(d, key, cum);
+	}
+	rte_tel_data_add_dict_u64(d, "handshake_sum_us", in->handshake_sum_us);
+}
+
 static void
 add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 {
@@ -342,6 +364,7 @@ add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "last_handshake_us",
 		in.last_handshake_us);
 	rte_tel_data_add_dict_u64(d, "max_handshake_us", in.max_handshake_us);
+	add_handshake_hist(&in, d);
 	for (r = VSW_REJECT_NONE + 1; r < VSW_REJECT_MAX; r++)
 		add_counter(d, "rejected_", vsw_vport_reject_name(r),
 			in.rejected[r]);

@@ -91,6 +91,8 @@ struct vport {
 		uint64_t suspend_failures;
 		uint64_t last_handshake_us;
 		uint64_t max_handshake_us;
+		uint64_t handshake_hist[VSW_VPORT_HS_BUCKETS];
+		uint64_t handshake_sum_us;
 	} stats;
 };
 

@@ -332,6 +332,9 @@ vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	info->suspend_failures = p->stats.suspend_failures;
 	info->last_handshake_us = p->stats.last_handshake_us;
 	info->max_handshake_us = p->stats.max_handshake_us;
+	memcpy(info->handshake_hist, p->stats.handshake_hist,
+		sizeof(info->handshake_hist));
+	info->handshake_sum_us = p->stats.handshake_sum_us;
 	for (i = 0; i < VSW_REJECT_MAX; i++)
 		info->rejected[i] = __atomic_load_n(&p->rejected[i],
 			__ATOMIC_RELAXED);

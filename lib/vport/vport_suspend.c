@@ -38,10 +38,18 @@ elapsed_us(uint64_t since)
 static void
 note_handshake(struct vport *p, uint64_t us, bool ok)
 {
+	static const uint32_t bounds[] = VSW_VPORT_HS_BOUNDS_US;
+	unsigned int b = 0;
+
 	if (!ok) {
 		p->stats.suspend_failures++;
 		return;
 	}
+	RTE_BUILD_BUG_ON(RTE_DIM(bounds) + 1 != VSW_VPORT_HS_BUCKETS);
+	while (b < RTE_DIM(bounds) && us > bounds[b])
+		b++;
+	p->stats.handshake_hist[b]++;
+	p->stats.handshake_sum_us += us;
 	p->stats.suspends++;
 	p->stats.last_handshake_us = us;
 	if (us > p->stats.max_handshake_us)

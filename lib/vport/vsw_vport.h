@@ -355,6 +355,14 @@ vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port);
 int
 vsw_vport_resume(struct vsw_vport_set *set, uint16_t port);
 
+/**
+ * Buckets of the SUSPEND handshake histogram: handshakes of at most
+ * VSW_VPORT_HS_BOUNDS_US[i] microseconds, and a last bucket for longer ones.
+ */
+#define VSW_VPORT_HS_BOUNDS_US \
+	{ 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000 }
+#define VSW_VPORT_HS_BUCKETS 13
+
 /** What vsw_vport_info() reports. */
 struct vsw_vport_info {
 	enum vsw_port_state state;
@@ -367,6 +375,10 @@ struct vsw_vport_info {
 	uint64_t suspend_failures;  /**< Handshakes that timed out. */
 	uint64_t last_handshake_us; /**< Duration of the last handshake. */
 	uint64_t max_handshake_us;
+	/** Successful handshakes by duration (VSW_VPORT_HS_BOUNDS_US; not
+	 * cumulative), and their total duration. */
+	uint64_t handshake_hist[VSW_VPORT_HS_BUCKETS];
+	uint64_t handshake_sum_us;
 	/** Front-end messages refused, by reason (index 0 unused). */
 	uint64_t rejected[VSW_REJECT_MAX];
 };

@@ -3,7 +3,8 @@
 """The man pages say what the programs accept: every long option that
 `vuswitch --help` and `vucheck --help` print, every check vucheck names,
 and every vuswitch-ctl command, appear in the man pages generated from
-the docs (build/docs/*.[18]). No DPDK process is started."""
+the docs (build/docs/*.[18]), and every long option of
+vuswitch-exporter --help in its page. No DPDK process is started."""
 
 import os
 import re
@@ -71,6 +72,13 @@ def main():
     for c in cmds:
         check(re.search(r"^\\fB%s( |\\fR)" % re.escape(roff(c)), page, re.M),
               "vuswitch-ctl(8) has command %s" % c)
+    page = man("vuswitch-exporter.8")
+    exporter = os.path.join(SRC, "scripts", "vuswitch-exporter")
+    opts = long_options(help_text(exporter))
+    check(len(opts) >= 4, "vuswitch-exporter --help lists %d long options"
+          % len(opts))
+    for o in opts:
+        check("\\-\\-" + roff(o) in page, "vuswitch-exporter(8) has --%s" % o)
     print("%d failed" % len(failures))
     return 1 if failures else 0
 
