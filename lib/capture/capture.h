@@ -31,9 +31,13 @@ extern int vsw_capture_logtype;
 #define CAP_POOL_CACHE 64
 /* Copies the writer takes from a ring at a time. */
 #define CAP_BATCH 64
-/* The writer's nap when every ring is empty, and its poll on a full pipe. */
+/*
+ * The writer's nap when every ring is empty, its poll on a full pipe, and
+ * its longest wait (on a condition variable) while no capture runs.
+ */
 #define CAP_IDLE_NS 1000000
 #define CAP_POLL_MS 100
+#define CAP_WAIT_S 1
 /* How long vsw_capture_free() keeps trying to write to a stalled file. */
 #define CAP_SHUTDOWN_MS 2000
 
@@ -107,6 +111,7 @@ struct vsw_capture {
 	struct cap_lcore *lc;       /* nb_lcores of them */
 
 	pthread_mutex_t lock;       /* control, and the writer's state moves */
+	pthread_cond_t wake;        /* a capture started, or quit */
 	struct writer *w;           /* the writer thread's own state */
 	pthread_t writer;
 	bool writer_started;

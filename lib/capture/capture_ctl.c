@@ -114,6 +114,7 @@ vsw_capture_create(const struct vsw_capture_params *p)
 	c->p = *p;
 	clock_base(c);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->wake, NULL);
 	for (i = 0; i < VSW_CAPTURE_MAX; i++)
 		c->slot[i].fd = -1;
 	ret = make_rings(c);
@@ -140,12 +141,16 @@ vsw_capture_free(struct vsw_capture *c)
 	if (c == NULL)
 		return;
 	if (c->writer_started) {
+		pthread_mutex_lock(&c->lock);
 		__atomic_store_n(&c->quit, 1, __ATOMIC_RELEASE);
+		pthread_cond_signal(&c->wake);
+		pthread_mutex_unlock(&c->lock);
 		pthread_join(c->writer, NULL);
 	}
 	free_rings(c);
 	free(c->w);
 	rte_mempool_free(c->pool);
+	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
 	vsw_free(c);
 }
@@ -357,6 +362,7 @@ vsw_capture_start(struct vsw_capture *c, const struct vsw_capture_spec *spec,
 	if (ret != 0)
 		goto out;
 	slot_launch(c, (unsigned int)i, spec);
+	pthread_cond_signal(&c->wake);
 	CAP_LOG(INFO, "capture %d to %s started\n", i, spec->file);
 	ret = i;
 out:

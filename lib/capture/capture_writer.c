@@ -296,6 +296,26 @@ end_due(struct writer *w, bool all)
 	}
 }
 
+/* No capture live: wait (without polling) for one to start, or quit. */
+static void
+wait_for_work(struct vsw_capture *c)
+{
+	struct timespec until;
+	unsigned int i;
+	bool live = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < VSW_CAPTURE_MAX; i++)
+		live |= c->slot[i].state == VSW_CAPTURE_RUNNING ||
+			c->slot[i].state == VSW_CAPTURE_STOPPING;
+	if (!live && !__atomic_load_n(&c->quit, __ATOMIC_ACQUIRE)) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += CAP_WAIT_S;
+		pthread_cond_timedwait(&c->wake, &c->lock, &until);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 void *
 cap_writer_main(void *arg)
 {
@@ -310,8 +330,13 @@ cap_writer_main(void *arg)
 		unsigned int n = drain(w, NULL);
 
 		end_due(w, false);
-		if (n == 0)
-			nanosleep(&nap, NULL);
+		if (n != 0)
+			continue;
+		/* Copies of an ended capture may still come: drain them
+		 * before waiting long (they hold mbufs of the pool). */
+		nanosleep(&nap, NULL);
+		if (drain(w, NULL) == 0)
+			wait_for_work(c);
 	}
 	w->quit_tsc = rte_rdtsc();
 	drain(w, NULL);

@@ -18,11 +18,19 @@ SYSTEM_PMD_GLOB = "/usr/lib/*/dpdk/pmds-*"
 WATCHED = ("vuswitch", "dpdk-testpmd", "ovs-vswitchd", "ovs-vswitchd-dpdk",
            "vucheck", "ovsdb-server")
 ALL_SYSTEMS = ("learn", "xconnect", "testpmd", "ovs", "learn-b",
-               "xconnect-b")
+               "xconnect-b", "learn-cap", "learn-s50", "learn-s100",
+               "learn-s500")
+# Variants of "learn": a capture running (port 0, both directions, into
+# /dev/null), or --pmd-sleep-max N.
+VARIANTS = {"learn-cap": [], "learn-s50": ["--pmd-sleep-max", "50"],
+            "learn-s100": ["--pmd-sleep-max", "100"],
+            "learn-s500": ["--pmd-sleep-max", "500"]}
 REFERENCE = "testpmd"
 INTERVAL = 0.5
 COLORS = {"learn": "#4c72b0", "xconnect": "#55a868", "testpmd": "#8c8c8c",
-          "ovs": "#c44e52", "learn-b": "#8172b2", "xconnect-b": "#64b5cd"}
+          "ovs": "#c44e52", "learn-b": "#8172b2", "xconnect-b": "#64b5cd",
+          "learn-cap": "#dd8452", "learn-s50": "#937860",
+          "learn-s100": "#da8bc3", "learn-s500": "#ccb974"}
 LABELS = {
     "learn": "vuswitch learn",
     "xconnect": "vuswitch xconnect",
@@ -30,6 +38,10 @@ LABELS = {
     "ovs": "OVS-DPDK NORMAL",
     "learn-b": "learn (--build-b)",
     "xconnect-b": "xconnect (--build-b)",
+    "learn-cap": "learn, capture running",
+    "learn-s50": "learn, --pmd-sleep-max 50",
+    "learn-s100": "learn, --pmd-sleep-max 100",
+    "learn-s500": "learn, --pmd-sleep-max 500",
 }
 
 

@@ -30,6 +30,7 @@ class Ctx:
         self.hz = tsc_hz()
         self.kit = None
         self.kit_note = None
+        self.vuping = None
         self.find_binaries()
         if not os.access(self.c2c, os.X_OK):
             self.c2c = None
@@ -56,6 +57,7 @@ class Ctx:
         self.vuswitch = os.path.join(build, "app/vuswitch/vuswitch")
         self.vucheck = os.path.join(build, "app/vucheck/vucheck")
         self.c2c = os.path.join(build, "tests/perf/c2c-probe")
+        self.vuping = os.path.join(build, "tests/perf/vuping")
         self.testpmd = shutil.which("dpdk-testpmd") or \
             "/usr/bin/dpdk-testpmd"
         self.ovs = {

@@ -8,7 +8,8 @@ import statistics
 import subprocess
 import tempfile
 
-from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, wait_for
+from .common import (GEN_QUEUE_SIZE, TXFIRST_BURSTS, VARIANTS, BenchError,
+                     wait_for)
 from .host import runtime_dir
 from .procs import Proc, Testpmd
 
@@ -290,9 +291,34 @@ class Ovs(System):
         return r
 
 
+class CapturingVuswitch(Vuswitch):
+    """vuswitch learn with a capture of port 0, both ways, running: every
+    frame of a 2-port loop is copied once. Into /dev/null: the cost of the
+    copies and of the writer thread, not of a disk."""
+
+    def start(self):
+        super().start()
+        r = self.cmd("/vuswitch/capture", "port=0 dir=both file=/dev/null")
+        if not isinstance(r, dict) or r.get("result") != 0:
+            raise BenchError("cannot start the capture: %s" % r)
+        self.name = "learn-cap"
+
+    def snapshot(self):
+        s = super().snapshot()
+        s["captures"] = self.cmd("/vuswitch/captures")
+        return s
+
+
 def make_system(ctx, name, nports, npmd, cpus, extra=()):
     if name in ("learn", "xconnect"):
         return Vuswitch(ctx, nports, npmd, cpus, name, extra)
+    if name == "learn-cap":
+        return CapturingVuswitch(ctx, nports, npmd, cpus, "learn", extra)
+    if name in VARIANTS:
+        s = Vuswitch(ctx, nports, npmd, cpus, "learn",
+                     list(extra) + VARIANTS[name])
+        s.name = name
+        return s
     if name in ("learn-b", "xconnect-b"):
         return Vuswitch(ctx, nports, npmd, cpus, name[:-2], extra,
                         ctx.vuswitch_b)

@@ -9,8 +9,10 @@
  * switch sees one frame now and then, as an idle switch does. The first
  * pings (not counted) make the switch learn both addresses.
  *
- * Usage: vuping SOCK_A SOCK_B [COUNT [INTERVAL_US [TIMEOUT_MS]]]
- *   (default 2000 pings, 1000 us apart, 1000 ms per answer)
+ * Usage: vuping SOCK_A SOCK_B [COUNT [INTERVAL_US [TIMEOUT_MS [IDLE_MS]]]]
+ *   (default 2000 pings, 1000 us apart, 1000 ms per answer; IDLE_MS: stay
+ *   connected and idle this long first, having printed "connected" on
+ *   stderr, so that the idle switch can be measured; default 0)
  * Prints one line of JSON: count, lost, and the round trip's min, p50,
  * p90, p99, max and mean in microseconds. Exits 1 on errors (a lost ping
  * is counted, not an error, unless every ping is lost).
@@ -182,15 +184,16 @@ int
 main(int argc, char **argv)
 {
 	unsigned long count = 2000, interval = 1000, timeout_ms = 1000;
+	unsigned long idle_ms = 0;
 	struct vsw_vufe *a = NULL, *b = NULL;
 	unsigned int n = 0, lost = 0;
 	uint64_t *rtt = NULL;
 	uint32_t seq;
 	int ret = 1;
 
-	if (argc < 3 || argc > 6) {
+	if (argc < 3 || argc > 7) {
 		fprintf(stderr, "usage: vuping SOCK_A SOCK_B [COUNT "
-			"[INTERVAL_US [TIMEOUT_MS]]]\n");
+			"[INTERVAL_US [TIMEOUT_MS [IDLE_MS]]]]\n");
 		return 1;
 	}
 	if (argc > 3)
@@ -199,8 +202,11 @@ main(int argc, char **argv)
 		interval = strtoul(argv[4], NULL, 10);
 	if (argc > 5)
 		timeout_ms = strtoul(argv[5], NULL, 10);
+	if (argc > 6)
+		idle_ms = strtoul(argv[6], NULL, 10);
 	if (count == 0 || count > 10000000 || interval > 10000000 ||
-			timeout_ms == 0 || timeout_ms > 60000) {
+			timeout_ms == 0 || timeout_ms > 60000 ||
+			idle_ms > 600000) {
 		fprintf(stderr, "vuping: bad count, interval or timeout\n");
 		return 1;
 	}
@@ -209,6 +215,9 @@ main(int argc, char **argv)
 	b = a != NULL ? open_fe(argv[2]) : NULL;
 	if (rtt == NULL || b == NULL)
 		goto out;
+	fprintf(stderr, "vuping: connected\n");
+	fflush(stderr);
+	rest_us((unsigned int)(idle_ms * 1000));
 	for (seq = 1; seq <= count + WARMUP; seq++) {
 		int64_t t = ping(a, b, seq, timeout_ms * 1000000u);
 
