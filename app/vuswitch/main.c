@@ -105,8 +105,12 @@ pool_size(const struct app *a)
 
 	if (a->cfg.nb_mbufs != 0)
 		return a->cfg.nb_mbufs;
-	/* Bursts in flight plus every suspended port's backlog. */
-	n = POOL_BASE + (uint64_t)a->nb_pmd * POOL_CACHE * 2 +
+	/*
+	 * Bursts in flight, the frames captures may hold (lib/capture) and
+	 * every suspended port's backlog.
+	 */
+	n = POOL_BASE + (uint64_t)a->nb_pmd * (POOL_CACHE * 2 +
+		VSW_CAPTURE_MBUFS_PER_LCORE) +
 		(uint64_t)RTE_MAX(a->cfg.ports.nb_ports, POOL_MIN_PORTS) *
 		a->cfg.backlog;
 	return (uint32_t)RTE_MIN(n, (uint64_t)POOL_MAX);

@@ -24,12 +24,13 @@ extern int vsw_capture_logtype;
 #define CAP_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, vsw_capture_logtype, "capture: " __VA_ARGS__)
 
-/* Copies one lcore's ring holds; the mempool's size follows. */
-#define CAP_RING_SIZE 4096
-/* mbufs beyond the rings: the writer's batch and the lcores' caches. */
-#define CAP_POOL_EXTRA 1024
-#define CAP_POOL_CACHE 64
-/* Copies the writer takes from a ring at a time. */
+/*
+ * The writer's mbufs for its copies: at most a batch per capture in
+ * flight, each up to a jumbo frame's segments. No cache: the writer is
+ * not an EAL lcore.
+ */
+#define CAP_POOL_SIZE 4095
+/* Frames the writer takes from a ring at a time. */
 #define CAP_BATCH 64
 /*
  * The writer's nap when every ring is empty, its poll on a full pipe, and
@@ -52,7 +53,7 @@ extern int vsw_capture_logtype;
 #define TAP_GEN(t) ((uint32_t)((t) >> 32))
 #define TAP_MAKE(dir, slot, iface, gen) ((uint64_t)(dir) | \
 	(uint64_t)(slot) << 8 | (uint64_t)(iface) << 16 | (uint64_t)(gen) << 32)
-/* A copy's tag (in mbuf hash.usr): slot and generation. */
+/* A frame's tag (struct cap_ref): slot and generation. */
 #define TAG_MAKE(slot, gen) ((uint32_t)(slot) | (uint32_t)(gen) << 8)
 #define TAG_SLOT(t) ((t) & 0xff)
 #define TAG_GEN(t) ((t) >> 8)
@@ -60,14 +61,28 @@ extern int vsw_capture_logtype;
 
 /* What the lcores count per capture slot. */
 enum cap_count {
-	CNT_COPIED = 0,
-	CNT_RING,
-	CNT_NOMBUF,
-	CNT_FILTERED,
+	CNT_COPIED = 0,   /* handed to the writer */
+	CNT_RING,         /* not captured: the ring was full */
+	CNT_FILTERED,     /* not captured: another VLAN */
 	CNT_MAX
 };
 
-/* One lcore's ring and counters; written only by that lcore. */
+/*
+ * A frame for the writer: the mbuf (with a reference of the capture's
+ * own on every segment), and what the writer needs to know of it.
+ */
+struct cap_ref {
+	struct rte_mbuf *m;
+	uint64_t tsc;       /* when the lcore handled its burst */
+	uint32_t tag;       /* TAG_MAKE(slot, generation) */
+	uint16_t iface;     /* interface in the capture's file */
+	uint16_t port;      /* the switch's port */
+	uint32_t dir;       /* VSW_CAPTURE_RX or VSW_CAPTURE_TX */
+	uint32_t pad;
+};
+
+/* One lcore's ring (of struct cap_ref) and counters; written only by
+ * that lcore. */
 struct cap_lcore {
 	struct rte_ring *ring;
 	uint64_t cnt[VSW_CAPTURE_MAX][CNT_MAX];
@@ -99,13 +114,14 @@ struct cap_slot {
 	/* The writer's counters. */
 	uint64_t written;
 	uint64_t bytes;
+	uint64_t nombuf;
 	char error[128];
 };
 
 struct vsw_capture {
 	struct vsw_capture_dp dp;   /* first: vsw_capture_active_flag() */
 	struct vsw_capture_params p;
-	struct rte_mempool *pool;   /* NULL until the first capture */
+	struct rte_mempool *pool;   /* the writer's; NULL until a capture */
 	uint64_t tap[VSW_MAX_PORTS];
 	struct cap_slot_dp slot_dp[VSW_CAPTURE_MAX];
 	struct cap_lcore *lc;       /* nb_lcores of them */

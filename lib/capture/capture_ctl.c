@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_ring_elem.h>
 
 #include "capture.h"
 #include "vsw_util.h"
@@ -73,8 +74,10 @@ make_rings(struct vsw_capture *c)
 		return -ENOMEM;
 	for (i = 0; i < c->p.nb_lcores; i++) {
 		snprintf(name, sizeof(name), "vsw_cap_%p_%u", (void *)c, i);
-		c->lc[i].ring = rte_ring_create(name, CAP_RING_SIZE,
-			c->p.socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		c->lc[i].ring = rte_ring_create_elem(name,
+			sizeof(struct cap_ref), VSW_CAPTURE_RING,
+			c->p.socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ |
+			RING_F_EXACT_SZ);
 		if (c->lc[i].ring == NULL)
 			return -ENOMEM;
 	}
@@ -287,9 +290,8 @@ ensure_pool(struct vsw_capture *c)
 	if (c->pool != NULL)
 		return 0;
 	snprintf(name, sizeof(name), "vsw_cap_%p", (void *)c);
-	c->pool = rte_pktmbuf_pool_create(name,
-		(unsigned int)c->p.nb_lcores * CAP_RING_SIZE + CAP_POOL_EXTRA,
-		CAP_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, c->p.socket_id);
+	c->pool = rte_pktmbuf_pool_create(name, CAP_POOL_SIZE, 0, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, c->p.socket_id);
 	return c->pool != NULL ? 0 : -ENOMEM;
 }
 
@@ -315,7 +317,7 @@ slot_launch(struct vsw_capture *c, unsigned int i,
 	cf->seconds = spec->seconds;
 	cf->snaplen = spec->snaplen;
 	cf->vlan = spec->vlan;
-	s->written = s->bytes = 0;
+	s->written = s->bytes = s->nombuf = 0;
 	s->error[0] = '\0';
 	s->gen = (s->gen + 1) & GEN_MASK;
 	s->end = VSW_CAPTURE_END_NONE;
@@ -485,7 +487,7 @@ vsw_capture_status(struct vsw_capture *c, int id,
 	cap_counts(c, (unsigned int)id, now);
 	out->copied = now[CNT_COPIED] - s->base[CNT_COPIED];
 	out->dropped_ring = now[CNT_RING] - s->base[CNT_RING];
-	out->dropped_nombuf = now[CNT_NOMBUF] - s->base[CNT_NOMBUF];
+	out->dropped_nombuf = __atomic_load_n(&s->nombuf, __ATOMIC_RELAXED);
 	out->filtered = now[CNT_FILTERED] - s->base[CNT_FILTERED];
 	out->written = __atomic_load_n(&s->written, __ATOMIC_RELAXED);
 	out->bytes = __atomic_load_n(&s->bytes, __ATOMIC_RELAXED);

@@ -23,6 +23,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_ring_elem.h>
 #include <rte_version.h>
 
 #include "capture.h"
@@ -138,71 +139,92 @@ flush(struct writer *w, unsigned int i)
 	p->len = 0;
 }
 
-/* Is copy @p m one capture @p i still writes? Fixes its block if so. */
+/* Does capture @p i still write frames tagged @p tag? */
 static bool
-admit(struct writer *w, unsigned int i, struct rte_mbuf *m, uint32_t tag)
+admit(struct writer *w, unsigned int i, uint32_t tag)
 {
 	struct cap_slot *s = &w->c->slot[i];
 	enum vsw_capture_state st = __atomic_load_n(&s->state,
 		__ATOMIC_ACQUIRE);
-	struct cap_epb *epb;
-	uint64_t ns;
 
 	if ((st != VSW_CAPTURE_RUNNING && st != VSW_CAPTURE_STOPPING) ||
 			TAG_GEN(tag) != s->gen || w->failed[i])
 		return false;
-	if (s->conf.count != 0 &&
-			s->written + w->pend[i].nm >= s->conf.count)
-		return false;
-	epb = rte_pktmbuf_mtod(m, struct cap_epb *);
-	epb->interface_id += s->iface_base;
-	ns = tsc_to_ns(w->c, (uint64_t)epb->timestamp_hi << 32 |
-		epb->timestamp_lo);
-	epb->timestamp_hi = (uint32_t)(ns >> 32);
-	epb->timestamp_lo = (uint32_t)ns;
-	return true;
+	return s->conf.count == 0 ||
+		s->written + w->pend[i].nm < s->conf.count;
 }
 
-/* Sort copies into their captures' batches, writing full batches. */
-static void
-dispatch(struct writer *w, struct rte_mbuf **m, unsigned int n)
+/* The pcapng block of frame @p r of capture @p i, or NULL (counted). */
+static struct rte_mbuf *
+block_of(struct writer *w, unsigned int i, const struct cap_ref *r)
 {
+	struct vsw_capture *c = w->c;
+	struct cap_slot *s = &c->slot[i];
+	struct rte_mbuf *mc;
+	struct cap_epb *epb;
+	uint64_t ns;
+
+	mc = cap_pcapng_copy(r->port, r->m, c->pool, c->slot_dp[i].snaplen,
+		r->tsc, r->dir == VSW_CAPTURE_RX ? RTE_PCAPNG_DIRECTION_IN :
+		RTE_PCAPNG_DIRECTION_OUT);
+	if (mc == NULL) {
+		__atomic_store_n(&s->nombuf, s->nombuf + 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	epb = rte_pktmbuf_mtod(mc, struct cap_epb *);
+	epb->interface_id = s->iface_base + r->iface;
+	ns = tsc_to_ns(c, r->tsc);
+	epb->timestamp_hi = (uint32_t)(ns >> 32);
+	epb->timestamp_lo = (uint32_t)ns;
+	return mc;
+}
+
+/*
+ * Turn frames into their captures' blocks, writing full batches; let go
+ * of every frame's reference.
+ */
+static void
+dispatch(struct writer *w, const struct cap_ref *r, unsigned int n)
+{
+	struct rte_mbuf *orig[CAP_BATCH];
 	unsigned int k;
 
 	for (k = 0; k < n; k++) {
-		uint32_t tag = m[k]->hash.usr;
-		unsigned int i = TAG_SLOT(tag);
+		unsigned int i = TAG_SLOT(r[k].tag);
 		struct pending *p = &w->pend[i % VSW_CAPTURE_MAX];
-		struct rte_mbuf *seg;
+		struct rte_mbuf *mc, *seg;
 
-		if (i >= VSW_CAPTURE_MAX || !admit(w, i, m[k], tag)) {
-			rte_pktmbuf_free(m[k]);
+		orig[k] = r[k].m;
+		if (i >= VSW_CAPTURE_MAX || !admit(w, i, r[k].tag))
 			continue;
-		}
+		mc = block_of(w, i, &r[k]);
+		if (mc == NULL)
+			continue;
 		if (p->nm == CAP_BATCH ||
-				p->niov + m[k]->nb_segs > IOV_PER_PASS)
+				p->niov + mc->nb_segs > IOV_PER_PASS)
 			flush(w, i);
-		p->m[p->nm++] = m[k];
-		for (seg = m[k]; seg != NULL; seg = seg->next) {
+		p->m[p->nm++] = mc;
+		for (seg = mc; seg != NULL; seg = seg->next) {
 			p->iov[p->niov].iov_base = rte_pktmbuf_mtod(seg,
 				void *);
 			p->iov[p->niov++].iov_len = rte_pktmbuf_data_len(seg);
 			p->len += rte_pktmbuf_data_len(seg);
 		}
 	}
+	rte_pktmbuf_free_bulk(orig, n);
 	for (k = 0; k < VSW_CAPTURE_MAX; k++)
 		flush(w, k);
 }
 
 /*
- * Take up to @p most[l] copies (all of them with NULL) from each ring;
+ * Take up to @p most[l] frames (CAP_BATCH with NULL) from each ring;
  * returns how many were taken.
  */
 static unsigned int
 drain(struct writer *w, const unsigned int *most)
 {
 	struct vsw_capture *c = w->c;
-	struct rte_mbuf *m[CAP_BATCH];
+	struct cap_ref r[CAP_BATCH];
 	unsigned int total = 0;
 	uint16_t l;
 
@@ -210,13 +232,13 @@ drain(struct writer *w, const unsigned int *most)
 		unsigned int left = most != NULL ? most[l] : CAP_BATCH;
 
 		while (left > 0) {
-			unsigned int n = rte_ring_sc_dequeue_burst(
-				c->lc[l].ring, (void **)m,
+			unsigned int n = rte_ring_sc_dequeue_burst_elem(
+				c->lc[l].ring, r, sizeof(r[0]),
 				RTE_MIN(left, (unsigned int)CAP_BATCH), NULL);
 
 			if (n == 0)
 				break;
-			dispatch(w, m, n);
+			dispatch(w, r, n);
 			total += n;
 			left -= n;
 		}

@@ -24,12 +24,17 @@
  * Data path. The forwarding lcores call vsw_capture_burst() for each
  * burst they receive from or deliver to a port, but only while
  * vsw_capture_active() says a capture runs: with none, the cost is one
- * load and one predictable branch per burst. vsw_capture_burst() copies
- * the frames of captured ports (rte_pcapng_copy(), into a mempool of the
- * module's own) and puts the copies in the calling lcore's single-producer
- * ring. One writer thread, never a forwarding lcore, takes them from every
- * ring and writes the files. When a ring or the mempool is full (a slow
- * disk, a stalled pipe), the copy is dropped and counted in the capture's
+ * load and one predictable branch per burst. vsw_capture_burst() takes a
+ * reference on each frame of a captured port (no copy: the frame stays
+ * in the forwarding lcore's cache) and puts it, with its time stamp, in
+ * the calling lcore's single-producer ring. One writer thread, never a
+ * forwarding lcore, takes them from every ring, copies each frame into a
+ * pcapng block (rte_pcapng_copy(), into a mempool of the module's own),
+ * lets go of the reference and writes the files. A ring holds at most
+ * VSW_CAPTURE_RING frames, so a capture keeps at most
+ * VSW_CAPTURE_MBUFS_PER_LCORE mbufs of the forwarding pool per lcore:
+ * size the pool for them. When a ring is full (a slow disk, a stalled
+ * pipe), the frame is not captured and that is counted in the capture's
  * status: the forwarded frame itself is never delayed or dropped. No lock
  * is taken and nothing is read but the mbuf.
  *
@@ -50,6 +55,14 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Frames one lcore's ring holds for the writer. */
+#define VSW_CAPTURE_RING 2048
+/**
+ * The most mbufs of the forwarding pools captures hold per lcore (its
+ * ring, and the writer's batch): add it to the pools' size per lcore.
+ */
+#define VSW_CAPTURE_MBUFS_PER_LCORE (VSW_CAPTURE_RING + 64)
 
 /** Captures that can run at once. */
 #define VSW_CAPTURE_MAX 8
@@ -127,12 +140,15 @@ struct vsw_capture_status {
 	uint32_t snaplen;
 	int vlan;
 	double elapsed_s;         /**< Since the start (to the end, once over). */
-	uint64_t copied;          /**< Copies the lcores made. */
+	uint64_t copied;          /**< Frames the lcores handed to the
+				       writer. */
 	uint64_t written;         /**< Frames written to the file. */
 	uint64_t bytes;           /**< Bytes written to the file. */
-	uint64_t dropped_ring;    /**< Copies dropped: the writer's ring was
-				       full (the file is not kept up with). */
-	uint64_t dropped_nombuf;  /**< Copies dropped: no mbuf for the copy. */
+	uint64_t dropped_ring;    /**< Frames not captured: the lcore's ring
+				       was full (the file is not kept up
+				       with). */
+	uint64_t dropped_nombuf;  /**< Frames not written: the writer had no
+				       mbuf for the copy. */
 	uint64_t filtered;        /**< Frames not copied: other VLAN. */
 	char error[128];          /**< Why it failed, or "". */
 };
