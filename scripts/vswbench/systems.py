@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 
 from .common import (GEN_QUEUE_SIZE, TXFIRST_BURSTS, VARIANTS, BenchError,
-                     wait_for)
+                     progress, wait_for)
 from .host import runtime_dir
 from .procs import Proc, Testpmd
 
@@ -307,6 +307,25 @@ class CapturingVuswitch(Vuswitch):
         s = super().snapshot()
         s["captures"] = self.cmd("/vuswitch/captures")
         return s
+
+    def stop(self):
+        """Say how much of the traffic the capture took and wrote."""
+        try:
+            st = (self.cmd("/vuswitch/captures") or {}).get("capture_0", {})
+            rx = sum(self.cmd("/vuswitch/port", str(i))["rx_packets"]
+                     for i in range(self.nports))
+            self.ctx.log("capture: %d frames through the switch; the "
+                         "capture took %d, left out %d (ring full), wrote "
+                         "%d" % (rx, st.get("copied", 0),
+                                 st.get("dropped_ring_full", 0),
+                                 st.get("written", 0)))
+            progress("  learn-cap: of %d frames through the switch, the "
+                     "capture took %.1f%% and wrote %.1f%%"
+                     % (rx, 100.0 * st.get("copied", 0) / max(1, rx),
+                        100.0 * st.get("written", 0) / max(1, rx)))
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+        super().stop()
 
 
 def make_system(ctx, name, nports, npmd, cpus, extra=()):
