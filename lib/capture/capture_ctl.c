@@ -61,25 +61,29 @@ free_rings(struct vsw_capture *c)
 	vsw_free(c->lc);
 }
 
+/*
+ * The lcores' rings and the writer's mempool, made by the first capture
+ * (mutex held): a switch that never captures does not pay for them. The
+ * rings reach the lcores through the taps' store-release, the writer
+ * through its acquire load.
+ */
 static int
 make_rings(struct vsw_capture *c)
 {
 	char name[RTE_RING_NAMESIZE];
+	struct rte_ring *r;
 	uint16_t i;
 
-	c->lc = vsw_zmalloc_socket("vsw_cap_lcore",
-		sizeof(*c->lc) * c->p.nb_lcores, RTE_CACHE_LINE_SIZE,
-		c->p.socket_id);
-	if (c->lc == NULL)
-		return -ENOMEM;
 	for (i = 0; i < c->p.nb_lcores; i++) {
+		if (c->lc[i].ring != NULL)
+			continue;
 		snprintf(name, sizeof(name), "vsw_cap_%p_%u", (void *)c, i);
-		c->lc[i].ring = rte_ring_create_elem(name,
-			sizeof(struct cap_ref), VSW_CAPTURE_RING,
-			c->p.socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ |
-			RING_F_EXACT_SZ);
-		if (c->lc[i].ring == NULL)
+		r = rte_ring_create_elem(name, sizeof(struct cap_ref),
+			VSW_CAPTURE_RING, c->p.socket_id,
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (r == NULL)
 			return -ENOMEM;
+		__atomic_store_n(&c->lc[i].ring, r, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -120,10 +124,11 @@ vsw_capture_create(const struct vsw_capture_params *p)
 	pthread_cond_init(&c->wake, NULL);
 	for (i = 0; i < VSW_CAPTURE_MAX; i++)
 		c->slot[i].fd = -1;
-	ret = make_rings(c);
+	c->lc = vsw_zmalloc_socket("vsw_cap_lcore",
+		sizeof(*c->lc) * c->p.nb_lcores, RTE_CACHE_LINE_SIZE,
+		c->p.socket_id);
 	c->w = cap_writer_alloc(c);
-	if (ret == 0 && c->w == NULL)
-		ret = -ENOMEM;
+	ret = c->lc != NULL && c->w != NULL ? 0 : -ENOMEM;
 	if (ret == 0)
 		ret = -pthread_create(&c->writer, NULL, cap_writer_main, c);
 	if (ret != 0) {
@@ -287,6 +292,8 @@ ensure_pool(struct vsw_capture *c)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 
+	if (make_rings(c) != 0)
+		return -ENOMEM;
 	if (c->pool != NULL)
 		return 0;
 	snprintf(name, sizeof(name), "vsw_cap_%p", (void *)c);
@@ -356,7 +363,8 @@ vsw_capture_start(struct vsw_capture *c, const struct vsw_capture_spec *spec,
 		goto out;
 	}
 	if (ensure_pool(c) != 0) {
-		snprintf(err, errlen, "no memory for the capture's mbufs");
+		snprintf(err, errlen, "no memory for the capture's rings "
+			"and mbufs");
 		ret = -ENOMEM;
 		goto out;
 	}

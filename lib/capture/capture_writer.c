@@ -229,11 +229,13 @@ drain(struct writer *w, const unsigned int *most)
 	uint16_t l;
 
 	for (l = 0; l < c->p.nb_lcores; l++) {
+		struct rte_ring *ring = __atomic_load_n(&c->lc[l].ring,
+			__ATOMIC_ACQUIRE);
 		unsigned int left = most != NULL ? most[l] : CAP_BATCH;
 
-		while (left > 0) {
+		while (ring != NULL && left > 0) {
 			unsigned int n = rte_ring_sc_dequeue_burst_elem(
-				c->lc[l].ring, r, sizeof(r[0]),
+				ring, r, sizeof(r[0]),
 				RTE_MIN(left, (unsigned int)CAP_BATCH), NULL);
 
 			if (n == 0)
@@ -267,7 +269,8 @@ finish(struct writer *w, unsigned int i, enum vsw_capture_end e)
 	if (c->p.quiesce != NULL)
 		c->p.quiesce(c->p.quiesce_arg);
 	for (l = 0; l < c->p.nb_lcores; l++)
-		most[l] = rte_ring_count(c->lc[l].ring);
+		most[l] = c->lc[l].ring != NULL ?
+			rte_ring_count(c->lc[l].ring) : 0;
 	drain(w, most);
 	cap_file_close(s);
 	pthread_mutex_lock(&c->lock);

@@ -87,18 +87,18 @@ struct pmd_ctx {
 	uint16_t idx;                 /* PMD index, also the RCU thread id */
 	unsigned int lcore_id;
 	uint64_t tprev;               /* TSC at the last cycle attribution */
-	uint64_t idle_since;          /* TSC of the last poll that found work */
-	uint32_t sleep_ns;            /* the last back-off sleep, 0: none yet */
 
 	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
 	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
 	uint32_t stall_ms;            /* fault injection, see debug_stall */
-	const uint32_t *cap_on;       /* non-zero while a capture runs */
 	uint32_t now;                 /* seconds, for MAC learning */
 	uint64_t next_sec_tsc;
 	uint32_t txq_mask[VSW_MAX_PORTS]; /* vring mask txq[] was chosen for */
 	uint16_t txq[VSW_MAX_PORTS];      /* guest RX vring to send on */
 	struct backlog backlog[VSW_MAX_PORTS];
+	const uint32_t *cap_on;       /* non-zero while a capture runs */
+	uint64_t idle_since;          /* TSC of the last poll that found work */
+	uint32_t sleep_ns;            /* the last back-off sleep, 0: none yet */
 
 	struct vsw_pmd_stats stats __rte_cache_aligned;
 	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;
@@ -131,8 +131,6 @@ struct vsw_fwd {
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint32_t quit;
-	uint32_t sleep_max_us;         /* idle back-off bound, 0: none */
-	uint64_t spin_tsc;             /* idle time spent pausing first */
 	bool launched[VSW_MAX_PMD];
 
 	struct fwd_snap *snaps[SNAP_POOL];   /* every snapshot, for free */
@@ -154,6 +152,8 @@ struct vsw_fwd {
 
 	struct port_shared shared[VSW_MAX_PORTS];
 	struct pmd_ctx *pmd[VSW_MAX_PMD];
+	uint32_t sleep_max_us;         /* idle back-off bound, 0: none */
+	uint64_t spin_tsc;             /* idle time spent pausing first */
 };
 
 /* Data path entry point of a PMD lcore (fwd_lcore.c). */
