@@ -31,6 +31,7 @@ class Ctx:
         self.kit = None
         self.kit_note = None
         self.vuping = None
+        self.sleep_floor = None
         self.find_binaries()
         if not os.access(self.c2c, os.X_OK):
             self.c2c = None
@@ -58,6 +59,7 @@ class Ctx:
         self.vucheck = os.path.join(build, "app/vucheck/vucheck")
         self.c2c = os.path.join(build, "tests/perf/c2c-probe")
         self.vuping = os.path.join(build, "tests/perf/vuping")
+        self.sleep_floor = os.path.join(build, "tests/perf/sleep-floor")
         self.testpmd = shutil.which("dpdk-testpmd") or \
             "/usr/bin/dpdk-testpmd"
         self.ovs = {

@@ -79,6 +79,8 @@ def one(ctx, us, rnd):
         if vp is not None:
             vp.stop()
         system.stop()
+    if rec["ok"] and us > 0:
+        rec["floor_cpu"] = sleep_floor(ctx, us, pmd_cpus[0])
     if rec["ok"]:
         r = rec["rtt_us"]
         progress("  idle, --pmd-sleep-max %d: CPU %.1f%% of one, asleep "
@@ -86,6 +88,19 @@ def one(ctx, us, rnd):
                  % (us, 100 * rec["idle_cpu"], 100 * rec["sleep_share"],
                     rec["sleeps_per_s"], r["p50_us"], r["p99_us"]))
     return rec
+
+
+def sleep_floor(ctx, us, cpu):
+    """CPU share of a bare nanosleep(@p us) loop on @p cpu, or None."""
+    if not ctx.sleep_floor or not os.access(ctx.sleep_floor, os.X_OK):
+        return None
+    p = Proc(ctx, "sleep-floor", ["taskset", "-c", str(cpu),
+                                  ctx.sleep_floor, str(us),
+                                  str(ctx.args.idle_seconds)])
+    p.wait(ctx.args.idle_seconds + 30)
+    line = [l for l in p.output().splitlines() if l.startswith("{")]
+    p.stop()
+    return json.loads(line[-1])["cpu"] if line else None
 
 
 def phase_idle(ctx):
@@ -111,6 +126,7 @@ def idle_summary(recs):
     rows = []
     for us in sorted({r["sleep_max_us"] for r in ok}):
         mine = [r for r in ok if r["sleep_max_us"] == us]
+        floor = [r["floor_cpu"] for r in mine if r.get("floor_cpu")]
         add50 = [r["rtt_us"]["p50_us"] - base[r["round"]]["p50_us"]
                  for r in mine if r["round"] in base]
         add99 = [r["rtt_us"]["p99_us"] - base[r["round"]]["p99_us"]
@@ -120,6 +136,7 @@ def idle_summary(recs):
             "idle_cpu_pct": 100 * median([r["idle_cpu"] for r in mine]),
             "sleep_pct": 100 * median([r["sleep_share"] for r in mine]),
             "sleeps_per_s": median([r["sleeps_per_s"] for r in mine]),
+            "floor_cpu_pct": (100 * median(floor) if floor else None),
             "rtt_p50_us": median([r["rtt_us"]["p50_us"] for r in mine]),
             "rtt_p99_us": median([r["rtt_us"]["p99_us"] for r in mine]),
             "added_p50_us": median(add50) if add50 else None,
@@ -134,13 +151,14 @@ def print_idle(rows, out):
     print("\nidle: a 2-port switch, front-ends connected and idle; round "
           "trips through it at a low rate (medians over rounds; added: "
           "less busy polling's, same round)", file=out)
-    print("  %14s %3s %9s %7s %9s %9s %9s %10s %10s" % (
-        "pmd-sleep-max", "n", "CPU %", "asleep", "sleeps/s", "rtt p50",
-        "rtt p99", "added p50", "added p99"), file=out)
+    print("  %14s %3s %9s %7s %9s %9s %9s %9s %10s %10s" % (
+        "pmd-sleep-max", "n", "CPU %", "asleep", "sleeps/s", "floor %",
+        "rtt p50", "rtt p99", "added p50", "added p99"), file=out)
     for r in rows:
-        print("  %11d us %3d %9.1f %6.1f%% %9.0f %9.1f %9.1f %10s %10s" % (
-            r["sleep_max_us"], r["n"], r["idle_cpu_pct"], r["sleep_pct"],
-            r["sleeps_per_s"], r["rtt_p50_us"], r["rtt_p99_us"],
+        print("  %11d us %3d %9.1f %6.1f%% %9.0f %9s %9.1f %9.1f %10s %10s"
+              % (r["sleep_max_us"], r["n"], r["idle_cpu_pct"], r["sleep_pct"],
+            r["sleeps_per_s"], "-" if r["floor_cpu_pct"] is None else
+            "%.1f" % r["floor_cpu_pct"], r["rtt_p50_us"], r["rtt_p99_us"],
             "-" if r["added_p50_us"] is None else "%.1f" % r["added_p50_us"],
             "-" if r["added_p99_us"] is None else "%.1f" % r["added_p99_us"]),
             file=out)
