@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The idle phase: what --pmd-sleep-max saves and costs on an idle switch.
+"""The sleep phase: what --pmd-sleep-max saves and costs on an idle switch.
 
 For each bound (--sleep-values, rotated each round): a vuswitch with two
 ports and tests/perf/vuping's two front-ends on them (on the generator's
@@ -36,7 +36,7 @@ def pmd_split(system):
 def one(ctx, us, rnd):
     a = ctx.args
     helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
-    rec = {"phase": "idle", "sleep_max_us": us, "round": rnd,
+    rec = {"phase": "sleep", "sleep_max_us": us, "round": rnd,
            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "foreign_before": ctx.foreign_procs()}
     system = Vuswitch(ctx, 2, 1, (helper, pmd_cpus), "learn",
@@ -74,7 +74,7 @@ def one(ctx, us, rnd):
     except (BenchError, OSError, ValueError) as e:
         rec["ok"] = False
         rec["error"] = str(e)[-2000:]
-        progress("  idle %d us: FAILED: %s" % (us, str(e).splitlines()[0]))
+        progress("  sleep %d us: FAILED: %s" % (us, str(e).splitlines()[0]))
     finally:
         if vp is not None:
             vp.stop()
@@ -83,7 +83,7 @@ def one(ctx, us, rnd):
         rec["floor_cpu"] = sleep_floor(ctx, us, pmd_cpus[0])
     if rec["ok"]:
         r = rec["rtt_us"]
-        progress("  idle, --pmd-sleep-max %d: CPU %.1f%% of one, asleep "
+        progress("  sleep, --pmd-sleep-max %d: CPU %.1f%% of one, asleep "
                  "%.1f%%, %d sleeps/s; round trip p50 %.1f us, p99 %.1f us"
                  % (us, 100 * rec["idle_cpu"], 100 * rec["sleep_share"],
                     rec["sleeps_per_s"], r["p50_us"], r["p99_us"]))
@@ -96,17 +96,17 @@ def sleep_floor(ctx, us, cpu):
         return None
     p = Proc(ctx, "sleep-floor", ["taskset", "-c", str(cpu),
                                   ctx.sleep_floor, str(us),
-                                  str(ctx.args.idle_seconds)])
-    p.wait(ctx.args.idle_seconds + 30)
+                                  str(ctx.args.sleep_seconds)])
+    p.wait(ctx.args.sleep_seconds + 30)
     line = [l for l in p.output().splitlines() if l.startswith("{")]
     p.stop()
     return json.loads(line[-1])["cpu"] if line else None
 
 
-def phase_idle(ctx):
+def phase_sleep(ctx):
     a = ctx.args
     values = a.sleep_values
-    progress("phase idle: --pmd-sleep-max %s, %d round(s), %d pings %d us "
+    progress("phase sleep: --pmd-sleep-max %s, %d round(s), %d pings %d us "
              "apart" % (",".join(map(str, values)), a.sleep_rounds, a.pings,
                         a.ping_interval))
     recs = []
@@ -117,7 +117,7 @@ def phase_idle(ctx):
     return recs
 
 
-def idle_summary(recs):
+def sleep_summary(recs):
     """One row per bound: medians over rounds of the idle CPU and of the
     round trip's p50 and p99, and of each round's difference from busy
     polling (0) in the same round."""
@@ -145,10 +145,10 @@ def idle_summary(recs):
     return rows
 
 
-def print_idle(rows, out):
+def print_sleep(rows, out):
     if not rows:
         return
-    print("\nidle: a 2-port switch, front-ends connected and idle; round "
+    print("\nsleep: a 2-port switch, front-ends connected and idle; round "
           "trips through it at a low rate (medians over rounds; added: "
           "less busy polling's, same round)", file=out)
     print("  %14s %3s %9s %7s %9s %9s %9s %9s %10s %10s" % (
