@@ -97,8 +97,6 @@ struct pmd_ctx {
 	uint16_t txq[VSW_MAX_PORTS];      /* guest RX vring to send on */
 	struct backlog backlog[VSW_MAX_PORTS];
 	const uint32_t *cap_on;       /* non-zero while a capture runs */
-	uint64_t idle_since;          /* TSC of the last poll that found work */
-	uint32_t sleep_ns;            /* the last back-off sleep, 0: none yet */
 
 	struct vsw_pmd_stats stats __rte_cache_aligned;
 	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;

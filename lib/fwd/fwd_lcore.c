@@ -304,19 +304,20 @@ stall(struct pmd_ctx *pc)
  * after the back-off.
  */
 static uint64_t
-idle_backoff(struct pmd_ctx *pc, uint32_t max_us, uint64_t now)
+idle_backoff(struct pmd_ctx *pc, uint32_t max_us, uint64_t idle_since,
+	uint32_t *sleep_ns, uint64_t now)
 {
 	struct vsw_fwd *f = pc->f;
 	struct timespec ts = { 0, 0 };
 	uint64_t t;
 
-	if (now - pc->idle_since < f->spin_tsc) {
+	if (now - idle_since < f->spin_tsc) {
 		rte_pause();
 		return now;
 	}
-	pc->sleep_ns = pc->sleep_ns == 0 ? FWD_SLEEP_FIRST_NS :
-		RTE_MIN(pc->sleep_ns * 2, max_us * 1000u);
-	ts.tv_nsec = pc->sleep_ns;
+	*sleep_ns = *sleep_ns == 0 ? FWD_SLEEP_FIRST_NS :
+		RTE_MIN(*sleep_ns * 2, max_us * 1000u);
+	ts.tv_nsec = *sleep_ns;
 	rte_rcu_qsbr_thread_offline(f->qsbr, pc->idx);
 	nanosleep(&ts, NULL);
 	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
@@ -331,7 +332,8 @@ fwd_pmd_main(void *arg)
 {
 	struct pmd_ctx *pc = arg;
 	struct vsw_fwd *f = pc->f;
-	uint64_t t0, t1;
+	uint64_t t0, t1, idle_since;
+	uint32_t sleep_ns = 0;     /* the last back-off sleep, 0: none yet */
 
 	rte_rcu_qsbr_thread_register(f->qsbr, pc->idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, pc->idx);
@@ -340,7 +342,7 @@ fwd_pmd_main(void *arg)
 	FWD_LOG(INFO, "PMD %u on lcore %u started\n", pc->idx, pc->lcore_id);
 
 	t0 = rte_rdtsc();
-	pc->idle_since = t0;
+	idle_since = t0;           /* the last poll that found work */
 	update_clock(pc, t0);
 	while (!__atomic_load_n(&f->quit, __ATOMIC_RELAXED)) {
 		const struct fwd_snap *s;
@@ -360,14 +362,15 @@ fwd_pmd_main(void *arg)
 		update_clock(pc, t1);
 		if (work != 0) {
 			pc->stats.busy_cycles += t1 - t0;
-			pc->idle_since = t1;
-			pc->sleep_ns = 0;
+			idle_since = t1;
+			sleep_ns = 0;
 			t0 = t1;
 			continue;
 		}
 		pc->stats.idle_cycles += t1 - t0;
 		max_us = __atomic_load_n(&f->sleep_max_us, __ATOMIC_RELAXED);
-		t0 = max_us == 0 ? t1 : idle_backoff(pc, max_us, t1);
+		t0 = max_us == 0 ? t1 : idle_backoff(pc, max_us, idle_since,
+			&sleep_ns, t1);
 	}
 	fwd_backlog_discard_all(pc);
 	rte_rcu_qsbr_thread_offline(f->qsbr, pc->idx);
