@@ -49,6 +49,7 @@ struct app_config {
 	uint32_t suspend_timeout_ms;
 	uint32_t ctrl_priority;      /* SCHED_FIFO of rte_vhost's thread, 0: none */
 	uint32_t pmd_sleep_max_us;   /* idle PMD back-off bound, 0: busy-poll */
+	bool no_offload;             /* --no-offload: offload=0 on every port */
 };
 
 struct app {

@@ -36,6 +36,7 @@ app_usage(const char *prog)
 		"                        override the file's, ports add to its ports, and\n"
 		"                        EAL options before '--' replace its [eal] args\n"
 		"  --port PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST]\n"
+		"             [,offload=0]\n"
 		"                        add a vhost-user port (repeat for more, up to %d;\n"
 		"                        none is fine: vuswitch-ctl add-port adds them at\n"
 		"                        run time). Server mode (default) creates the\n"
@@ -46,7 +47,9 @@ app_usage(const char *prog)
 		"                        default 1). suspend=0 stops advertising\n"
 		"                        SUSPEND/RESUME (protocol feature 18). pmd=LIST\n"
 		"                        pins its queues to these PMD lcores (EAL lcore\n"
-		"                        ids, ':' between them, ranges like 2-5)\n"
+		"                        ids, ':' between them, ranges like 2-5).\n"
+		"                        offload=0 offers the front-end no checksum or TCP\n"
+		"                        segmentation offload\n"
 		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
 		"                        xconnect: patch ports in pairs 0<->1, 2<->3, ...\n"
 		"  --stats SECONDS       print per-port counters every SECONDS (0: only at exit)\n"
@@ -58,6 +61,8 @@ app_usage(const char *prog)
 		"  --no-suspend          advertise SUSPEND/RESUME on no port (for QEMU >= 8.2,\n"
 		"                        which uses protocol feature bit 18 for another thing)\n"
 		"  --suspend-timeout MS  bound on the SUSPEND handshake (default %d)\n"
+		"  --no-offload          offload=0 on every port, also ports added at run\n"
+		"                        time: guests checksum and segment every frame\n"
 		"  --no-firewall         let every front-end message through to rte_vhost\n"
 		"                        unchecked (only to measure what rte_vhost itself\n"
 		"                        does with hostile input; see docs/security.md)\n"
@@ -171,6 +176,7 @@ enum {
 	OPT_MBUFS,
 	OPT_NO_SUSPEND,
 	OPT_NO_FIREWALL,
+	OPT_NO_OFFLOAD,
 	OPT_SUSPEND_TIMEOUT,
 	OPT_CTRL_PRIORITY,
 	OPT_HELP,
@@ -192,6 +198,7 @@ static const struct option long_opts[] = {
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "no-suspend", no_argument, NULL, OPT_NO_SUSPEND },
 	{ "no-firewall", no_argument, NULL, OPT_NO_FIREWALL },
+	{ "no-offload", no_argument, NULL, OPT_NO_OFFLOAD },
 	{ "suspend-timeout", required_argument, NULL, OPT_SUSPEND_TIMEOUT },
 	{ "ctrl-priority", required_argument, NULL, OPT_CTRL_PRIORITY },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -293,6 +300,7 @@ static void
 getopt_error(char **argv)
 {
 	if (optopt == OPT_NO_SUSPEND || optopt == OPT_NO_FIREWALL ||
+			optopt == OPT_NO_OFFLOAD ||
 			optopt == OPT_HELP || optopt == OPT_AUTO_LB)
 		arg_error("option --%s takes no value",
 			long_opts[optopt - OPT_PORT].name);
@@ -370,6 +378,10 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 			no_suspend = true;
 			continue;
 		}
+		if (opt == OPT_NO_OFFLOAD) {
+			cfg->no_offload = true;
+			continue;
+		}
 		if (opt == OPT_NO_FIREWALL) {
 			cfg->ports.no_firewall = true;
 			continue;
@@ -392,8 +404,12 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 		arg_error("unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	for (i = 0; no_suspend && i < cfg->ports.nb_ports; i++)
-		cfg->ports.port[i].suspend = false;
+	for (i = 0; i < cfg->ports.nb_ports; i++) {
+		if (no_suspend)
+			cfg->ports.port[i].suspend = false;
+		if (cfg->no_offload)
+			cfg->ports.port[i].offload = false;
+	}
 	cfg->ports.suspend_timeout_us = (uint64_t)cfg->suspend_timeout_ms * 1000;
 	ret = 0;
 out:

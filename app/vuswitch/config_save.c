@@ -93,6 +93,8 @@ add_port(const struct app *a, struct rte_cfgfile *cf, uint16_t id)
 	}
 	if (!c->suspend)
 		ret |= add_entry(cf, sect, "suspend", "0");
+	if (!c->offload)
+		ret |= add_entry(cf, sect, "offload", "0");
 	app_format_lcores(a->pmd_lcores[id], v, sizeof(v));
 	if (v[0] != '\0')
 		ret |= add_entry(cf, sect, "pmd", v);

@@ -44,6 +44,8 @@ app_port_add(struct app *a, const char *spec, char *err, size_t errlen)
 	ret = app_port_spec_pmds(a, &ps, err, errlen);
 	if (ret != 0)
 		return ret;
+	if (a->cfg.no_offload)
+		ps.conf.offload = false;
 	id = vsw_vport_add(a->ports, &ps.conf, err, errlen);
 	if (id < 0)
 		return id;

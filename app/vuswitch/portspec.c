@@ -126,6 +126,8 @@ parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 		return set_bool(kv, val, &c->client, err, errlen);
 	if (strcmp(kv, "suspend") == 0)
 		return set_bool(kv, val, &c->suspend, err, errlen);
+	if (strcmp(kv, "offload") == 0)
+		return set_bool(kv, val, &c->offload, err, errlen);
 	if (strcmp(kv, "queues") == 0) {
 		if (app_parse_uint(val, 1, VSW_MAX_QUEUES, &v) != 0) {
 			snprintf(err, errlen, "queues must be 1 to %d",
@@ -165,6 +167,7 @@ app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 	memset(ps, 0, sizeof(*ps));
 	ps->conf.nb_queues = 1;
 	ps->conf.suspend = true;
+	ps->conf.offload = true;
 	*bad_key = "path";
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "port spec too long");

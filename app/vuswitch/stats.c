@@ -40,10 +40,10 @@ print_port(const struct app *a, uint16_t port, double interval)
 		"stopped");
 	printf("  RX-packets: %-12" PRIu64 " RX-bytes: %-14" PRIu64
 		" RX-dropped: %" PRIu64 "\n", s.rx_pkts, s.rx_bytes,
-		sum_drops(&s, VSW_DROP_OWN_PORT, VSW_DROP_MALFORMED));
+		sum_drops(&s, VSW_DROP_OWN_PORT, VSW_DROP_RX_LAST));
 	printf("  TX-packets: %-12" PRIu64 " TX-bytes: %-14" PRIu64
 		" TX-dropped: %" PRIu64 "\n", s.tx_pkts, s.tx_bytes,
-		sum_drops(&s, VSW_DROP_RING_FULL, VSW_DROP_PORT_DOWN));
+		sum_drops(&s, VSW_DROP_RX_LAST + 1, VSW_DROP_MAX - 1));
 	printf("  Drops:");
 	for (r = 0; r < VSW_DROP_MAX; r++)
 		printf(" %s %" PRIu64, vsw_drop_names[r], s.drop[r]);

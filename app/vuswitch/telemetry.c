@@ -153,7 +153,7 @@ add_result(struct rte_tel_data *d, int ret, const char *err)
 	rte_tel_data_add_dict_string(d, "error", ret < 0 ? err : "");
 }
 
-/* PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST] */
+/* PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST][,offload=0] */
 static int
 h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
@@ -359,6 +359,10 @@ add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 		in.suspend_negotiated);
 	rte_tel_data_add_dict_u64(d, "protocol_features",
 		in.protocol_features);
+	rte_tel_data_add_dict_int(d, "offload_offered",
+		vsw_vport_conf(a->ports, port)->offload);
+	rte_tel_data_add_dict_u64(d, "features", in.features);
+	rte_tel_data_add_dict_u64(d, "offloads", in.offloads);
 	rte_tel_data_add_dict_u64(d, "suspends", in.suspends);
 	rte_tel_data_add_dict_u64(d, "suspend_failures", in.suspend_failures);
 	rte_tel_data_add_dict_u64(d, "last_handshake_us",
@@ -607,7 +611,7 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/ports", cmd_ports,
 			"Ports: name, path, state, PMD lcores. Parameter: first id of the page (0); \"next\": the next page's" },
 		{ "/vuswitch/add_port", cmd_add_port,
-			"Add a port. Parameter: PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST]" },
+			"Add a port. Parameter: PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST][,offload=0]" },
 		{ "/vuswitch/del_port", cmd_del_port,
 			"Remove a port. Parameter: port id, name or socket path" },
 		{ "/vuswitch/pmd_rxq_show", cmd_pmd_rxq_show,

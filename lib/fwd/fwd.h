@@ -17,6 +17,7 @@
 
 #include "fwd_backlog.h"
 #include "fwd_classify.h"
+#include "fwd_offload.h"
 #include "vsw_fwd.h"
 #include "vsw_util.h"
 
@@ -90,6 +91,8 @@ struct pmd_ctx {
 
 	uint16_t nb_backlogged;       /* ports whose backlog is not empty */
 	uint64_t backlogged[VSW_BITMAP_WORDS(VSW_MAX_PORTS)];  /* which */
+	bool ol_burst;                /* the burst being forwarded has
+					 frames with offload requests */
 	uint32_t stall_ms;            /* fault injection, see debug_stall */
 	uint32_t now;                 /* seconds, for MAC learning */
 	uint64_t next_sec_tsc;
@@ -104,6 +107,7 @@ struct pmd_ctx {
 	uint64_t q_cycles[VSW_MAX_PORTS][VSW_MAX_QUEUES] __rte_cache_aligned;
 	struct rte_mbuf *rx[VSW_BURST] __rte_cache_aligned;
 	struct fwd_burst burst __rte_cache_aligned;
+	struct fwd_gso gso __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /*

@@ -15,9 +15,11 @@ const char * const vsw_drop_names[VSW_DROP_MAX] = {
 	[VSW_DROP_OWN_PORT] = "own-port",
 	[VSW_DROP_NO_DEST] = "no-dest",
 	[VSW_DROP_MALFORMED] = "malformed",
+	[VSW_DROP_BAD_OFFLOAD] = "bad-offload",
 	[VSW_DROP_RING_FULL] = "ring-full",
 	[VSW_DROP_SUSPENDED] = "suspended",
 	[VSW_DROP_PORT_DOWN] = "port-down",
+	[VSW_DROP_GSO_NOMEM] = "gso-nomem",
 };
 
 void

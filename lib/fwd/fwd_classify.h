@@ -41,6 +41,7 @@ struct fwd_burst {
 struct fwd_view_port {
 	int vid;
 	uint8_t state;       /**< enum vsw_fwd_port_state */
+	uint8_t ol;          /**< VSW_FWD_OL_* of its connection */
 };
 
 /**

@@ -53,6 +53,9 @@ qsbr_create(uint16_t nb_pmd, int socket_id)
 	return v;
 }
 
+/* Names the segmentation pools of every engine of the process apart. */
+static unsigned int gso_ids;
+
 static int
 pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 {
@@ -64,15 +67,18 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 		(int)rte_lcore_to_socket_id(lcore));
 	if (pc == NULL)
 		return -ENOMEM;
+	f->pmd[idx] = pc;
 	pc->f = f;
 	pc->idx = idx;
 	pc->cap_on = vsw_capture_active_flag(f->p.capture);
 	pc->lcore_id = lcore;
+	if (fwd_gso_init(&pc->gso, __atomic_fetch_add(&gso_ids, 1,
+			__ATOMIC_RELAXED), (int)rte_lcore_to_socket_id(lcore)) != 0)
+		return -ENOMEM;
 	for (port = 0; port < VSW_MAX_PORTS; port++) {
 		pc->txq_mask[port] = 0;
 		pc->txq[port] = UINT16_MAX;
 	}
-	f->pmd[idx] = pc;
 	return 0;
 }
 
@@ -155,6 +161,7 @@ vsw_fwd_free(struct vsw_fwd *f)
 		fwd_backlog_discard_all(pc);
 		for (port = 0; port < VSW_MAX_PORTS; port++)
 			vsw_free(pc->backlog[port].ring);
+		fwd_gso_free(&pc->gso);
 		vsw_free(pc);
 	}
 	fwd_snaps_free(f);

@@ -59,6 +59,81 @@ tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	return sent;
 }
 
+/*
+ * Send a segmented frame's segments (g->out[0 .. n)) in bursts; count
+ * the ones the guest did not take and free them all. Returns how many
+ * it took.
+ */
+static uint16_t
+send_segments(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	uint16_t n)
+{
+	struct rte_mbuf **segs = pc->gso.out;
+	uint16_t done = 0, sent = 0, k;
+
+	while (done < n) {
+		k = RTE_MIN(n - done, VSW_BURST);
+		sent = tx_enqueue(pc, v, port, segs + done, k);
+		done += sent;
+		if (sent < k)
+			break;
+	}
+	pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - done;
+	rte_pktmbuf_free_bulk(segs, n);
+	return done;
+}
+
+/*
+ * Send frames of which some carry offload requests: each is handed on,
+ * completed or segmented as @p port's offloads require (fwd_ol_apply()).
+ * Runs of frames that need no segmentation go in one burst. Returns how
+ * many frames were consumed, in order: sent, or segmented (their
+ * segments sent or counted), or dropped for want of mbufs (counted);
+ * it stops at the first frame the guest ring did not take.
+ */
+static uint16_t __rte_noinline
+tx_offload(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint8_t tx = v->port[port].ol;
+	uint16_t i, start = 0, sent;
+	enum fwd_ol_action a;
+	int nseg;
+
+	for (i = 0; i < n; i++) {
+		a = fwd_ol_apply(pkts[i], tx);
+		if (likely(a == FWD_OL_PASS || a == FWD_OL_SW_CSUM))
+			continue;
+		if (i > start) {
+			sent = tx_enqueue(pc, v, port, pkts + start, i - start);
+			if (sent < i - start)
+				return start + sent;
+		}
+		start = i + 1;
+		nseg = fwd_gso_segment(&pc->gso, pkts[i],
+			a == FWD_OL_SEG_PARTIAL);
+		if (nseg < 0) {
+			pc->port_stats[port].drop[VSW_DROP_GSO_NOMEM]++;
+			continue;
+		}
+		if (send_segments(pc, v, port, (uint16_t)nseg) == 0)
+			return i;
+	}
+	if (n > start)
+		return start + tx_enqueue(pc, v, port, pkts + start, n - start);
+	return n;
+}
+
+/* Send to a running port, with the offload path when it may be needed. */
+static inline uint16_t
+tx_send(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n, bool ol)
+{
+	if (likely(!ol))
+		return tx_enqueue(pc, v, port, pkts, n);
+	return tx_offload(pc, v, port, pkts, n);
+}
+
 /* Hold frames for @p port; each held frame gets its own reference. */
 static void
 hold_frames(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
@@ -130,7 +205,8 @@ backlog_drain(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port)
 		uint32_t n = backlog_peek(bl, mask, burst, VSW_BURST);
 		uint16_t sent;
 
-		sent = tx_enqueue(pc, v, port, burst, (uint16_t)n);
+		/* Held frames may carry offload requests: always check. */
+		sent = tx_send(pc, v, port, burst, (uint16_t)n, true);
 		rte_pktmbuf_free_bulk(burst, sent);
 		release_frames(pc, port, sent);
 		if (sent < n)
@@ -181,7 +257,7 @@ send_one(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 
 	if (likely(state == VSW_FWD_RUN &&
 			!vsw_bitmap_test(pc->backlogged, port))) {
-		sent = tx_enqueue(pc, v, port, pkts, n);
+		sent = tx_send(pc, v, port, pkts, n, pc->ol_burst);
 		pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - sent;
 		return;
 	}
@@ -216,6 +292,37 @@ account_rx(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	pc->stats.rx_pkts += n;
 }
 
+/*
+ * Check the offload requests of a burst from a port that may make them
+ * (fwd_ol_prepare()). The refused frames move to the end of @p pkts and
+ * are counted; returns how many remain in front. Sets pc->ol_burst when
+ * any frame of the burst carries a request.
+ */
+static uint16_t __rte_noinline
+rx_offload(struct pmd_ctx *pc, uint8_t rx, struct rte_mbuf **pkts,
+	uint16_t n)
+{
+	struct rte_mbuf *bad[VSW_BURST];
+	uint16_t i, k = 0, nb_bad = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(!(m->ol_flags & FWD_OL_RX_FLAGS))) {
+			pkts[k++] = m;
+		} else if (fwd_ol_prepare(m, rx) == 0) {
+			pc->ol_burst = true;
+			pkts[k++] = m;
+		} else {
+			bad[nb_bad++] = m;
+		}
+	}
+	for (i = 0; i < nb_bad; i++)
+		pkts[k + i] = bad[i];
+	pc->burst.drop[VSW_DROP_BAD_OFFLOAD] += nb_bad;
+	return k;
+}
+
 /* Forward one burst received on @p in. */
 static void
 forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
@@ -223,18 +330,22 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 {
 	struct vsw_fwd *f = pc->f;
 	struct fwd_burst *b = &pc->burst;
-	uint16_t i;
+	uint16_t i, nb_ok = n;
 
 	if (unlikely(*pc->cap_on))
 		vsw_capture_burst(f->p.capture, pc->idx, in, VSW_CAPTURE_RX,
 			pc->rx, n);
-	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, n, pc->now);
+	/* rte_vhost sets offload flags only for a port that negotiated. */
+	if (unlikely(v->port[in].ol & VSW_FWD_OL_RX_ALL))
+		nb_ok = rx_offload(pc, v->port[in].ol, pc->rx, n);
+	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, nb_ok, pc->now);
 	account_rx(pc, in, pc->rx, n);
 	for (i = 0; i < b->nb_dst; i++)
 		send_one(pc, v, b->dst_port[i], b->dst_pkts[i], b->dst_nb[i]);
 	/* rte_vhost copied what it took; held frames have their own ref. */
 	rte_pktmbuf_free_bulk(pc->rx, n);
 	fwd_burst_reset(b);
+	pc->ol_burst = false;
 }
 
 static unsigned int

@@ -139,6 +139,25 @@ vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
 	return ret;
 }
 
+int
+vsw_fwd_port_offloads(struct vsw_fwd *f, uint16_t port, uint8_t ol)
+{
+	struct fwd_snap *s;
+
+	if ((ol & ~(VSW_FWD_OL_TX_ALL | VSW_FWD_OL_RX_ALL)) != 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->ctl);
+	if (port >= VSW_MAX_PORTS || !f->ports[port].in_use) {
+		pthread_mutex_unlock(&f->ctl);
+		return -EINVAL;
+	}
+	s = fwd_snap_begin(f);
+	s->v.port[port].ol = ol;
+	fwd_snap_publish(f, s);
+	pthread_mutex_unlock(&f->ctl);
+	return 0;
+}
+
 static void
 sync_pause(uint64_t elapsed, uint64_t hz)
 {

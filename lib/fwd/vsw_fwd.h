@@ -88,20 +88,49 @@ enum vsw_fwd_port_state {
 };
 
 /**
- * Why a frame was dropped. The first three are counted on the ingress
- * port (the frame was never sent), the rest on the egress port.
+ * Why a frame was dropped. The rx reasons (VSW_DROP_OWN_PORT up to
+ * VSW_DROP_RX_LAST) are counted on the ingress port (the frame was never
+ * sent), the tx reasons on the egress port.
  */
 enum vsw_drop_reason {
 	VSW_DROP_OWN_PORT = 0, /**< rx: destination is the ingress port. */
 	VSW_DROP_NO_DEST,      /**< rx: no other port up to flood to, or the
 				    destination's port is down. */
 	VSW_DROP_MALFORMED,    /**< rx: shorter than an Ethernet header. */
+	VSW_DROP_BAD_OFFLOAD,  /**< rx: a checksum or segmentation request
+				    vuswitch refuses (malformed, or not
+				    negotiated). */
 	VSW_DROP_RING_FULL,    /**< tx: guest RX ring full or not enabled. */
 	VSW_DROP_SUSPENDED,    /**< tx: backlog of a suspended port full. */
 	VSW_DROP_PORT_DOWN,    /**< tx: held frames discarded because the
 				    port went down. */
+	VSW_DROP_GSO_NOMEM,    /**< tx: no mbufs left to segment a frame. */
 	VSW_DROP_MAX
 };
+
+/** The last rx drop reason; the tx reasons follow it. */
+#define VSW_DROP_RX_LAST VSW_DROP_BAD_OFFLOAD
+
+/**
+ * @name Offloads of a port (vsw_fwd_port_offloads()), from the switch's
+ * side. A TX bit says the switch may send the port such frames, an RX bit
+ * that the port may send them to the switch. For a vhost-user port they are
+ * what its front-end negotiated (lib/vport maps the virtio-net features).
+ * A frame a destination cannot take is completed in software: its checksum
+ * computed, or its payload segmented.
+ * @{
+ */
+#define VSW_FWD_OL_TX_CSUM (1u << 0) /**< partial TCP/UDP checksums */
+#define VSW_FWD_OL_TX_TSO4 (1u << 1) /**< unsegmented TCP/IPv4 */
+#define VSW_FWD_OL_TX_TSO6 (1u << 2) /**< unsegmented TCP/IPv6 */
+#define VSW_FWD_OL_RX_CSUM (1u << 3) /**< partial TCP/UDP checksums */
+#define VSW_FWD_OL_RX_TSO4 (1u << 4) /**< unsegmented TCP/IPv4 */
+#define VSW_FWD_OL_RX_TSO6 (1u << 5) /**< unsegmented TCP/IPv6 */
+#define VSW_FWD_OL_TX_ALL (VSW_FWD_OL_TX_CSUM | VSW_FWD_OL_TX_TSO4 | \
+	VSW_FWD_OL_TX_TSO6)
+#define VSW_FWD_OL_RX_ALL (VSW_FWD_OL_RX_CSUM | VSW_FWD_OL_RX_TSO4 | \
+	VSW_FWD_OL_RX_TSO6)
+/** @} */
 
 /** Short names of the drop reasons, for output. */
 extern const char * const vsw_drop_names[VSW_DROP_MAX];
@@ -198,6 +227,16 @@ vsw_fwd_stop(struct vsw_fwd *f);
 int
 vsw_fwd_port_publish(struct vsw_fwd *f, uint16_t port,
 	enum vsw_fwd_port_state state, int vid);
+
+/**
+ * Control: publish the offloads of @p port (VSW_FWD_OL_* bits), as they
+ * stand for its current connection: call it before publishing the port
+ * VSW_FWD_RUN. The lcores pick them up at their next iteration.
+ *
+ * @return 0, or -EINVAL for a port not in use or unknown bits.
+ */
+int
+vsw_fwd_port_offloads(struct vsw_fwd *f, uint16_t port, uint8_t ol);
 
 /**
  * Control: wait until every PMD lcore has passed a quiescent state after

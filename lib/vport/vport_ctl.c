@@ -11,7 +11,6 @@
 
 #include <rte_errno.h>
 #include <rte_vhost.h>
-#include <linux/virtio_net.h>
 
 #include "vport.h"
 #include "vport_dpdk_compat.h"
@@ -20,15 +19,6 @@
 RTE_LOG_REGISTER_DEFAULT(vsw_vport_logtype, INFO);
 
 struct vsw_vport_set *vport_set;
-
-/*
- * Offloads a switch that does not segment or checksum must not accept
- * from a guest: frames would reach other guests unsegmented or with
- * partial checksums. (OVS-DPDK disables the same ones without TSO.)
- */
-#define VPORT_DISABLED_FEATURES ((1ULL << VIRTIO_NET_F_HOST_TSO4) | \
-	(1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_CSUM) | \
-	(1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_HOST_ECN))
 
 static struct vport *
 vport_by_ifname(struct vsw_vport_set *set, int vid)
@@ -119,6 +109,7 @@ static int
 cb_new_device(int vid)
 {
 	struct vsw_vport_set *set = vport_set;
+	uint64_t features;
 	struct vport *p;
 	int node, ret;
 
@@ -136,6 +127,11 @@ cb_new_device(int vid)
 		VPORT_LOG_RL(WARNING, set, p,
 			"front-end has %u queue pairs, only %u are polled\n",
 			rte_vhost_get_vring_num(vid) / 2, p->conf.nb_queues);
+	/* Fixed until destroy_device: rte_vhost refuses to change them. */
+	if (rte_vhost_get_negotiated_features(vid, &features) != 0)
+		features = 0;
+	vsw_fwd_port_offloads(set->fwd, vport_id(set, p), p->conf.offload ?
+		vsw_vport_offloads(features) : 0);
 	ret = vport_event(set, p, VSW_PORT_EV_READY);
 	vport_quiet_kicks(p);
 	pthread_mutex_unlock(&set->lock);
@@ -234,7 +230,7 @@ vport_register(struct vport *p, char *err, size_t errlen)
 	}
 	p->registered = true;
 	if (rte_vhost_driver_disable_features(p->conf.path,
-			VPORT_DISABLED_FEATURES) != 0 ||
+			vsw_vport_features_disabled(p->conf.offload)) != 0 ||
 			rte_vhost_driver_callback_register(p->conf.path,
 				&vport_ops) != 0 ||
 			set_protocol_features(p) != 0) {
@@ -322,9 +318,13 @@ vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	info->connected = p->fsm.connected;
 	info->ready = p->fsm.ready;
 	info->vid = p->vid;
-	if (p->vid >= 0)
+	if (p->vid >= 0) {
 		rte_vhost_get_negotiated_protocol_features(p->vid,
 			&info->protocol_features);
+		rte_vhost_get_negotiated_features(p->vid, &info->features);
+		info->offloads = p->conf.offload ?
+			vsw_vport_offloads(info->features) : 0;
+	}
 	info->suspend_negotiated = p->conf.suspend &&
 		(info->protocol_features &
 		 (1ULL << VSW_VHU_PROTOCOL_F_SUSPEND)) != 0;

@@ -158,7 +158,37 @@ struct vsw_vport_conf {
 	bool suspend;       /**< Advertise protocol feature SUSPEND
 				 *   (VSW_VHU_PROTOCOL_F_SUSPEND). */
 	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
+	bool offload;       /**< Offer checksum and TCP segmentation
+				 *   offloads (VSW_VPORT_OFFLOAD_FEATURES). */
 };
+
+/**
+ * virtio-net features of the offloads a port offers unless its
+ * vsw_vport_conf::offload is off: CSUM, GUEST_CSUM, HOST_TSO4/6 and
+ * GUEST_TSO4/6 (bits 0, 1, 11, 12, 7, 8).
+ */
+#define VSW_VPORT_OFFLOAD_FEATURES ((1ULL << 0) | (1ULL << 1) | \
+	(1ULL << 11) | (1ULL << 12) | (1ULL << 7) | (1ULL << 8))
+
+/**
+ * virtio-net features no port offers although rte_vhost would: GSO (6),
+ * GUEST_ECN (9), GUEST_UFO (10), HOST_ECN (13), HOST_UFO (14). See
+ * vport_offload.c for why.
+ */
+#define VSW_VPORT_NEVER_FEATURES ((1ULL << 6) | (1ULL << 9) | \
+	(1ULL << 10) | (1ULL << 13) | (1ULL << 14))
+
+/** virtio-net features a port with offloads on or off does not offer. */
+uint64_t
+vsw_vport_features_disabled(bool offload);
+
+/**
+ * The forwarding engine's offload bits (VSW_FWD_OL_*) for a connection
+ * that negotiated virtio-net @p features. TSO counts only with checksum
+ * offload in the same direction, as the virtio specification requires.
+ */
+uint8_t
+vsw_vport_offloads(uint64_t features);
 
 /** Parameters of vsw_vport_create(). */
 struct vsw_vport_params {
@@ -371,6 +401,9 @@ struct vsw_vport_info {
 	int vid;
 	bool suspend_negotiated;    /**< Front-end negotiated bit 18. */
 	uint64_t protocol_features; /**< Negotiated, 0 if not connected. */
+	uint64_t features;          /**< virtio features negotiated, 0 if
+					 not connected. */
+	uint8_t offloads;           /**< VSW_FWD_OL_* of the connection. */
 	uint64_t suspends;          /**< Successful SUSPEND handshakes. */
 	uint64_t suspend_failures;  /**< Handshakes that timed out. */
 	uint64_t last_handshake_us; /**< Duration of the last handshake. */
