@@ -308,10 +308,11 @@ rx_offload(struct pmd_ctx *pc, uint8_t rx, struct rte_mbuf **pkts,
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (likely(!(m->ol_flags & FWD_OL_RX_FLAGS))) {
+		if (likely(!(m->ol_flags & FWD_OL_RX_FLAGS) &&
+				m->packet_type == 0)) {
 			pkts[k++] = m;
 		} else if (fwd_ol_prepare(m, rx) == 0) {
-			pc->ol_burst = true;
+			pc->ol_burst |= fwd_ol_kind(m) != FWD_OL_NONE;
 			pkts[k++] = m;
 		} else {
 			bad[nb_bad++] = m;

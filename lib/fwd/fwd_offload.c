@@ -128,6 +128,71 @@ parse_l4(const uint8_t *p, uint16_t len, struct ol_hdrs *h)
 	return false;
 }
 
+/*
+ * Raw one's complement sum of @p len bytes of chain @p m from @p off on.
+ * rte_raw_cksum_mbuf() (22.11 and 24.11) gets pieces that start at an
+ * odd offset wrong (it byte-swaps a sum before folding it), so each piece
+ * is folded first here.
+ */
+static uint16_t
+raw_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	uint32_t sum = 0, done = 0, n;
+	uint16_t part;
+
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	while (m != NULL && done < len) {
+		n = RTE_MIN(len - done, (uint32_t)m->data_len - off);
+		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *,
+			off), n);
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		off = 0;
+		m = m->next;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+}
+
+/*
+ * The folded one's complement sum of the pseudo-header and the TCP or UDP
+ * header and payload of @p m, as they are, over the L4 length its IP
+ * header (at @p l2, @p l3 bytes long) gives.
+ */
+static uint16_t
+l4_sum(const struct rte_mbuf *m, uint16_t l2, uint16_t l3, bool v4)
+{
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, l2);
+	uint32_t len, sum;
+
+	if (v4) {
+		len = rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)
+			ip)->total_length) - l3;
+		sum = rte_ipv4_phdr_cksum(ip, 0);
+	} else {
+		len = rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)
+			ip)->payload_len);
+		sum = rte_ipv6_phdr_cksum(ip, 0);
+	}
+	sum += raw_cksum_chain(m, l2 + l3, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)((sum & 0xffff) + (sum >> 16));
+}
+
+/* The checksum of prepared frame or segment @p m, its field zero. */
+static uint16_t
+l4_cksum(const struct rte_mbuf *m, bool udp)
+{
+	uint16_t ck = (uint16_t)~l4_sum(m, m->l2_len, m->l3_len,
+		RTE_ETH_IS_IPV4_HDR(m->packet_type));
+
+	/* A UDP checksum of zero means none: send all ones (RFC 768). */
+	return (ck == 0 && udp) ? 0xffff : ck;
+}
+
 /* The transmit flags that hand request @p k of @p m on unchanged. */
 static uint64_t
 pass_flags(const struct rte_mbuf *m, enum fwd_ol_kind k)
@@ -166,6 +231,35 @@ prepare_tso(struct rte_mbuf *m, const struct ol_hdrs *h, uint8_t rx)
 	return 0;
 }
 
+/*
+ * A frame whose virtio-net header asked for something (rte_vhost then
+ * sets packet_type) that rte_vhost did not turn into flags: a checksum it
+ * completed itself at the guest's csum_start (past the headers it knows:
+ * a tunnel's inner header, or nonsense), or none at all (csum_start past
+ * the frame), or a segmentation request it ignored. Where it parsed TCP
+ * or UDP, the frame's checksum must now be right, or the request was
+ * malformed.
+ */
+static int
+check_unflagged(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint16_t len = rte_pktmbuf_data_len(m);
+	uint32_t l4 = m->packet_type & RTE_PTYPE_L4_MASK;
+	struct ol_hdrs h;
+
+	if (l4 != RTE_PTYPE_L4_TCP && l4 != RTE_PTYPE_L4_UDP)
+		return 0;
+	/* What vuswitch does not parse goes on as the guest made it. */
+	if (!parse_l2(p, len, &h) || !parse_l3(p, len, m->pkt_len, &h) ||
+			!parse_l4(p, len, &h))
+		return 0;
+	if (h.proto == IPPROTO_UDP && ((const struct rte_udp_hdr *)
+			(p + h.l2 + h.l3))->dgram_cksum == 0)
+		return 0;	/* no checksum (a tunnel's outer header) */
+	return l4_sum(m, h.l2, h.l3, h.v4) == 0xffff ? 0 : -EINVAL;
+}
+
 int
 fwd_ol_prepare(struct rte_mbuf *m, uint8_t rx)
 {
@@ -174,7 +268,7 @@ fwd_ol_prepare(struct rte_mbuf *m, uint8_t rx)
 	struct ol_hdrs h;
 
 	if (!(m->ol_flags & FWD_OL_RX_FLAGS))
-		return 0;
+		return m->packet_type == 0 ? 0 : check_unflagged(m);
 	/* Checksum requests only from a port that may make them. */
 	if (!(rx & VSW_FWD_OL_RX_CSUM) ||
 			(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
@@ -194,62 +288,6 @@ fwd_ol_prepare(struct rte_mbuf *m, uint8_t rx)
 	m->ol_flags = (m->ol_flags & ~FWD_OL_TX_FLAGS) |
 		pass_flags(m, fwd_ol_kind(m));
 	return 0;
-}
-
-/*
- * Raw one's complement sum of @p len bytes of chain @p m from @p off on.
- * rte_raw_cksum_mbuf() (22.11 and 24.11) gets pieces that start at an
- * odd offset wrong (it byte-swaps a sum before folding it), so each piece
- * is folded first here.
- */
-static uint16_t
-raw_cksum_chain(const struct rte_mbuf *m, uint32_t off, uint32_t len)
-{
-	uint32_t sum = 0, done = 0, n;
-	uint16_t part;
-
-	while (m != NULL && off >= m->data_len) {
-		off -= m->data_len;
-		m = m->next;
-	}
-	while (m != NULL && done < len) {
-		n = RTE_MIN(len - done, (uint32_t)m->data_len - off);
-		part = rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *,
-			off), n);
-		sum += (done & 1) ? rte_bswap16(part) : part;
-		done += n;
-		off = 0;
-		m = m->next;
-	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)((sum & 0xffff) + (sum >> 16));
-}
-
-/*
- * The TCP or UDP checksum of prepared frame or segment @p m, whose
- * checksum field is zero: over the L4 length its IP header gives.
- */
-static uint16_t
-l4_cksum(const struct rte_mbuf *m, bool udp)
-{
-	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, m->l2_len);
-	uint32_t off = m->l2_len + m->l3_len, len, sum;
-	uint16_t ck;
-
-	if (RTE_ETH_IS_IPV4_HDR(m->packet_type)) {
-		len = rte_be_to_cpu_16(((const struct rte_ipv4_hdr *)
-			ip)->total_length) - m->l3_len;
-		sum = rte_ipv4_phdr_cksum(ip, 0);
-	} else {
-		len = rte_be_to_cpu_16(((const struct rte_ipv6_hdr *)
-			ip)->payload_len);
-		sum = rte_ipv6_phdr_cksum(ip, 0);
-	}
-	sum += raw_cksum_chain(m, off, len);
-	sum = (sum & 0xffff) + (sum >> 16);
-	ck = (uint16_t)~((sum & 0xffff) + (sum >> 16));
-	/* A UDP checksum of zero means none: send all ones (RFC 768). */
-	return (ck == 0 && udp) ? 0xffff : ck;
 }
 
 void

@@ -121,7 +121,9 @@ fwd_ol_action(enum fwd_ol_kind k, uint8_t tx)
  * receive offloads are @p rx (VSW_FWD_OL_RX_* bits), and prepare it: header
  * lengths, packet_type, and the transmit flags that pass the request on.
  * A segmentation request whose payload fits one segment becomes a checksum
- * request. Frames without a request are not touched.
+ * request. Frames without offload flags are not changed; but a frame whose
+ * header asked for something rte_vhost did not turn into flags (its
+ * packet_type set) must have a valid TCP or UDP checksum where it has one.
  *
  * @return 0, or -EINVAL for a request vuswitch refuses (the caller drops
  *   the frame): see the checks in fwd_offload.c.

@@ -440,6 +440,57 @@ test_prepare_bad(void)
 	refuse(m, ALL_RX, "receive flags rte_vhost does not set");
 }
 
+/* A frame with a complete checksum and no flags, as after rte_vhost. */
+static struct rte_mbuf *
+mk_done(const struct spec *s)
+{
+	struct rte_mbuf *m = mk(s, false, 0);
+
+	fwd_ol_prepare(m, ALL_RX);
+	fwd_ol_apply(m, 0);
+	m->ol_flags = 0;
+	m->l2_len = m->l3_len = m->l4_len = 0;
+	return m;
+}
+
+static void
+test_unflagged(void)
+{
+	struct spec tcp = { .payload = 300 }, udp = { .udp = true,
+		.payload = 300 };
+	uint32_t pt = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4;
+	struct rte_mbuf *m;
+
+	unit_case("a request rte_vhost did not flag leaves a valid sum");
+	m = mk_done(&tcp);
+	m->packet_type = pt | RTE_PTYPE_L4_TCP;
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	UNIT_EQ(fwd_ol_kind(m), FWD_OL_NONE);
+	/* The sum written at a csum_start inside the payload. */
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 200) ^= 0x5a;
+	refuse(m, ALL_RX, "TCP checksum wrong after an unflagged request");
+
+	m = mk_done(&udp);
+	m->packet_type = pt | RTE_PTYPE_L4_UDP;
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 200) ^= 0x5a;
+	refuse(m, ALL_RX, "UDP checksum wrong after an unflagged request");
+
+	m = mk_done(&udp);
+	m->packet_type = pt | RTE_PTYPE_L4_UDP;
+	rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, 34)->dgram_cksum = 0;
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);	/* no checksum at all */
+	rte_pktmbuf_free(m);
+
+	/* Not TCP or UDP as rte_vhost parsed it: nothing to check. */
+	m = mk_done(&tcp);
+	m->packet_type = pt;
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 200) ^= 0x5a;
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	m->packet_type = 0;	/* an empty header: never looked at */
+	UNIT_EQ(fwd_ol_prepare(m, 0), 0);
+	rte_pktmbuf_free(m);
+}
+
 /* Complete the checksum of a frame and check it independently. */
 static void
 csum_case(const struct spec *s, const char *what)
@@ -644,6 +695,7 @@ main(int argc, char **argv)
 	test_prepare_good();
 	test_prepare_bad();
 	test_csum();
+	test_unflagged();
 	test_segment();
 	test_nomem();
 	rte_mempool_free(pool);
