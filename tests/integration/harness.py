@@ -287,8 +287,8 @@ def drops(port, kinds):
     return sum(port["drop_" + k] for k in kinds)
 
 
-RX_DROPS = ("own_port", "no_dest", "malformed")
-TX_DROPS = ("ring_full", "suspended", "port_down")
+RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload")
+TX_DROPS = ("ring_full", "suspended", "port_down", "gso_nomem")
 
 
 def burst(sw, vm, peer, seconds, in_port):

@@ -79,6 +79,17 @@ FLAG_REPLY = 0x4
 FLAG_NEED_REPLY = 0x8
 
 # Virtio feature bits.
+F_CSUM = 0
+F_GUEST_CSUM = 1
+F_GSO = 6
+F_GUEST_TSO4 = 7
+F_GUEST_TSO6 = 8
+F_GUEST_ECN = 9
+F_GUEST_UFO = 10
+F_HOST_TSO4 = 11
+F_HOST_TSO6 = 12
+F_HOST_ECN = 13
+F_HOST_UFO = 14
 F_MRG_RXBUF = 15
 F_LOG_ALL = 26
 F_INDIRECT_DESC = 28
@@ -118,6 +129,10 @@ DESC_F_WRITE = 2
 DESC_F_INDIRECT = 4
 AVAIL_F_NO_INTERRUPT = 1
 NET_HDR_LEN = 12                     # virtio_net_hdr_v1 (VERSION_1)
+# flags, gso_type, hdr_len, gso_size, csum_start, csum_offset, num_buffers
+NET_HDR = struct.Struct("<BBHHHHH")
+HDR_F_NEEDS_CSUM = 1
+GSO_NONE, GSO_TCPV4, GSO_UDP, GSO_TCPV6, GSO_ECN = 0, 1, 3, 4, 0x80
 PAGE = 4096
 
 RX, TX = 0, 1
@@ -136,6 +151,20 @@ class BackendClosed(FrontendError):
 
 class FrontendTimeout(FrontendError):
     """No (complete) reply within the deadline."""
+
+
+def net_hdr(flags=0, gso_type=GSO_NONE, hdr_len=0, gso_size=0,
+            csum_start=0, csum_offset=0):
+    """A virtio-net header (VERSION_1) with these fields."""
+    return NET_HDR.pack(flags, gso_type, hdr_len, gso_size, csum_start,
+                        csum_offset, 0)
+
+
+def parse_net_hdr(b):
+    """A virtio-net header's fields, as a dict."""
+    keys = ("flags", "gso_type", "hdr_len", "gso_size", "csum_start",
+            "csum_offset", "num_buffers")
+    return dict(zip(keys, NET_HDR.unpack(b[:NET_HDR_LEN])))
 
 
 def align(n, a=PAGE):
@@ -421,18 +450,19 @@ class Frontend(Conn):
     """A well-behaved front-end: guest memory, two rings, TX and RX.
 
     Descriptor i of a ring always points at buffer i of that ring
-    (BUF_SIZE bytes, after the rings). RX descriptors go back to the
+    (buf_size bytes, default BUF_SIZE, after the rings). RX descriptors go back to the
     device as soon as their frame is copied out; TX descriptors come
     from a free list and return to it when the device has used them.
     Only one thread may use its rings."""
 
-    def __init__(self, path, ring_size=256, timeout=5.0):
+    def __init__(self, path, ring_size=256, timeout=5.0, buf_size=BUF_SIZE):
         super().__init__(path, timeout)
         self.n = ring_size
+        self.buf_size = buf_size
         per_ring = align(16 * ring_size) + align(6 + 2 * ring_size) + \
             align(6 + 8 * ring_size)
         self.buf_off = 2 * per_ring
-        self.mem = Memory(self.buf_off + 2 * ring_size * BUF_SIZE)
+        self.mem = Memory(self.buf_off + 2 * ring_size * buf_size)
         self.rings = [Ring(self.mem, 0, ring_size),
                       Ring(self.mem, per_ring, ring_size)]
         self.tx_free = list(range(ring_size))
@@ -440,7 +470,7 @@ class Frontend(Conn):
 
     def buf(self, ring, i):
         """Offset of buffer i of ring (RX or TX) in guest memory."""
-        return self.buf_off + (ring * self.n + i) * BUF_SIZE
+        return self.buf_off + (ring * self.n + i) * self.buf_size
 
     def gpa(self, off):
         return self.mem.gpa + off
@@ -510,7 +540,8 @@ class Frontend(Conn):
         """Give the device every RX buffer (device-writable)."""
         rx = self.rings[RX]
         for i in range(self.n):
-            rx.set_desc(i, self.gpa(self.buf(RX, i)), BUF_SIZE, DESC_F_WRITE)
+            rx.set_desc(i, self.gpa(self.buf(RX, i)), self.buf_size,
+                        DESC_F_WRITE)
             rx.put(i)
         rx.publish()
 
@@ -528,7 +559,8 @@ class Frontend(Conn):
                 self.tx_free.append(desc_id)
 
     def tx(self, frames, kick=True):
-        """Post frames (bytes, Ethernet header onwards) on TX; returns how
+        """Post frames (bytes, Ethernet header onwards, behind a zero
+        virtio-net header; or (header, frame) pairs) on TX; returns how
         many were posted (the ring may be full)."""
         self.reap_tx()
         tx, n = self.rings[TX], 0
@@ -537,7 +569,8 @@ class Frontend(Conn):
                 break
             i = self.tx_free.pop()
             off = self.buf(TX, i)
-            data = bytes(NET_HDR_LEN) + f
+            data = f[0] + f[1] if isinstance(f, tuple) else \
+                bytes(NET_HDR_LEN) + f
             self.mem.mm[off:off + len(data)] = data
             tx.set_desc(i, self.gpa(off), len(data))
             tx.put(i)
@@ -548,17 +581,21 @@ class Frontend(Conn):
                 tx.notify()
         return n
 
-    def rx(self, limit=None):
-        """Frames the device wrote (Ethernet header onwards); their
-        buffers go back to the device."""
+    def rx(self, limit=None, with_hdr=False):
+        """Frames the device wrote (Ethernet header onwards; with_hdr:
+        (virtio-net header, frame) pairs); their buffers go back to the
+        device."""
         rx, out = self.rings[RX], []
         for desc_id, length in rx.pop_used():
-            if desc_id >= self.n or length < NET_HDR_LEN or length > BUF_SIZE:
+            if desc_id >= self.n or length < NET_HDR_LEN or \
+                    length > self.buf_size:
                 out.append(None)   # a broken used entry: the caller counts it
                 continue
             off = self.buf(RX, desc_id)
-            out.append(bytes(self.mem.mm[off + NET_HDR_LEN:off + length]))
-            rx.set_desc(desc_id, self.gpa(off), BUF_SIZE, DESC_F_WRITE)
+            frame = bytes(self.mem.mm[off + NET_HDR_LEN:off + length])
+            out.append((bytes(self.mem.mm[off:off + NET_HDR_LEN]), frame)
+                       if with_hdr else frame)
+            rx.set_desc(desc_id, self.gpa(off), self.buf_size, DESC_F_WRITE)
             rx.put(desc_id)
             if limit is not None and len(out) >= limit:
                 break
