@@ -55,10 +55,13 @@ V1 = 0x1            # header version 1
 NEED_REPLY = 0x8
 NOFD = 1 << 8
 
-# What vuswitch offers (virtio-net through rte_vhost, less the host
-# offloads; lib/vport/vport_ctl.c), and its protocol features.
+# What vuswitch offers (virtio-net through rte_vhost, with checksum and
+# TSO offloads, without GSO, ECN and UFO; lib/vport/vport_offload.c), and
+# its protocol features.
 F_PROTOCOL_FEATURES = 1 << 30
-OFFERED = ((1 << 15) | (1 << 17) | (1 << 21) | (1 << 22) | (1 << 26) |
+OFFERED = ((1 << 0) | (1 << 1) | (1 << 7) | (1 << 8) | (1 << 11) |
+           (1 << 12) |
+           (1 << 15) | (1 << 17) | (1 << 21) | (1 << 22) | (1 << 26) |
            (1 << 28) | (1 << 29) | F_PROTOCOL_FEATURES | (1 << 32) |
            (1 << 34) | (1 << 35))
 PF_MQ, PF_LOG_SHMFD, PF_RARP, PF_REPLY_ACK, PF_NET_MTU = 0, 1, 2, 3, 4
