@@ -455,6 +455,8 @@ class Frontend(Conn):
     from a free list and return to it when the device has used them.
     Only one thread may use its rings."""
 
+    buf_size = BUF_SIZE
+
     def __init__(self, path, ring_size=256, timeout=5.0, buf_size=BUF_SIZE):
         super().__init__(path, timeout)
         self.n = ring_size
