@@ -26,7 +26,8 @@ and checks, with this file's own checksum code:
     nothing delivered; the requests rte_vhost absorbs itself are
     delivered as the guest's own bytes;
   - every mbuf back in the pool.
-Then a switch with --no-offload offers no offload on any port.
+Then a switch with --no-offload offers no offload on any port, also on
+one added at run time.
 """
 import array
 import struct
@@ -447,11 +448,14 @@ def body(env):
         for c in env.closers:
             c()
 
-    # --no-offload: no port offers any offload.
+    # --no-offload: no port offers any offload, not even one added later.
     s = env.sock("n")
     sw = h.Switch(env, [s, env.sock("m") + ",offload=1"],
                   args=["--no-offload"], name="vuswitch-nooff")
-    for path in (s, env.sock("m")):
+    r = sw.tel("/vuswitch/add_port", env.sock("k") + ",offload=1")
+    h.check(r["result"] == 0 and sw.port(2)["offload_offered"] == 0,
+            "--no-offload: a port added at run time offers none (%s)" % r)
+    for path in (s, env.sock("m"), env.sock("k")):
         m = h.MiniFrontend(path)
         offered = m.get_u64(m.GET_FEATURES)
         m.close()
