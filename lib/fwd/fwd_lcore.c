@@ -60,9 +60,10 @@ tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 }
 
 /*
- * Send a segmented frame's segments (g->out[0 .. n)) in bursts; count
- * the ones the guest did not take and free them all. Returns how many
- * it took.
+ * Send a segmented frame's segments (g->out[0 .. n)) in bursts and free
+ * them all. Returns how many the guest took; when it took some but not
+ * all, the rest are counted as ring-full (when it took none, the frame
+ * is the caller's to count or keep).
  */
 static uint16_t
 send_segments(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
@@ -78,7 +79,8 @@ send_segments(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 		if (sent < k)
 			break;
 	}
-	pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - done;
+	if (done != 0)
+		pc->port_stats[port].drop[VSW_DROP_RING_FULL] += n - done;
 	rte_pktmbuf_free_bulk(segs, n);
 	return done;
 }

@@ -341,7 +341,8 @@ def interleave_markdown(rows):
 
 def markdown(res):
     """The tables of docs/performance.md, from a results.json."""
-    lines = []
+    from .tcp import tcp_table
+    lines = [tcp_table(res["runs"], md=True)]
     cur = None
     rows = summarize(res["runs"])
     for r in rows:
