@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "fwd_offload.h"
+#include "vsw_capture.h"
 
 /* mbufs of a segment's header copy: headroom, then the headers. */
 #define GSO_DIRECT_ROOM (RTE_PKTMBUF_HEADROOM + 256)
@@ -333,8 +334,11 @@ fwd_ol_apply(struct rte_mbuf *m, uint8_t tx)
 int
 fwd_gso_init(struct fwd_gso *g, unsigned int id, int socket)
 {
-	/* Every segment of one frame, and what the lcore's cache holds. */
-	unsigned int n = FWD_GSO_MAX_SEGS + 2 * GSO_CACHE;
+	/* Every segment of one frame, what the lcore's cache holds, and
+	 * the segments a capture may hold on to (they are captured as
+	 * delivered, by reference). */
+	unsigned int n = FWD_GSO_MAX_SEGS + VSW_CAPTURE_MBUFS_PER_LCORE +
+		2 * GSO_CACHE;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
 	memset(g, 0, sizeof(*g));

@@ -652,7 +652,7 @@ static void
 test_nomem(void)
 {
 	static struct fwd_gso g;
-	static struct rte_mbuf *hold[2048];
+	static struct rte_mbuf *hold[8192];
 	struct spec s4 = { .payload = 20000 }, s6 = { .v6 = true,
 		.payload = 20000 };
 	const struct spec *sp[] = { &s4, &s6 };
