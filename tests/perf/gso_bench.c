@@ -34,6 +34,7 @@
 #include <rte_tcp.h>
 
 #include "fwd_offload.h"
+#include "unit.h"
 
 #define ROUNDS 9
 #define ROOM 2048
@@ -48,8 +49,8 @@ static struct rte_mbuf *
 frame(bool v6, uint32_t payload, bool lro)
 {
 	uint16_t l3 = RTE_ETHER_HDR_LEN, l4 = l3 + (v6 ? 40 : 20);
-	uint32_t len = l4 + 20 + payload, off = 0, i;
-	struct rte_mbuf *head = NULL, *prev = NULL;
+	uint32_t len = l4 + 20 + payload, i;
+	struct rte_mbuf *head;
 
 	memset(flat, 0, l4 + 20);
 	flat[12] = v6 ? 0x86 : 0x08;
@@ -75,23 +76,9 @@ frame(bool v6, uint32_t payload, bool lro)
 	((struct rte_tcp_hdr *)(flat + l4))->data_off = 0x50;
 	for (i = 0; i < payload; i++)
 		flat[l4 + 20 + i] = (uint8_t)i;
-	while (off < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint16_t n = (uint16_t)RTE_MIN(len - off, (uint32_t)ROOM);
-
-		if (m == NULL)
-			rte_exit(1, "mbuf pool empty\n");
-		memcpy(rte_pktmbuf_append(m, n), flat + off, n);
-		off += n;
-		if (head == NULL) {
-			head = m;
-		} else {
-			prev->next = m;
-			head->nb_segs++;
-			head->pkt_len += n;
-		}
-		prev = m;
-	}
+	head = unit_mbuf_chain(pool, flat, len, ROOM);
+	if (head == NULL)
+		rte_exit(1, "mbuf pool empty\n");
 	head->ol_flags = RTE_MBUF_F_RX_L4_CKSUM_NONE |
 		(lro ? RTE_MBUF_F_RX_LRO : 0);
 	head->tso_segsz = lro ? MSS : 0;

@@ -133,31 +133,13 @@ build_flat(const struct spec *s)
 static struct rte_mbuf *
 to_mbuf(uint32_t len, uint16_t room)
 {
-	struct rte_mbuf *head = NULL, *prev = NULL;
-	uint32_t off = 0;
+	struct rte_mbuf *m = unit_mbuf_chain(pool, frame_buf, len, room);
 
-	if (room == 0)
-		room = 2048;
-	while (off < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint16_t n = (uint16_t)RTE_MIN(len - off, (uint32_t)room);
-
-		if (m == NULL) {
-			fprintf(stderr, "mbuf pool empty\n");
-			exit(2);
-		}
-		memcpy(rte_pktmbuf_append(m, n), frame_buf + off, n);
-		off += n;
-		if (head == NULL) {
-			head = m;
-		} else {
-			prev->next = m;
-			head->nb_segs++;
-			head->pkt_len += n;
-		}
-		prev = m;
+	if (m == NULL) {
+		fprintf(stderr, "mbuf pool empty\n");
+		exit(2);
 	}
-	return head;
+	return m;
 }
 
 /* A dequeued frame as rte_vhost hands it over with these flags. */

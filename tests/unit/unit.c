@@ -182,3 +182,33 @@ unit_mbuf_eth(struct rte_mempool *mp, const struct rte_ether_addr *dst,
 	memcpy(p, &h, len < sizeof(h) ? len : sizeof(h));
 	return m;
 }
+
+struct rte_mbuf *
+unit_mbuf_chain(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
+	uint16_t room)
+{
+	struct rte_mbuf *head = NULL, *m;
+	uint32_t off = 0;
+	uint16_t n;
+
+	if (room == 0)
+		room = 2048;
+	while (off < len) {
+		m = rte_pktmbuf_alloc(mp);
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		n = (uint16_t)RTE_MIN(len - off, (uint32_t)room);
+		memcpy(rte_pktmbuf_append(m, n), data + off, n);
+		off += n;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+	}
+	return head;
+}

@@ -83,4 +83,12 @@ struct rte_mbuf *
 unit_mbuf_eth(struct rte_mempool *mp, const struct rte_ether_addr *dst,
 	const struct rte_ether_addr *src, uint16_t len);
 
+/*
+ * @p len bytes of @p data as a chain of mbufs of at most @p room bytes
+ * each (0: 2048). NULL, with nothing left allocated, if the pool runs out.
+ */
+struct rte_mbuf *
+unit_mbuf_chain(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
+	uint16_t room);
+
 #endif /* VSW_UNIT_H */
