@@ -61,8 +61,9 @@ frame(bool v6, uint32_t payload, bool lro)
 		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
 		ip->payload_len = rte_cpu_to_be_16(len - l4);
 		ip->proto = IPPROTO_TCP;
-		ip->src_addr[0] = 0xfd;
-		ip->dst_addr[15] = 2;
+		/* Byte offsets: the address type changed in DPDK 24.11. */
+		flat[l3 + 8] = 0xfd;
+		flat[l3 + 24 + 15] = 2;
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(flat + l3);
 

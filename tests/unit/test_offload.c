@@ -85,10 +85,11 @@ build_flat(const struct spec *s)
 		ip->payload_len = rte_cpu_to_be_16(total - l3 - 40);
 		ip->proto = s->udp ? IPPROTO_UDP : IPPROTO_TCP;
 		ip->hop_limits = 64;
-		ip->src_addr[0] = 0xfd;
-		ip->src_addr[15] = 1;
-		ip->dst_addr[0] = 0xfd;
-		ip->dst_addr[15] = 2;
+		/* Byte offsets: the address type changed in DPDK 24.11. */
+		p[l3 + 8] = 0xfd;
+		p[l3 + 8 + 15] = 1;
+		p[l3 + 24] = 0xfd;
+		p[l3 + 24 + 15] = 2;
 		l4 = l3 + 40;
 	} else {
 		struct rte_ipv4_hdr *ip = (void *)(p + l3);
