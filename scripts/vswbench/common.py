@@ -16,7 +16,7 @@ OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 # EAL's built-in plugin folder: pmds-23.0 for DPDK 22.11, pmds-25.0 for 24.11
 SYSTEM_PMD_GLOB = "/usr/lib/*/dpdk/pmds-*"
 WATCHED = ("vuswitch", "dpdk-testpmd", "ovs-vswitchd", "ovs-vswitchd-dpdk",
-           "vucheck", "ovsdb-server")
+           "vucheck", "ovsdb-server", "qemu-system-x86_64")
 ALL_SYSTEMS = ("learn", "xconnect", "testpmd", "ovs", "learn-b",
                "xconnect-b", "learn-cap", "learn-s50", "learn-s100",
                "learn-s500")

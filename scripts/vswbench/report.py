@@ -341,8 +341,10 @@ def interleave_markdown(rows):
 
 def markdown(res):
     """The tables of docs/performance.md, from a results.json."""
+    from .guests_tcp import guests_table
     from .tcp import tcp_table
-    lines = [tcp_table(res["runs"], md=True)]
+    lines = [tcp_table(res["runs"], md=True),
+             guests_table(res["runs"], md=True)]
     cur = None
     rows = summarize(res["runs"])
     for r in rows:
