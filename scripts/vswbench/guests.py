@@ -68,6 +68,29 @@ def qemu_binary():
     return shutil.which("qemu-system-x86_64")
 
 
+def qemu_version():
+    """(major, minor) of qemu-system-x86_64, or None."""
+    q = qemu_binary()
+    if q is None:
+        return None
+    try:
+        r = subprocess.run([q, "--version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=30,
+                           stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(rb"version (\d+)\.(\d+)", r.stdout)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def switch_args():
+    """What vuswitch needs for this QEMU: --no-suspend from QEMU 8.2 on,
+    where protocol feature bit 18 means F_SHARED_OBJECT, not SUSPEND
+    (docs/usage.md)."""
+    v = qemu_version()
+    return ["--no-suspend"] if v is not None and v >= (8, 2) else []
+
+
 def memory_mb(role, nbytes, hashed=False):
     """Guest memory: the kernel and busybox, plus what vswtcp keeps (the
     sender the whole stream, the receiver what came when it hashes)."""

@@ -63,8 +63,8 @@ def run_pair(env, img, tag, args):
     """Switch, guest B (receives, hashes), guest A (sends). Returns
     (A's console, B's console, ports while running, ports at the end)."""
     socks = [env.sock(tag + "-a"), env.sock(tag + "-b")]
-    sw = h.Switch(env, socks, args=["--mode", "learn"] + args,
-                  name="vuswitch-" + tag)
+    sw = h.Switch(env, socks, args=["--mode", "learn"] + g.switch_args() +
+                  args, name="vuswitch-" + tag)
     mem = g.memory_mb("send", NBYTES)
     b = Guest(env, tag + "-guest-b", g.qemu_argv(
         img, socks[1], MAC_B, g.params("recv", IP_B + "/24", nbytes=NBYTES,
