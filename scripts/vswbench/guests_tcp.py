@@ -31,7 +31,7 @@ import re
 import subprocess
 import time
 
-from .common import BenchError, median, progress
+from .common import BenchError, median, percentile, progress
 from .host import c2c_probe
 from .procs import Proc, Testpmd
 from .systems import Ovs, TestpmdVhost, Vuswitch
@@ -347,6 +347,8 @@ def guests_summary(recs):
                      "min": min(v) if v else None,
                      "max": max(v) if v else None,
                      "ref_over": median(ratios(rounds, REF, name)),
+                     "ref_q1": percentile(ratios(rounds, REF, name), 25),
+                     "ref_q3": percentile(ratios(rounds, REF, name), 75),
                      "features": feats[0] if feats else None,
                      "frames_per_mib": median(fpm),
                      "failed": [r.get("error", "?").splitlines()[0]
@@ -391,28 +393,32 @@ def guests_table(recs, md=False):
     out = []
     if md:
         out += ["| system | transfers | Mbit/s median | min..max | "
-                "vsw-offload / this (per round) | frames crossed per MiB "
+                "vsw-offload / this (per round: median, quartiles) | "
+                "frames crossed per MiB "
                 "| offloads guest A negotiated |",
                 "|---|---|---|---|---|---|---|"]
     else:
         out.append("guests-tcp: TCP between two QEMU guests (TCG), Mbit/s "
                    "of one stream by the receiver's clock")
-        out.append("  %-34s %4s %8s %15s %9s %8s  %s" % (
-            "system", "n", "Mbit/s", "min..max", "ref/this", "fr/MiB",
-            "offloads"))
+        out.append("  %-34s %4s %8s %15s %18s %7s  %s" % (
+            "system", "n", "Mbit/s", "min..max", "vsw-offload/this",
+            "fr/MiB", "offloads"))
     for r in rows:
         feats = ",".join(r["features"]) if r["features"] else \
             ("none" if r["features"] == [] else "-")
         rng = "%s..%s" % (_fmt(r["min"], "%.0f"), _fmt(r["max"], "%.0f"))
         fpm = _fmt(r["frames_per_mib"], "%.0f")
+        ref = _fmt(r["ref_over"], "%.2f")
+        if r["system"] != REF and r["ref_q1"] is not None:
+            ref += " (%.2f..%.2f)" % (r["ref_q1"], r["ref_q3"])
         if md:
             out.append("| %s | %d | %s | %s | %s | %s | %s |" % (
                 r["label"], r["transfers"], _fmt(r["mbps"], "%.0f"), rng,
-                _fmt(r["ref_over"], "%.2f"), fpm, feats))
+                ref, fpm, feats))
         else:
-            out.append("  %-34s %4d %8s %15s %9s %8s  %s" % (
+            out.append("  %-34s %4d %8s %15s %18s %7s  %s" % (
                 r["label"], r["transfers"], _fmt(r["mbps"], "%.0f"), rng,
-                _fmt(r["ref_over"], "%.2f"), fpm, feats))
+                ref, fpm, feats))
         for f in r["failed"]:
             out.append(("| %s | failed: %s ||||||" if md else
                         "    FAILED: %s: %s") % (r["label"], f))

@@ -4,8 +4,9 @@
 Python's random.Random(seed) stream (the real-guest test computes the
 expected hash from it), for lengths that are and are not multiples of 4
 and for seeds of one and two 32-bit words; vswtcp refuses bad arguments;
-the console parser and the feature bits of scripts/vswbench/guests.py.
-No guest is started."""
+the console parser and the feature bits of scripts/vswbench/guests.py;
+the guests-tcp bench phase's figures and targets (guests_tcp.py) from
+made-up records. No guest is started."""
 
 import hashlib
 import os
@@ -18,6 +19,7 @@ SRC = os.path.dirname(os.path.dirname(os.path.dirname(
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench import guests as g  # noqa: E402
+from vswbench import guests_tcp as gt  # noqa: E402
 
 failures = []
 
@@ -115,12 +117,63 @@ def params():
           "memory for what vswtcp keeps")
 
 
+def rec(system, rnd, mbps, ok=True):
+    """A made-up guests-tcp record: a warm-up transfer, then @p mbps."""
+    t = [{"mbps": 1.0, "warmup": True}] + [{"mbps": v, "warmup": False}
+                                          for v in mbps]
+    return {"phase": "guests-tcp", "system": system, "round": rnd, "ok": ok,
+            "transfers": t, "bytes": g.MIB, "count": len(t),
+            "counters": {"datapath_frames": 30 * len(t)},
+            "features": {"a": ["CSUM"]}, "error": "boom\nmore"}
+
+
+def figures():
+    recs = []
+    for r, (ref, nooff, tp, ovs) in enumerate(((600, 300, 500, 400),
+                                               (500, 200, 550, 450),
+                                               (700, 250, 600, 800))):
+        recs += [rec("vsw-offload", r, [ref, ref]),
+                 rec("vsw-no-offload", r, [nooff - 10, nooff + 10]),
+                 rec("testpmd-tso", r, [tp]), rec("ovs-tso", r, [ovs])]
+    recs.append(rec("ovs-tso", 3, [], ok=False))
+    rows = {x["system"]: x for x in gt.guests_summary(recs)}
+    check(rows["vsw-offload"]["transfers"] == 6 and
+          rows["vsw-offload"]["mbps"] == 600 and
+          rows["vsw-offload"]["min"] == 500,
+          "summary: the warm-up transfers are left out")
+    check(abs(rows["testpmd-tso"]["ref_over"] - 700 / 600) < 1e-9,
+          "summary: the median of the per-round ratios (1.2, 0.909, 1.167)")
+    check(rows["ovs-tso"]["failed"] == ["boom"] and
+          rows["ovs-tso"]["transfers"] == 3, "summary: a failed boot named")
+    check(rows["vsw-offload"]["frames_per_mib"] == 30,
+          "summary: frames per MiB")
+    t = gt.guests_targets(recs)
+    # per round: ref/tp 1.2, 0.909, 1.167 -> 1.167; ref/ovs 1.5, 1.11,
+    # 0.875 -> 1.11: the best of the others is OVS.
+    check("ovs-tso" in t[0]["target"] and abs(t[0]["value"] - 500 / 450)
+          < 1e-9 and t[0]["met"] and t[0]["n"] == 3,
+          "target: against the other the switch beats least")
+    check(abs(t[1]["value"] - 2.5) < 1e-9 and t[1]["met"],
+          "target: over --no-offload (2.0, 2.5, 2.8 -> 2.5)")
+    slow = [x for x in recs if x["system"] != "vsw-offload"] + [
+        rec("vsw-offload", r, [400]) for r in range(3)]
+    t = gt.guests_targets(slow)
+    check(t[0]["met"] is False and t[1]["met"] is True,
+          "target: not met when another system is faster")
+    check(gt.guests_targets([])[0]["met"] is None,
+          "target: not measured without records")
+    table = gt.guests_table(recs, md=True)
+    check("| vuswitch, offloads (default) | 6 | 600 |" in table and
+          "failed: boom" in table, "the Markdown table")
+
+
 def main():
     tool = sys.argv[1]
     stream(tool)
     bad_args(tool)
     console()
     params()
+    figures()
     if failures:
         print("%d failure(s)" % len(failures))
         return 1
