@@ -145,9 +145,10 @@ def features_int(bits):
 def parse_console(text):
     """What a guest reported on its console: {"features": {dev: bits},
     "results": [{"sent" or "received": n, "usec": t, ["sha256": h]}],
-    "errors": [...], "clocksource": name, "ready": bool, "done": bool}."""
+    "errors": [...], "clocksource": name, "interrupts": n, "ready": bool,
+    "done": bool}."""
     out = {"features": {}, "results": [], "errors": [], "clocksource": None,
-           "ready": False, "done": False}
+           "interrupts": None, "ready": False, "done": False}
     for line in text.replace("\r", "").splitlines():
         if not line.startswith("vsw: "):
             continue
@@ -165,6 +166,8 @@ def parse_console(text):
             out["errors"].append(rest)
         elif word == "clocksource":
             out["clocksource"] = rest.strip()
+        elif word == "interrupts" and rest.strip().isdigit():
+            out["interrupts"] = int(rest)
         elif word == "ready":
             out["ready"] = True
         elif word == "done":

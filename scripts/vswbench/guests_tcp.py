@@ -190,6 +190,7 @@ def guest_results(rec, a, b, nbytes, count):
                                                   0))
                        for k, c in (("a", ca), ("b", cb))}
     rec["clocksource"] = cb["clocksource"]
+    rec["interrupts"] = {"a": ca["interrupts"], "b": cb["interrupts"]}
     rec["guest_errors"] = ca["errors"] + cb["errors"]
     got = [r for r in cb["results"] if "received" in r]
     rec["transfers"] = [{"bytes": r["received"], "usec": r["usec"],

@@ -73,6 +73,7 @@ vsw: ready
 vsw: result received=33554432 usec=586092 sha256=ffb6
 vsw: result sent=5 usec=7
 vsw: error vswtcp: connect: Connection timed out
+vsw: interrupts 4242
 vsw: done
 """
 
@@ -94,8 +95,8 @@ def console():
           "results parsed")
     check(c["errors"] == ["vswtcp: connect: Connection timed out"],
           "errors parsed")
-    check(c["clocksource"] == "tsc" and c["ready"] and c["done"],
-          "clocksource, ready, done")
+    check(c["clocksource"] == "tsc" and c["ready"] and c["done"] and
+          c["interrupts"] == 4242, "clocksource, interrupts, ready, done")
     e = g.parse_console("booting\n")
     check(not e["done"] and not e["results"] and not e["features"],
           "an empty console")
