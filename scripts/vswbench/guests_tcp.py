@@ -208,9 +208,12 @@ def system_counters(system):
     it says, vuswitch's drops."""
     if isinstance(system, Vuswitch):
         p = [system.cmd("/vuswitch/port", str(i)) for i in (0, 1)]
+        pmd = system.cmd("/vuswitch/pmd", "0")
         return {"mean_frame_in": p[0]["rx_bytes"] /
                 max(1, p[0]["rx_packets"]),
                 "datapath_frames": p[0]["rx_packets"] + p[1]["rx_packets"],
+                "pmd_busy_cycles": pmd["busy_cycles"],
+                "tsc_hz": pmd["tsc_hz"],
                 "drops": {"%d:%s" % (i, k): v for i in (0, 1)
                           for k, v in p[i].items()
                           if k.startswith("drop_") and v}}
@@ -218,6 +221,19 @@ def system_counters(system):
         return system.counters()
     except (BenchError, OSError) as e:
         return {"error": str(e)[-300:]}
+
+
+def switch_load(rec):
+    """vuswitch's PMD: busy cycles per byte moved, and the share of the
+    transfers' time it was busy (it polls only these two ports)."""
+    c = rec.get("counters") or {}
+    t = rec.get("transfers") or []
+    if "pmd_busy_cycles" not in c or not t:
+        return
+    moved = sum(x["bytes"] for x in t)
+    rec["switch_busy_cycles_per_byte"] = c["pmd_busy_cycles"] / max(1, moved)
+    rec["switch_busy_share"] = c["pmd_busy_cycles"] / max(
+        1, c["tsc_hz"] * sum(x["usec"] for x in t) / 1e6)
 
 
 def run_one(ctx, img, name, rnd, nbytes, count):
@@ -240,6 +256,7 @@ def run_one(ctx, img, name, rnd, nbytes, count):
         done = wait_guests(ctx, guests, bound)
         rec["counters"] = system_counters(system)
         whole = guest_results(rec, guests[1], guests[0], nbytes, count)
+        switch_load(rec)
         rec["guests_s"] = time.monotonic() - t0
         if not done:
             rec.update(ok=False, error="the transfers did not end within "
@@ -352,6 +369,14 @@ def guests_summary(recs):
                      "ref_q3": percentile(ratios(rounds, REF, name), 75),
                      "features": feats[0] if feats else None,
                      "frames_per_mib": median(fpm),
+                     "busy_cpb": median([r["switch_busy_cycles_per_byte"]
+                                         for r in ok if r["system"] == name
+                                         and "switch_busy_cycles_per_byte"
+                                         in r]),
+                     "busy_share": median([r["switch_busy_share"]
+                                           for r in ok
+                                           if r["system"] == name and
+                                           "switch_busy_share" in r]),
                      "failed": [r.get("error", "?").splitlines()[0]
                                 for r in failed]})
     return rows
@@ -395,15 +420,15 @@ def guests_table(recs, md=False):
     if md:
         out += ["| system | transfers | Mbit/s median | min..max | "
                 "vsw-offload / this (per round: median, quartiles) | "
-                "frames crossed per MiB "
-                "| offloads guest A negotiated |",
-                "|---|---|---|---|---|---|---|"]
+                "frames crossed per MiB | vuswitch PMD: busy cycles/byte, "
+                "busy share | offloads guest A negotiated |",
+                "|---|---|---|---|---|---|---|---|"]
     else:
         out.append("guests-tcp: TCP between two QEMU guests (TCG), Mbit/s "
                    "of one stream by the receiver's clock")
-        out.append("  %-34s %4s %8s %15s %18s %7s  %s" % (
+        out.append("  %-34s %4s %8s %15s %18s %7s %13s  %s" % (
             "system", "n", "Mbit/s", "min..max", "vsw-offload/this",
-            "fr/MiB", "offloads"))
+            "fr/MiB", "PMD cyc/B,busy", "offloads"))
     for r in rows:
         feats = ",".join(r["features"]) if r["features"] else \
             ("none" if r["features"] == [] else "-")
@@ -412,16 +437,18 @@ def guests_table(recs, md=False):
         ref = _fmt(r["ref_over"], "%.2f")
         if r["system"] != REF and r["ref_q1"] is not None:
             ref += " (%.2f..%.2f)" % (r["ref_q1"], r["ref_q3"])
+        busy = "-" if r["busy_cpb"] is None else "%.2f, %.0f %%" % (
+            r["busy_cpb"], 100 * r["busy_share"])
         if md:
-            out.append("| %s | %d | %s | %s | %s | %s | %s |" % (
+            out.append("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
                 r["label"], r["transfers"], _fmt(r["mbps"], "%.0f"), rng,
-                ref, fpm, feats))
+                ref, fpm, busy, feats))
         else:
-            out.append("  %-34s %4d %8s %15s %18s %7s  %s" % (
+            out.append("  %-34s %4d %8s %15s %18s %7s %13s  %s" % (
                 r["label"], r["transfers"], _fmt(r["mbps"], "%.0f"), rng,
-                ref, fpm, feats))
+                ref, fpm, busy, feats))
         for f in r["failed"]:
-            out.append(("| %s | failed: %s ||||||" if md else
+            out.append(("| %s | failed: %s |||||||" if md else
                         "    FAILED: %s: %s") % (r["label"], f))
     for t in guests_targets(recs):
         out.append(("%s- %s: %s (target >= %.1f, %d rounds): %s" if md else
