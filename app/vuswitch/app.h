@@ -50,6 +50,7 @@ struct app_config {
 	uint32_t ctrl_priority;      /* SCHED_FIFO of rte_vhost's thread, 0: none */
 	uint32_t pmd_sleep_max_us;   /* idle PMD back-off bound, 0: busy-poll */
 	bool no_offload;             /* --no-offload: offload=0 on every port */
+	uint32_t mtu;                /* of the ethdev ports */
 };
 
 struct app {
@@ -165,7 +166,8 @@ void
 app_format_lcores(const uint64_t *lcores, char *buf, size_t len);
 
 /*
- * PATH[,name=N][,client=0|1][,queues=N][,suspend=0|1][,pmd=LIST] into
+ * PATH[,name=N][,client=0|1][,queues=N][,suspend=0|1][,pmd=LIST], or
+ * eth:DEVARGS[,name=N][,queues=N][,pmd=LIST], into
  * @p ps (pmd_mask not set yet: see app_port_spec_pmds()). On error
  * @p bad_key is the key at fault ("path" for the path) and @p err says why.
  * Returns 0 or a negative errno.
@@ -197,6 +199,17 @@ app_port_add(struct app *a, const char *spec, char *err, size_t errlen);
 int
 app_port_del(struct app *a, const char *key, char *err, size_t errlen);
 
+/* ports.c: where a port is: its socket path, or "eth:DEVARGS". */
+const char *
+app_port_where(const struct vsw_vport_conf *c, char *buf, size_t len);
+
+/*
+ * ports.c: a port's state for people: its state machine's, or
+ * "link-down" for an ethdev port whose link is down.
+ */
+const char *
+app_port_state(struct app *a, uint16_t id);
+
 /*
  * config_save.c: write @p a's persisted ports, and the other sections of
  * the config file as they are, back to the file: a temporary file
@@ -221,7 +234,7 @@ app_usage(const char *prog);
 /* testpmd-style counters; @p interval is seconds since the last call
  * (0 for no rates). */
 void
-app_stats_print(const struct app *a, double interval);
+app_stats_print(struct app *a, double interval);
 
 struct rte_tel_data;
 

@@ -84,7 +84,10 @@ add_port(const struct app *a, struct rte_cfgfile *cf, uint16_t id)
 
 	snprintf(sect, sizeof(sect), "port %s", c->name);
 	ret = rte_cfgfile_add_section(cf, sect);
-	ret |= add_entry(cf, sect, "path", c->path);
+	if (c->kind == VSW_VPORT_ETH)
+		ret |= add_entry(cf, sect, "eth", c->devargs);
+	else
+		ret |= add_entry(cf, sect, "path", c->path);
 	if (c->client)
 		ret |= add_entry(cf, sect, "client", "1");
 	if (c->nb_queues != 1) {

@@ -88,3 +88,25 @@ app_port_del(struct app *a, const char *key, char *err, size_t errlen)
 	memset(a->pmd_lcores[id], 0, sizeof(a->pmd_lcores[id]));
 	return id;
 }
+
+const char *
+app_port_where(const struct vsw_vport_conf *c, char *buf, size_t len)
+{
+	if (c->kind != VSW_VPORT_ETH)
+		return c->path;
+	snprintf(buf, len, VSW_VPORT_ETH_PREFIX "%s", c->devargs);
+	return buf;
+}
+
+const char *
+app_port_state(struct app *a, uint16_t id)
+{
+	const struct vsw_vport_conf *c = vsw_vport_conf(a->ports, id);
+	struct vsw_vport_eth_info ei;
+
+	if (c != NULL && c->kind == VSW_VPORT_ETH &&
+			vsw_vport_eth_info(a->ports, id, &ei) == 0 &&
+			!ei.link_up)
+		return "link-down";
+	return vsw_port_state_name(vsw_vport_state(a->ports, id));
+}

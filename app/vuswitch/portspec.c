@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A port's text form, PATH[,key=value]..., as --port, a config file's
- * [port NAME] section and vuswitch-ctl add-port all give it: parsed in
- * one place, so that the three accept exactly the same keys.
+ * A port's text form, PATH[,key=value]... or eth:DEVARGS[,key=value]...,
+ * as --port, a config file's [port NAME] section and vuswitch-ctl
+ * add-port all give it: parsed in one place, so that the three accept
+ * exactly the same keys.
+ *
+ * An ethdev's DEVARGS has commas of its own ("net_tap0,iface=vsw0"): the
+ * switch's keys (name, queues, pmd, offload, and the VLAN keys) are taken out
+ * wherever they are, and every other item goes to the device, in order.
  */
 
 #include <errno.h>
@@ -15,7 +20,7 @@
 
 #include "app.h"
 
-#define SPEC_MAX (VSW_VHU_PATH_MAX + 512)
+#define SPEC_MAX (VSW_VPORT_DEVARGS_MAX + 512)
 
 int
 app_parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -156,6 +161,74 @@ parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 	return -EINVAL;
 }
 
+/* Keys of the switch in an ethdev's spec; the others are the device's. */
+static bool
+switch_key(const char *item)
+{
+	static const char *const keys[] = { "name", "queues", "pmd",
+		"offload" };
+	size_t n = strcspn(item, "=");
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(keys); i++)
+		if (strlen(keys[i]) == n && strncmp(item, keys[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* Keys that only a vhost-user port takes. */
+static bool
+vhost_key(const char *item)
+{
+	return strncmp(item, "client=", 7) == 0 ||
+		strncmp(item, "suspend=", 8) == 0;
+}
+
+/* eth:DEVARGS[,key=value]..., after "eth:", in @p buf (changed). */
+static int
+parse_eth(char *buf, struct app_port_spec *ps, const char **bad_key,
+	char *err, size_t errlen)
+{
+	struct vsw_vport_conf *c = &ps->conf;
+	char *save = NULL, *tok;
+	size_t len = 0;
+	int ret;
+
+	c->kind = VSW_VPORT_ETH;
+	c->suspend = false;
+	*bad_key = "eth";
+	tok = strtok_r(buf, ",", &save);
+	if (tok == NULL || buf[0] == ',' || strchr(tok, '=') != NULL) {
+		snprintf(err, errlen, "eth: needs a device first: eth:DEVARGS, "
+			"such as eth:net_tap0,iface=vsw0");
+		return -EINVAL;
+	}
+	for (; tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (switch_key(tok)) {
+			ret = parse_kv(tok, ps, bad_key, err, errlen);
+			if (ret != 0)
+				return ret;
+			continue;
+		}
+		if (vhost_key(tok)) {
+			snprintf(err, errlen, "'%s' is a vhost-user port's key, "
+				"not an ethdev's", tok);
+			tok[strcspn(tok, "=")] = '\0';
+			*bad_key = tok;
+			return -EINVAL;
+		}
+		if (len + strlen(tok) + 1 > VSW_VPORT_DEVARGS_MAX) {
+			snprintf(err, errlen, "device string longer than %d "
+				"bytes", VSW_VPORT_DEVARGS_MAX);
+			return -ENAMETOOLONG;
+		}
+		len += snprintf(c->devargs + len, sizeof(c->devargs) - len,
+			"%s%s", len ? "," : "", tok);
+	}
+	*bad_key = NULL;
+	return 0;
+}
+
 int
 app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 	const char **bad_key, char *err, size_t errlen)
@@ -174,6 +247,10 @@ app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 		return -EINVAL;
 	}
 	strcpy(buf, spec);
+	if (strncmp(buf, VSW_VPORT_ETH_PREFIX,
+			strlen(VSW_VPORT_ETH_PREFIX)) == 0)
+		return parse_eth(buf + strlen(VSW_VPORT_ETH_PREFIX), ps,
+			bad_key, err, errlen);
 	tok = strtok_r(buf, ",", &save);
 	if (tok == NULL || buf[0] == ',') {
 		snprintf(err, errlen, "missing socket path");

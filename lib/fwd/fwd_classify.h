@@ -39,9 +39,11 @@ struct fwd_burst {
 
 /** How the lcores see one port. */
 struct fwd_view_port {
-	int vid;
+	int vid;             /**< rte_vhost vid, or ethdev port id */
 	uint8_t state;       /**< enum vsw_fwd_port_state */
 	uint8_t ol;          /**< VSW_FWD_OL_* of its connection */
+	uint8_t kind;        /**< enum vsw_fwd_port_kind */
+	uint8_t link_down;   /**< ethdev: frames to it are port-down */
 };
 
 /**

@@ -9,6 +9,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_vhost.h>
@@ -37,16 +38,53 @@ pick_txq(struct pmd_ctx *pc, uint16_t port)
 	return pc->txq[port];
 }
 
-/* Enqueue into a running port; returns how many the guest took. */
+/*
+ * Send to an ethdev port on this lcore's own TX queue. The device takes
+ * ownership of what it sends, and the caller keeps its reference to
+ * every frame (the burst is freed once, after every destination), so
+ * each frame gets a reference of its own first; the unsent give theirs
+ * back. Link down: every frame is dropped and counted as port-down,
+ * and reported as taken (nothing for the caller to count).
+ */
+static uint16_t __rte_noinline
+tx_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	if (unlikely(v->port[port].link_down)) {
+		ps->drop[VSW_DROP_PORT_DOWN] += n;
+		return n;
+	}
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_refcnt_update(pkts[i], 1);
+	sent = rte_eth_tx_burst((uint16_t)v->port[port].vid, pc->idx, pkts, n);
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	ps->tx_pkts += sent;
+	ps->tx_bytes += bytes;
+	return sent;
+}
+
+/*
+ * Send to a running port; returns how many it took. The caller's
+ * references are left alone: rte_vhost copies, tx_eth() takes its own.
+ */
 static inline uint16_t
 tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vsw_port_stats *ps = &pc->port_stats[port];
-	uint16_t q = pick_txq(pc, port);
-	uint16_t sent, i;
+	uint16_t q, sent, i;
 	uint64_t bytes = 0;
 
+	if (unlikely(v->port[port].kind == VSW_FWD_ETH))
+		return tx_eth(pc, v, port, pkts, n);
+	q = pick_txq(pc, port);
 	sent = likely(q != UINT16_MAX) ?
 		rte_vhost_enqueue_burst(v->port[port].vid, q, pkts, n) : 0;
 	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
@@ -351,11 +389,29 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	pc->ol_burst = false;
 }
 
+/* Receive a burst from poll entry @p e of a running port into pc->rx. */
+static inline uint16_t
+rx_burst(struct pmd_ctx *pc, const struct fwd_view *v,
+	const struct poll_entry *e)
+{
+	const struct fwd_view_port *vp = &v->port[e->port];
+	struct vsw_fwd *f = pc->f;
+	uint16_t vring = VRING_GUEST_TX(e->queue);
+
+	if (unlikely(vp->kind == VSW_FWD_ETH))
+		return rte_eth_rx_burst((uint16_t)vp->vid, e->queue, pc->rx,
+			VSW_BURST);
+	if (!(__atomic_load_n(&f->shared[e->port].vring_mask,
+			__ATOMIC_RELAXED) & (1u << vring)))
+		return 0;
+	return rte_vhost_dequeue_burst(vp->vid, vring, f->pools[e->node],
+		pc->rx, VSW_BURST);
+}
+
 static unsigned int
 poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 {
 	const struct fwd_view *v = &s->v;
-	struct vsw_fwd *f = pc->f;
 	unsigned int work = 0;
 	uint16_t i;
 
@@ -365,17 +421,12 @@ poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 	for (i = s->poll_first[pc->idx]; i < s->poll_first[pc->idx + 1]; i++) {
 		uint16_t port = s->polls[i].port;
 		uint16_t queue = s->polls[i].queue;
-		uint16_t vring = VRING_GUEST_TX(queue);
 		uint64_t t;
 		uint16_t n;
 
 		if (v->port[port].state != VSW_FWD_RUN)
 			continue;
-		if (!(__atomic_load_n(&f->shared[port].vring_mask,
-				__ATOMIC_RELAXED) & (1u << vring)))
-			continue;
-		n = rte_vhost_dequeue_burst(v->port[port].vid, vring,
-			f->pools[s->polls[i].node], pc->rx, VSW_BURST);
+		n = rx_burst(pc, v, &s->polls[i]);
 		if (n == 0)
 			continue;
 		forward(pc, v, port, n);

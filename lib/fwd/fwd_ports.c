@@ -111,7 +111,7 @@ check_conf(const struct vsw_fwd *f, uint16_t port,
 		(1ULL << f->p.nb_pmd) - 1;
 
 	if (port >= VSW_MAX_PORTS || c == NULL || c->nb_queues == 0 ||
-			c->nb_queues > VSW_MAX_QUEUES)
+			c->nb_queues > VSW_MAX_QUEUES || c->kind > VSW_FWD_ETH)
 		return -EINVAL;
 	if (c->pmd_mask & ~all)
 		return -EINVAL;	/* a PMD that does not exist */
@@ -166,6 +166,7 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	const struct vsw_fwd_port_conf *conf)
 {
 	struct port_ctl *c;
+	struct fwd_snap *s;
 	int ret = check_conf(f, port, conf);
 
 	if (ret != 0)
@@ -176,9 +177,14 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	c->nb_queues = conf->nb_queues;
 	c->socket_id = conf->socket_id;
 	c->pmd_mask = conf->pmd_mask;
+	c->kind = conf->kind;
 	place_port(f, port);
 	__atomic_store_n(&c->in_use, true, __ATOMIC_RELEASE);
-	publish_polls(f);
+	s = fwd_snap_begin(f);
+	s->v.port[port].kind = conf->kind;
+	s->v.port[port].link_down = 0;
+	fwd_ports_polls(f, s);
+	fwd_snap_publish(f, s);
 	return 0;
 }
 

@@ -80,6 +80,22 @@ enum vsw_fwd_mode {
 	VSW_FWD_XCONNECT,  /**< Ports patched in pairs: 0<->1, 2<->3, ... */
 };
 
+/**
+ * What a port is. The engine receives from and sends to both kinds in the
+ * same loop; only the burst functions differ.
+ */
+enum vsw_fwd_port_kind {
+	VSW_FWD_VHOST = 0, /**< vhost-user: its device id is an rte_vhost
+			        vid; rte_vhost copies frames on enqueue. */
+	VSW_FWD_ETH,       /**< DPDK ethdev: its device id is an ethdev
+			        port id; one RX queue per polled queue
+			        (vsw_fwd_port_conf::nb_queues) and one TX
+			        queue per PMD lcore (PMD i sends on queue i),
+			        so no TX lock. rte_eth_tx_burst() takes
+			        ownership of what it sends, so the engine
+			        gives it a reference of its own. */
+};
+
 /** How the data path sees a port. */
 enum vsw_fwd_port_state {
 	VSW_FWD_DOWN = 0, /**< Not forwarding; frames to it are dropped. */
@@ -220,7 +236,8 @@ vsw_fwd_stop(struct vsw_fwd *f);
  * the oldest one.
  *
  * @param vid
- *   rte_vhost device id the lcores use in VSW_FWD_RUN, or -1.
+ *   Device id the lcores use in VSW_FWD_RUN (an rte_vhost vid, or the
+ *   ethdev port id of a VSW_FWD_ETH port), or -1.
  * @return
  *   0, or -EINVAL for a port or state out of range.
  */
@@ -264,8 +281,32 @@ vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us);
 int
 vsw_fwd_quiesce(struct vsw_fwd *f, uint64_t timeout_us);
 
+/**
+ * Control: an ethdev port's link went up or down. While it is down,
+ * frames towards the port are dropped and counted as port-down (it is
+ * still polled: a device may deliver what it received before). Ports
+ * start with their link up.
+ *
+ * @return 0, or -EINVAL (no such port, or not VSW_FWD_ETH).
+ */
+int
+vsw_fwd_port_link(struct vsw_fwd *f, uint16_t port, bool up);
+
+/** The engine's PMD lcore count (an ethdev port needs one TX queue each). */
+uint16_t
+vsw_fwd_nb_pmd(const struct vsw_fwd *f);
+
+/**
+ * The mbuf pool the engine uses for NUMA node @p socket_id (or its
+ * default pool for SOCKET_ID_ANY or a node without one): ethdev ports
+ * receive into it.
+ */
+struct rte_mempool *
+vsw_fwd_pool(const struct vsw_fwd *f, int socket_id);
+
 /** Where a port's queues are polled, and from which NUMA node. */
 struct vsw_fwd_port_conf {
+	uint8_t kind;       /**< enum vsw_fwd_port_kind */
 	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
 	uint64_t pmd_mask;  /**< PMDs that may poll them (bit i: PMD i);
 			       0: any. */

@@ -112,12 +112,14 @@ class Switch(Proc):
     """A vuswitch process. PMD on CPU 1; main and control threads on CPU 0."""
 
     def __init__(self, env, ports, args=(), lcores="0@0,1@1", name="vuswitch",
-                 wait_ready=True, mem=512):
+                 wait_ready=True, mem=512, netns=None):
         self.prefix = env.prefix(name)
         self.ports = list(ports)
-        argv = [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
-                "--no-pci", "--file-prefix", self.prefix,
-                "--log-level", "lib.vhost.config:warning", "--"]
+        # In a network namespace, the taps it makes are there.
+        argv = ["ip", "netns", "exec", netns] if netns else []
+        argv += [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
+                 "--no-pci", "--file-prefix", self.prefix,
+                 "--log-level", "lib.vhost.config:warning", "--"]
         for p in self.ports:
             argv += ["--port", p]
         argv += list(args)
@@ -203,14 +205,17 @@ class VM(Testpmd):
     """
 
     def __init__(self, env, name, sock, mac, queues=1, server=False,
-                 cpu=0, extra_vdev="", wait_ready=True, extra_args=()):
+                 cpu=0, extra_vdev="", wait_ready=True, extra_args=(),
+                 vdev=None):
         self.prefix = env.prefix(name)
         self.mac = mac
-        vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock, queues, mac)
-        if server:
-            vdev += ",server=1"
-        if extra_vdev:
-            vdev += "," + extra_vdev
+        if vdev is None:   # else another device: a memif peer, say
+            vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (
+                sock, queues, mac)
+            if server:
+                vdev += ",server=1"
+            if extra_vdev:
+                vdev += "," + extra_vdev
         argv = [env.testpmd, "--lcores", "0@%d,1@%d" % (cpu, cpu),
                 "--no-pci", "--no-huge", "-m", "256", "--single-file-segments",
                 "--file-prefix", self.prefix, "--vdev", vdev,
@@ -375,6 +380,49 @@ class MiniFrontend(vhu_fe.Conn):
             raise TestFailure(str(e)) from None
 
 
+class NetNs:
+    """A network namespace of a test, deleted at cleanup whatever happens
+    (the interfaces in it go with it, or with the process that made them).
+    """
+
+    def __init__(self, env, name):
+        self.name = "vsw-%s-%d" % (name, os.getpid())
+        rc, out = env.run(["ip", "netns", "add", self.name], timeout=10)
+        if rc != 0:
+            raise TestFailure("cannot create network namespace %s: %s"
+                              % (self.name, out))
+        env.netns.append(self)
+        self.env = env
+        self.ip("link", "set", "lo", "up")
+
+    def ip(self, *args, check=True):
+        """`ip -n NS ARGS`; its output."""
+        rc, out = self.env.run(["ip", "-n", self.name] + list(args),
+                               timeout=10)
+        if check and rc != 0:
+            raise TestFailure("ip -n %s %s: %s" % (self.name, " ".join(args),
+                                                   out))
+        return out
+
+    def run(self, argv, timeout=60):
+        """Run a command in the namespace (bounded): (rc, output)."""
+        return self.env.run(["ip", "netns", "exec", self.name] + list(argv),
+                            timeout=timeout)
+
+    def popen(self, argv):
+        """Start a command in the namespace; the caller waits for it."""
+        log("start in %s: %s" % (self.name, " ".join(argv)))
+        return subprocess.Popen(["ip", "netns", "exec", self.name] +
+                                list(argv), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+    def delete(self):
+        subprocess.run(["ip", "netns", "del", self.name],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=10)
+
+
 class Env:
     """Temporary directory, unique prefixes, and cleanup of everything."""
 
@@ -383,6 +431,7 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix="vsw-%s-" % name)
         self.procs = []
         self.prefixes = []
+        self.netns = []
         self.problems = []   # found after the fact: see scan(), cleanup()
         self.vuswitch = find_binary("VUSWITCH", "app/vuswitch/vuswitch")
         self.vucheck = find_binary("VUCHECK", "app/vucheck/vucheck")
@@ -432,6 +481,8 @@ class Env:
                 self.problems.append("%s (pid %d) exited with %s when the "
                                      "cleanup stopped it" % (p.name, p.pid, rc))
             self.scan("%s (pid %d)" % (p.name, p.pid), p.output())
+        for ns in self.netns:
+            ns.delete()
         for pfx in self.prefixes:
             shutil.rmtree(runtime_dir(pfx), ignore_errors=True)
         if os.environ.get("VSW_KEEP_LOGS"):
