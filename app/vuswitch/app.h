@@ -30,6 +30,10 @@
 struct app_port_spec {
 	struct vsw_vport_conf conf;          /* pmd_mask: from pmd_lcores */
 	uint64_t pmd_lcores[APP_LCORE_WORDS]; /* pmd=LIST: EAL lcore ids */
+	bool access;                         /* vlan= given */
+	uint16_t access_vlan;                /* its value (0: no VLAN) */
+	bool trunks;                         /* trunks= given */
+	uint16_t native;                     /* native=, 0: not given */
 };
 
 struct app_config {
@@ -176,6 +180,31 @@ int
 app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 	const char **bad_key, char *err, size_t errlen);
 
+/*
+ * The VLAN keys given to @p ps (vlan=, trunks=, native=) into
+ * ps->conf.vlan, refusing the combinations that make no sense. Called
+ * by app_port_spec_parse(); set-port calls it on its own keys.
+ */
+int
+app_port_spec_vlan(struct app_port_spec *ps, const char **bad_key,
+	char *err, size_t errlen);
+
+/* One KEY=VALUE of a port spec (@p kv is changed) into @p ps. */
+int
+app_port_spec_parse_key(char *kv, struct app_port_spec *ps, char *err,
+	size_t errlen);
+
+/* "10", "10:20-30": VLANs 1-4094 into a VSW_VLAN_WORDS bitmap. */
+int
+app_parse_vlans(const char *list, uint64_t *bm);
+
+/*
+ * The reverse of app_parse_vlans(), "" for none. Returns the length the
+ * whole list needs (>= @p len: cut short), as snprintf() does.
+ */
+size_t
+app_format_vlans(const uint64_t *bm, char *buf, size_t len);
+
 struct app;
 
 /* Turn @p ps's pmd lcores into a PMD mask: -EINVAL if one is no PMD. */
@@ -194,6 +223,14 @@ app_ports_init(struct app *a, uint16_t nb_file_ports);
  */
 int
 app_port_add(struct app *a, const char *spec, char *err, size_t errlen);
+
+/*
+ * ports.c: "PORT,KEY=VALUE,...": change a port's VLANs (vlan=, trunks=,
+ * native=), then write back. Returns the port's id or a negative errno
+ * with the reason in @p err (then nothing changed).
+ */
+int
+app_port_set(struct app *a, const char *params, char *err, size_t errlen);
 
 /* ports.c: remove a port (id, name or path), then write back. */
 int

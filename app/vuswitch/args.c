@@ -60,6 +60,11 @@ app_usage(const char *prog)
 		"                        RX queues (RSS), and one TX queue per PMD.\n"
 		"                        offload=0 leaves the device's checksum and TSO\n"
 		"                        offloads off\n"
+		"  VLANs, keys of both --port kinds: vlan=N an access port on VLAN N\n"
+		"                        (1-4094; untagged frames); trunks=LIST a trunk\n"
+		"                        carrying the tagged VLANs of LIST (':' between\n"
+		"                        them, ranges like 20-30), native=N its untagged\n"
+		"                        VLAN. None: VLAN 0, frames as they are\n"
 		"  --mtu N               MTU of the ethdev ports, %d-%d (default %d);\n"
 		"                        above about 2000 the device needs RX scatter\n"
 		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
@@ -431,6 +436,7 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 	}
 	cfg->ports.suspend_timeout_us = (uint64_t)cfg->suspend_timeout_ms * 1000;
 	cfg->ports.mtu = (uint16_t)cfg->mtu;
+	cfg->ports.xconnect = cfg->mode == VSW_FWD_XCONNECT;
 	ret = 0;
 out:
 	cur_where = NULL;

@@ -113,6 +113,106 @@ set_bool(const char *key, const char *val, bool *out, char *err,
 	return 0;
 }
 
+/* One "N" or "N-M" of a VLAN list into @p bm. */
+static int
+parse_vlan_range(char *item, uint64_t *bm)
+{
+	char *dash = strchr(item, '-');
+	unsigned long lo, hi, i;
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (app_parse_uint(item, VSW_VLAN_MIN, VSW_VLAN_MAX, &lo) != 0)
+		return -EINVAL;
+	hi = lo;
+	if (dash != NULL && (app_parse_uint(dash + 1, VSW_VLAN_MIN,
+			VSW_VLAN_MAX, &hi) != 0 || hi < lo))
+		return -EINVAL;
+	for (i = lo; i <= hi; i++)
+		vsw_bitmap_set(bm, (unsigned int)i);
+	return 0;
+}
+
+int
+app_parse_vlans(const char *list, uint64_t *bm)
+{
+	char buf[512], *save = NULL, *item;
+
+	memset(bm, 0, VSW_VLAN_WORDS * sizeof(*bm));
+	if (strlen(list) >= sizeof(buf) || list[0] == '\0' ||
+			list[0] == ':' || strstr(list, "::") != NULL ||
+			list[strlen(list) - 1] == ':')
+		return -EINVAL;
+	strcpy(buf, list);
+	for (item = strtok_r(buf, ":", &save); item != NULL;
+			item = strtok_r(NULL, ":", &save))
+		if (parse_vlan_range(item, bm) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+size_t
+app_format_vlans(const uint64_t *bm, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < VSW_VLAN_WORDS * 64; i++) {
+		if (!vsw_bitmap_test(bm, i))
+			continue;
+		for (j = i; j + 1 < VSW_VLAN_WORDS * 64 &&
+				vsw_bitmap_test(bm, j + 1); j++)
+			;
+		if (j == i)
+			n += snprintf(buf + RTE_MIN(n, len),
+				len - RTE_MIN(n, len), "%s%u", n ? ":" : "",
+				i);
+		else
+			n += snprintf(buf + RTE_MIN(n, len),
+				len - RTE_MIN(n, len), "%s%u-%u",
+				n ? ":" : "", i, j);
+		i = j;
+	}
+	return n;
+}
+
+/* vlan=N, trunks=LIST, native=N; 1: not a VLAN key. */
+static int
+parse_vlan_kv(const char *key, const char *val, struct app_port_spec *ps,
+	char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (strcmp(key, "trunks") == 0) {
+		if (app_parse_vlans(val, ps->conf.vlan.trunks) != 0) {
+			snprintf(err, errlen, "trunks must be VLANs %d-%d "
+				"separated by ':', or ranges such as 20-30, got "
+				"'%s'", VSW_VLAN_MIN, VSW_VLAN_MAX, val);
+			return -EINVAL;
+		}
+		ps->trunks = true;
+		return 0;
+	}
+	if (strcmp(key, "vlan") != 0 && strcmp(key, "native") != 0)
+		return 1;
+	/* vlan=0: no VLAN, the default. */
+	if (app_parse_uint(val, strcmp(key, "vlan") == 0 ? 0 : VSW_VLAN_MIN,
+			VSW_VLAN_MAX, &v) != 0) {
+		snprintf(err, errlen, "%s must be a VLAN, %d to %d, got '%s'",
+			key, strcmp(key, "vlan") == 0 ? 0 : VSW_VLAN_MIN,
+			VSW_VLAN_MAX, val);
+		return -EINVAL;
+	}
+	if (strcmp(key, "vlan") == 0) {
+		ps->access = true;
+		ps->access_vlan = (uint16_t)v;
+	} else {
+		ps->native = (uint16_t)v;
+	}
+	return 0;
+}
+
 static int
 parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 	char *err, size_t errlen)
@@ -120,6 +220,7 @@ parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 	struct vsw_vport_conf *c = &ps->conf;
 	char *val = strchr(kv, '=');
 	unsigned long v;
+	int ret;
 
 	*bad_key = kv;
 	if (val == NULL) {
@@ -157,8 +258,51 @@ parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 		}
 		return 0;
 	}
+	ret = parse_vlan_kv(kv, val, ps, err, errlen);
+	if (ret <= 0)
+		return ret;
 	snprintf(err, errlen, "unknown key '%s'", kv);
 	return -EINVAL;
+}
+
+int
+app_port_spec_parse_key(char *kv, struct app_port_spec *ps, char *err,
+	size_t errlen)
+{
+	const char *bad_key;
+
+	return parse_kv(kv, ps, &bad_key, err, errlen);
+}
+
+int
+app_port_spec_vlan(struct app_port_spec *ps, const char **bad_key,
+	char *err, size_t errlen)
+{
+	struct vsw_vlan_conf *vc = &ps->conf.vlan;
+
+	if (ps->access && ps->trunks) {
+		*bad_key = "vlan";
+		snprintf(err, errlen, "vlan= (an access port) and trunks= (a "
+			"trunk) cannot both be given");
+		return -EINVAL;
+	}
+	if (ps->native != 0 && !ps->trunks) {
+		*bad_key = "native";
+		snprintf(err, errlen, "native= needs trunks=");
+		return -EINVAL;
+	}
+	if (ps->trunks && ps->native != 0 &&
+			vsw_bitmap_test(vc->trunks, ps->native)) {
+		*bad_key = "native";
+		snprintf(err, errlen, "native VLAN %u is also in trunks= (it "
+			"leaves untagged, the others tagged)", ps->native);
+		return -EINVAL;
+	}
+	vc->mode = ps->trunks ? VSW_VLAN_TRUNK :
+		ps->access && ps->access_vlan != 0 ? VSW_VLAN_ACCESS :
+		VSW_VLAN_NONE;
+	vc->vlan = ps->trunks ? ps->native : ps->access_vlan;
+	return 0;
 }
 
 /* Keys of the switch in an ethdev's spec; the others are the device's. */
@@ -166,7 +310,7 @@ static bool
 switch_key(const char *item)
 {
 	static const char *const keys[] = { "name", "queues", "pmd",
-		"offload" };
+		"offload", "vlan", "trunks", "native" };
 	size_t n = strcspn(item, "=");
 	unsigned int i;
 
@@ -225,8 +369,10 @@ parse_eth(char *buf, struct app_port_spec *ps, const char **bad_key,
 		len += snprintf(c->devargs + len, sizeof(c->devargs) - len,
 			"%s%s", len ? "," : "", tok);
 	}
-	*bad_key = NULL;
-	return 0;
+	ret = app_port_spec_vlan(ps, bad_key, err, errlen);
+	if (ret == 0)
+		*bad_key = NULL;
+	return ret;
 }
 
 int
@@ -267,8 +413,10 @@ app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 		if (ret != 0)
 			return ret;
 	}
-	*bad_key = NULL;
-	return 0;
+	ret = app_port_spec_vlan(ps, bad_key, err, errlen);
+	if (ret == 0)
+		*bad_key = NULL;
+	return ret;
 }
 
 int

@@ -156,6 +156,35 @@ h_ports(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static const char *const vlan_modes[] = {
+	[VSW_VLAN_NONE] = "none",
+	[VSW_VLAN_ACCESS] = "access",
+	[VSW_VLAN_TRUNK] = "trunk",
+};
+
+/* vlan_mode, vlan (access), trunks and native (trunk). */
+static void
+add_vlan_info(struct app *a, uint16_t port, struct rte_tel_data *d)
+{
+	struct vsw_vport_conf c;
+	char list[RTE_TEL_MAX_STRING_LEN];
+
+	if (vsw_vport_conf_get(a->ports, port, &c) != 0 ||
+			c.vlan.mode >= RTE_DIM(vlan_modes))
+		return;
+	rte_tel_data_add_dict_string(d, "vlan_mode", vlan_modes[c.vlan.mode]);
+	if (c.vlan.mode == VSW_VLAN_ACCESS)
+		rte_tel_data_add_dict_int(d, "vlan", c.vlan.vlan);
+	if (c.vlan.mode != VSW_VLAN_TRUNK)
+		return;
+	/* A list too long for one string is cut short, with "...". */
+	if (app_format_vlans(c.vlan.trunks, list, sizeof(list)) >=
+			sizeof(list))
+		strcpy(list + sizeof(list) - 4, "...");
+	rte_tel_data_add_dict_string(d, "trunks", list);
+	rte_tel_data_add_dict_int(d, "native", c.vlan.vlan);
+}
+
 static void
 add_result(struct rte_tel_data *d, int ret, const char *err)
 {
@@ -186,6 +215,23 @@ h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
 
 static void add_port_stats(struct app *a, uint16_t port,
 	struct rte_tel_data *d);
+
+/* PORT,vlan=N | PORT,trunks=LIST[,native=N] */
+static int
+h_set_port(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	int id;
+
+	id = app_port_set(a, params, err, sizeof(err));
+	rte_tel_data_start_dict(d);
+	add_result(d, id, err);
+	if (id >= 0) {
+		rte_tel_data_add_dict_int(d, "id", id);
+		add_vlan_info(a, (uint16_t)id, d);
+	}
+	return 0;
+}
 
 static int
 h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
@@ -469,6 +515,7 @@ h_port(struct app *a, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "queues", c->nb_queues);
 	rte_tel_data_add_dict_string(d, "state",
 		app_port_state(a, (uint16_t)port));
+	add_vlan_info(a, (uint16_t)port, d);
 	rte_tel_data_add_dict_u64(d, "mac_entries", a->mac == NULL ? 0 :
 		vsw_mac_count(a->mac, (uint16_t)port));
 	rte_tel_data_add_dict_u64(d, "backlog",
@@ -594,7 +641,7 @@ static int
 add_mac(const struct vsw_mac_entry *e, void *arg)
 {
 	struct mac_walk *w = arg;
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE + 16];
 	char *c;
 
 	if (e->port >= VSW_MAX_PORTS || w->per_port[e->port] == NULL)
@@ -602,6 +649,9 @@ add_mac(const struct vsw_mac_entry *e, void *arg)
 	rte_ether_format_addr(mac, sizeof(mac), &e->addr);
 	for (c = mac; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
+	if (e->vlan != 0)	/* "02:00:00:00:00:0a vlan 10" */
+		snprintf(mac + strlen(mac), sizeof(mac) - strlen(mac),
+			" vlan %u", e->vlan);
 	rte_tel_data_add_array_string(w->per_port[e->port], mac);
 	return 0;
 }
@@ -660,6 +710,7 @@ cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
 WRAP(ports)
 WRAP(add_port)
 WRAP(del_port)
+WRAP(set_port)
 WRAP(pmd_rxq_show)
 WRAP(pmd_rxq_rebalance)
 WRAP(port)
@@ -694,6 +745,8 @@ app_telemetry_init(struct app *a)
 			"Ports: name, path, state, PMD lcores. Parameter: first id of the page (0); \"next\": the next page's" },
 		{ "/vuswitch/add_port", cmd_add_port,
 			"Add a port. Parameter: what --port takes (PATH[,KEY=VALUE]... or eth:DEVARGS[,KEY=VALUE]...)" },
+		{ "/vuswitch/set_port", cmd_set_port,
+			"Change a port's VLANs. Parameter: PORT,vlan=N or PORT,trunks=LIST[,native=N]" },
 		{ "/vuswitch/del_port", cmd_del_port,
 			"Remove a port. Parameter: port id, name or socket path" },
 		{ "/vuswitch/pmd_rxq_show", cmd_pmd_rxq_show,

@@ -116,6 +116,11 @@ enum vsw_drop_reason {
 	VSW_DROP_BAD_OFFLOAD,  /**< rx: a checksum or segmentation request
 				    vuswitch refuses (malformed, or not
 				    negotiated). */
+	VSW_DROP_VLAN,         /**< rx: the ingress port does not carry the
+				    frame's VLAN, or its destination does
+				    not. */
+	VSW_DROP_NO_MBUF,      /**< rx: no mbuf for the tagged copy of a
+				    flooded frame. */
 	VSW_DROP_RING_FULL,    /**< tx: guest RX ring full or not enabled. */
 	VSW_DROP_SUSPENDED,    /**< tx: backlog of a suspended port full. */
 	VSW_DROP_PORT_DOWN,    /**< tx: held frames discarded because the
@@ -125,7 +130,7 @@ enum vsw_drop_reason {
 };
 
 /** The last rx drop reason; the tx reasons follow it. */
-#define VSW_DROP_RX_LAST VSW_DROP_BAD_OFFLOAD
+#define VSW_DROP_RX_LAST VSW_DROP_NO_MBUF
 
 /**
  * @name Offloads of a port (vsw_fwd_port_offloads()), from the switch's
@@ -146,6 +151,43 @@ enum vsw_drop_reason {
 	VSW_FWD_OL_TX_TSO6)
 #define VSW_FWD_OL_RX_ALL (VSW_FWD_OL_RX_CSUM | VSW_FWD_OL_RX_TSO4 | \
 	VSW_FWD_OL_RX_TSO6)
+/** @} */
+
+/**
+ * @name 802.1Q VLANs of a port (vsw_fwd_port_vlan()).
+ *
+ * A port without VLAN mode is on VLAN 0: its frames pass as they are,
+ * tags and all, and only to other ports without VLAN mode (a switch
+ * without VLANs works as it always did, at the same speed). An access
+ * port is on one VLAN: frames come and go untagged (a priority tag, VID
+ * 0, is accepted and taken off), and a tagged frame of another VLAN is
+ * dropped. A trunk carries tagged frames of its VLANs; untagged frames
+ * are on its native VLAN if it has one (and leave untagged), else
+ * dropped. Only the outer tag (TPID 0x8100) is looked at: an inner tag
+ * passes as payload. Tags are pushed and popped in software.
+ * @{
+ */
+enum vsw_vlan_mode {
+	VSW_VLAN_NONE = 0, /**< VLAN 0, untagged: no VLAN at all. */
+	VSW_VLAN_ACCESS,   /**< One VLAN, untagged. */
+	VSW_VLAN_TRUNK,    /**< Tagged VLANs, and perhaps a native one. */
+};
+
+/** Lowest and highest VLAN a port can be on (0 and 4095 are reserved). */
+#define VSW_VLAN_MIN 1
+#define VSW_VLAN_MAX 4094
+
+/** Words of a VLAN bitmap (4096 bits, vsw_bitmap_*()). */
+#define VSW_VLAN_WORDS 64
+
+/** The VLANs of a port. */
+struct vsw_vlan_conf {
+	uint8_t mode;       /**< enum vsw_vlan_mode */
+	uint16_t vlan;      /**< access: its VLAN; trunk: native VLAN, or 0
+				 for none */
+	uint64_t trunks[VSW_VLAN_WORDS]; /**< trunk: the VLANs it carries
+					      (bit v: VLAN v) */
+};
 /** @} */
 
 /** Short names of the drop reasons, for output. */
@@ -291,6 +333,19 @@ vsw_fwd_quiesce(struct vsw_fwd *f, uint64_t timeout_us);
  */
 int
 vsw_fwd_port_link(struct vsw_fwd *f, uint16_t port, bool up);
+
+/**
+ * Control: set the VLANs of a port (struct vsw_vlan_conf). The lcores
+ * use them from their next iteration; the caller flushes the port's MAC
+ * entries (they were learned on its old VLANs). Waits for a grace period
+ * when a trunk list is replaced (to free the old one).
+ *
+ * @return 0, -EINVAL (no such port, or a mode, VLAN or list out of
+ *   range), or -ENOMEM.
+ */
+int
+vsw_fwd_port_vlan(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_vlan_conf *vc);
 
 /** The engine's PMD lcore count (an ethdev port needs one TX queue each). */
 uint16_t

@@ -126,6 +126,7 @@ struct vsw_vport_set {
 	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
 	bool no_firewall;        /* the firewall is off (testing only) */
 	uint16_t mtu;            /* of ethdev ports */
+	bool xconnect;           /* no VLANs */
 	uint32_t eth_mbufs;      /* what every ethdev port's descriptors
 				    may hold together (vport_eth.c) */
 	bool ctrl_raised;        /* ... and it has it */

@@ -180,6 +180,10 @@ add_check(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 		ERRF(err, errlen, "queues must be 1 to %d", VSW_MAX_QUEUES);
 		return -EINVAL;
 	}
+	if (c->vlan.mode != VSW_VLAN_NONE && set->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
 	if (c->name[0] != '\0') {
 		if (vsw_vport_check_name(c->name, err, errlen) != 0)
 			return -EINVAL;
@@ -240,6 +244,13 @@ add_reserve(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 	if (ret != 0) {
 		ERRF(err, errlen, "the engine refused the port: %s",
 			ret == -EINVAL ? "no PMD lcore it may use" :
+			strerror(-ret));
+		return ret;
+	}
+	ret = vsw_fwd_port_vlan(set->fwd, (uint16_t)id, &c->vlan);
+	if (ret != 0) {
+		vsw_fwd_port_del(set->fwd, (uint16_t)id);
+		ERRF(err, errlen, "the engine refused the port's VLANs: %s",
 			strerror(-ret));
 		return ret;
 	}
@@ -425,6 +436,38 @@ vsw_vport_add(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
 }
 
 int
+vsw_vport_set_vlan(struct vsw_vport_set *set, uint16_t port,
+	const struct vsw_vlan_conf *vc, char *err, size_t errlen)
+{
+	struct vport *p;
+	uint32_t flushed = 0;
+	int ret;
+
+	if (vc->mode != VSW_VLAN_NONE && set->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&set->admin);
+	pthread_mutex_lock(&set->lock);
+	p = vport_get(set, port);
+	ret = p == NULL ? -ENOENT : vsw_fwd_port_vlan(set->fwd, port, vc);
+	if (ret == 0)
+		p->conf.vlan = *vc;
+	pthread_mutex_unlock(&set->lock);
+	/* Learned on the old VLANs: they go, and are learned again. */
+	if (ret == 0 && set->mac != NULL)
+		flushed = vsw_mac_flush_port(set->mac, port);
+	pthread_mutex_unlock(&set->admin);
+	if (ret == 0)
+		VPORT_LOG(INFO, port, "VLANs changed, %u MAC entries "
+			"flushed\n", flushed);
+	else
+		ERRF(err, errlen, "%s", ret == -ENOENT ? "no such port" :
+			ret == -ENOMEM ? "out of memory" : "bad VLANs");
+	return ret;
+}
+
+int
 vsw_vport_del(struct vsw_vport_set *set, uint16_t port)
 {
 	struct vport *p;
@@ -450,6 +493,7 @@ set_alloc(const struct vsw_vport_params *params)
 	pthread_mutex_init(&set->admin, NULL);
 	memset(set->vid_port, 0xff, sizeof(set->vid_port));
 	set->mtu = params->mtu != 0 ? params->mtu : VSW_VPORT_MTU_DEFAULT;
+	set->xconnect = params->xconnect;
 	set->fwd = params->fwd;
 	set->mac = params->mac;
 	set->suspend_timeout_us = params->suspend_timeout_us != 0 ?

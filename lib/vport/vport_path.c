@@ -182,6 +182,10 @@ check_port(const struct vsw_vport_params *p, uint16_t i,
 			return -EEXIST;
 		}
 	}
+	if (c->vlan.mode != VSW_VLAN_NONE && p->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
 	if (c->kind == VSW_VPORT_ETH)
 		return check_eth(p, i, err, errlen);
 	ret = vsw_vport_check_path(c->path, c->client, err, errlen);

@@ -180,6 +180,7 @@ struct vsw_vport_conf {
 	bool client;        /**< vhost: connect instead of listen. */
 	bool suspend;       /**< vhost: advertise protocol feature SUSPEND
 				 *   (VSW_VHU_PROTOCOL_F_SUSPEND). */
+	struct vsw_vlan_conf vlan; /**< Its VLANs (VLAN 0: none). */
 	/**
 	 * Queue pairs to poll (1..VSW_MAX_QUEUES). An ethdev gets this
 	 * many RX queues (spread by RSS when it has it) and one TX queue
@@ -244,6 +245,8 @@ struct vsw_vport_params {
 	 * rte_vhost itself does with hostile input, never for production.
 	 */
 	bool no_firewall;
+	bool xconnect;      /**< The engine patches ports in pairs: no
+				 VLANs (ports with VLANs are refused). */
 	/**
 	 * MTU of the ethdev ports (0: VSW_VPORT_MTU_DEFAULT). Frames bigger
 	 * than one mbuf's data room are received in chains of mbufs, which
@@ -470,6 +473,17 @@ struct vsw_vport_info {
 	/** Front-end messages refused, by reason (index 0 unused). */
 	uint64_t rejected[VSW_REJECT_MAX];
 };
+
+/**
+ * Change the VLANs of a port at run time; its MAC entries (learned on
+ * the old VLANs) are flushed.
+ *
+ * @return 0, -ENOENT (no such port), -EINVAL (bad VLANs, or a switch in
+ *   xconnect mode), -ENOMEM; with a reason in @p err.
+ */
+int
+vsw_vport_set_vlan(struct vsw_vport_set *set, uint16_t port,
+	const struct vsw_vlan_conf *vc, char *err, size_t errlen);
 
 /** What vsw_vport_eth_info() reports of an ethdev port. */
 struct vsw_vport_eth_info {

@@ -292,7 +292,8 @@ def drops(port, kinds):
     return sum(port["drop_" + k] for k in kinds)
 
 
-RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload")
+RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload", "vlan",
+            "no_mbuf")
 TX_DROPS = ("ring_full", "suspended", "port_down", "gso_nomem")
 
 

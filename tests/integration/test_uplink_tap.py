@@ -18,7 +18,10 @@ B only listens. The tap gets 10.99.0.1/24. Then:
   step: B gets every frame, and the interface goes and comes back;
 - bad requests each get an error and change nothing: a driver that does
   not exist, no device, a vhost-only key, a device that is a port
-  already, SUSPEND of an ethdev port.
+  already, SUSPEND of an ethdev port;
+- kernel VLANs: the tap a trunk of VLANs 10 and 20, A on access VLAN 10,
+  B on 20. The host's vsw0.10 pings A; its vsw0.20 never reaches A, and
+  reaches B (the ARP request).
 """
 import json
 import os
@@ -66,7 +69,7 @@ for seq in range(1, 4):
     m = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"vsw-ping" * 4
     m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
     s.sendto(m, (sys.argv[1], 0))
-    end = time.monotonic() + 2
+    end = time.monotonic() + float(sys.argv[2])
     while seq not in got and time.monotonic() < end:
         try:
             d = s.recv(2048)
@@ -81,20 +84,29 @@ sys.exit(0 if len(got) == 3 else 1)
 """
 
 
-def ping(env, ns, fe_a, fe_b):
+def run_ping(ns, fe_a, fe_b, ip, a_ips, wait=2):
+    """Ping ip from the namespace while A answers for a_ips; returns
+    (ping's output, replies, frames A saw, frames B saw)."""
     seen_a, seen_b = [], []
-    p = ns.popen(["python3", "-c", PING, IP_A])
+    p = ns.popen(["python3", "-c", PING, ip, str(wait)])
     deadline = time.monotonic() + 20
     while p.poll() is None and time.monotonic() < deadline:
-        serve(fe_a, MAC_A, IP_A, seen_a)
+        for a_ip in a_ips:
+            serve(fe_a, MAC_A, a_ip, seen_a)
         seen_b += [f for f in fe_b.rx() if f is not None]
         time.sleep(0.002)
     if p.poll() is None:
         p.kill()
     out = p.communicate(timeout=10)[0].decode(errors="replace")
     h.log(out.strip())
-    h.check(p.returncode == 0 and "3 received" in out,
-            "ping from the host to VM A: 3 replies")
+    n = int(out.split(" received")[0].split()[-1]) if " received" in out \
+        else -1
+    return out, n, seen_a, seen_b
+
+
+def ping(env, ns, fe_a, fe_b):
+    out, n, seen_a, seen_b = run_ping(ns, fe_a, fe_b, IP_A, [IP_A])
+    h.check(n == 3, "ping from the host to VM A: 3 replies")
     parsed = [fr.Parsed(f) for f in seen_b]
     h.check(any(q.is_arp_request(IP_A) for q in parsed),
             "B saw the host's ARP request (flooded)")
@@ -264,6 +276,143 @@ def bad_requests(env, sw, tap):
             "SUSPEND of an ethdev port refused: %s" % r["error"])
 
 
+# A host on VLAN VID of the tap, by raw socket (for kernels without
+# 802.1Q): an ARP request for IP, then a ping of its answerer; prints
+# what came back and with which tag (the kernel gives received tags in
+# PACKET_AUXDATA, not in the frame).
+RAWHOST = """
+import socket, struct, sys, time
+tap, vid, ip_src, ip_dst = sys.argv[1], int(sys.argv[2]), sys.argv[3], \\
+    sys.argv[4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((tap, 0))
+s.setsockopt(263, 8, 1)        # SOL_PACKET, PACKET_AUXDATA
+me = s.getsockname()[4]
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+def csum(d):
+    t = sum(struct.unpack("!%dH" % (len(d) // 2), d))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+def send(dst, et, payload):
+    s.send(dst + me + struct.pack("!HHH", 0x8100, vid, et) + payload)
+def recv(want, secs):
+    end = time.monotonic() + secs
+    s.settimeout(0.1)
+    while time.monotonic() < end:
+        try:
+            d, anc, _, _ = s.recvmsg(4096, 64)
+        except socket.timeout:
+            continue
+        tag = None
+        for lvl, typ, data in anc:
+            if lvl == 263 and typ == 8:
+                st, _, _, _, _, tci, _ = struct.unpack("IIIHHHH", data[:20])
+                if st & 0x10:
+                    tag = tci & 0xfff
+        if d[6:12] != me and want(d):
+            return d, tag
+    return None, None
+arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x800, 6, 4, 1, me, ip4(ip_src),
+                  bytes(6), ip4(ip_dst))
+send(b"\\xff" * 6, 0x806, arp)
+d, tag = recv(lambda d: d[12:14] == b"\\x08\\x06" and d[20:22] == b"\\x00\\x02"
+              and d[28:32] == ip4(ip_dst), 2)
+if d is None:
+    print("no arp reply")
+    sys.exit(1)
+print("arp reply vlan", tag)
+icmp = struct.pack("!BBHHH", 8, 0, 0, 7, 1) + b"vsw-vlan" * 4
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                  ip4(ip_src), ip4(ip_dst))
+iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+send(d[6:12], 0x800, iph + icmp)
+d, tag = recv(lambda d: d[12:14] == b"\\x08\\x00" and d[23] == 1 and
+              d[34] == 0, 2)
+print("echo reply vlan", tag if d is not None else "none")
+"""
+
+
+def host_vlans(env, ns, fe_a, fe_b, tap):
+    """Sub-interfaces TAP.10 and TAP.20 (10.98.0.1, 10.97.0.1); None
+    if the kernel has no 802.1Q."""
+    for vid, net in ((10, "10.98.0"), (20, "10.97.0")):
+        sub = "%s.%d" % (tap, vid)
+        out = ns.ip("link", "add", "link", tap, "name", sub, "type", "vlan",
+                    "id", str(vid), check=False)
+        if "Unknown device type" in out:
+            return None
+        ns.ip("addr", "add", net + ".1/24", "dev", sub)
+        ns.ip("link", "set", sub, "up")
+    return True
+
+
+def raw_host(ns, fe_a, fe_b, tap, vid, ip):
+    """The RAWHOST exchange on VLAN vid with ip, A answering for both
+    VLANs' addresses: (its output, frames A saw, frames B saw)."""
+    seen_a, seen_b = [], []
+    src = "10.98.0.1" if vid == 10 else "10.97.0.1"
+    p = ns.popen(["python3", "-c", RAWHOST, tap, str(vid), src, ip])
+    deadline = time.monotonic() + 20
+    while p.poll() is None and time.monotonic() < deadline:
+        for a_ip in ("10.98.0.2", "10.97.0.2"):
+            serve(fe_a, MAC_A, a_ip, seen_a)
+        seen_b += [f for f in fe_b.rx() if f is not None]
+        time.sleep(0.002)
+    if p.poll() is None:
+        p.kill()
+    out = p.communicate(timeout=10)[0].decode(errors="replace")
+    h.log(out.strip())
+    return out, seen_a, seen_b
+
+
+def kernel_vlans(env, ns, sw, fe_a, fe_b, tap):
+    """The tap a trunk of VLANs 10 and 20, A on 10, B on 20; the host's
+    VLAN sub-interfaces reach A on VLAN 10, and not on VLAN 20."""
+    for spec in ("up1,trunks=10:20", "a,vlan=10", "b,vlan=20"):
+        r = sw.tel("/vuswitch/set_port", spec)
+        h.check(r["result"] == 0, "set-port %s" % spec)
+    if host_vlans(env, ns, fe_a, fe_b, tap) is None:
+        h.log("this kernel has no 802.1Q (CONFIG_VLAN_8021Q): the host's "
+              "VLANs are tagged frames from a raw socket on the tap")
+        out, seen_a, seen_b = raw_host(ns, fe_a, fe_b, tap, 10, "10.98.0.2")
+        h.check("arp reply vlan 10" in out and "echo reply vlan 10" in out,
+                "tagged 10 from the host: A answers ARP and ping, tagged 10")
+        h.check(all(fr.Parsed(f).vlan is None for f in seen_a),
+                "A got its frames untagged")
+        h.check(not any(fr.Parsed(f).is_arp_request("10.98.0.2")
+                        for f in seen_b), "B on VLAN 20 saw none of it")
+        out, seen_a, seen_b = raw_host(ns, fe_a, fe_b, tap, 20, "10.97.0.2")
+        h.check("no arp reply" in out and not any(
+            fr.Parsed(f).is_arp_request("10.97.0.2") for f in seen_a),
+            "tagged 20 from the host: A, on VLAN 10, never sees it")
+        h.check(any(fr.Parsed(f).is_arp_request("10.97.0.2")
+                    for f in seen_b),
+                "B, on VLAN 20, gets the ARP request, untagged")
+        return
+    out, n, seen_a, seen_b = run_ping(ns, fe_a, fe_b, "10.98.0.2",
+                                      ["10.98.0.2", "10.97.0.2"])
+    h.check(n == 3, "ping over %s.10 to A on VLAN 10: 3 replies" % tap)
+    h.check(not any(fr.Parsed(f).is_arp_request("10.98.0.2") or
+                    fr.Parsed(f).is_echo_request("10.98.0.2")
+                    for f in seen_b), "B on VLAN 20 saw none of it")
+    h.check(all(fr.Parsed(f).vlan is None for f in seen_a),
+            "A got its frames untagged")
+    out, n, seen_a, seen_b = run_ping(ns, fe_a, fe_b, "10.97.0.2",
+                                      ["10.98.0.2", "10.97.0.2"], wait=0.5)
+    h.check(n == 0 and not any(fr.Parsed(f).is_arp_request("10.97.0.2")
+                               for f in seen_a),
+            "ping over %s.20: A, on VLAN 10, never sees it" % tap)
+    h.check(any(fr.Parsed(f).is_arp_request("10.97.0.2") for f in seen_b),
+            "B, on VLAN 20, gets the ARP request, untagged")
+    macs = sw.tel("/vuswitch/mac").get("0", [])
+    h.check(any(m.endswith(" vlan 10") for m in macs) and
+            any(m.endswith(" vlan 20") for m in macs),
+            "the host's MAC learned on the tap in VLANs 10 and 20: %s" % macs)
+
+
 def body(env):
     ns = h.NetNs(env, "tap")
     tap = "vswt%d" % (os.getpid() % 100000)
@@ -288,6 +437,7 @@ def body(env):
     link_down(env, ns, sw, fe_a, tap, host_mac)
     remove_and_add(env, ns, sw, fe_a, fe_b, tap)
     bad_requests(env, sw, tap)
+    kernel_vlans(env, ns, sw, fe_a, fe_b, tap)
     fe_a.close()
     fe_b.close()
 
