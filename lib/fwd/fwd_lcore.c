@@ -61,10 +61,14 @@ tx_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_refcnt_update(pkts[i], 1);
 	sent = rte_eth_tx_burst((uint16_t)v->port[port].vid, pc->idx, pkts, n);
-	for (i = 0; i < sent; i++)
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	if (unlikely(sent < n))
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	/* The caller's reference keeps what was sent readable. */
+	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
+		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
+			VSW_CAPTURE_TX, pkts, sent);
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ps->tx_pkts += sent;
 	ps->tx_bytes += bytes;
 	return sent;
