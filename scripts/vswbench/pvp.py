@@ -1,0 +1,286 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The pvp phase: physical-virtual-physical through an ethdev port.
+
+The "wire" is a net_memif pair: the switch has eth:net_memif0 (server) and
+a vhost-user port; the generator is one testpmd with the other memif end
+(its port 0, client) and a net_virtio_user port on the switch's vhost port
+(its port 1, the "VM"), forwarding io between them. Frames injected on
+each side (tx_first) go round: generator memif -> switch -> vhost -> the
+VM side -> the generator forwards them out of memif again, and the other
+way, so the switch carries ethdev -> vhost and vhost -> ethdev at once,
+as in a PVP test where a VM loops frames back to the wire. (On this
+machine the generator and the VM must share one CPU; one process doing
+both is the cheapest way.) The rate is the generator's received frames.
+
+Systems, run interleaved like the interleave phase (all started, all but
+one frozen, a window each per cycle):
+
+  pvp-learn       vuswitch learn
+  pvp-learn-vlan  vuswitch learn, both ports access ports of VLAN 10
+  pvp-xconnect    vuswitch xconnect (memif patched to the vhost port)
+  pvp-testpmd     testpmd io-fwd between net_memif and net_vhost
+
+OVS-DPDK is not measured here: its DPDK ports take the devargs of a
+device (type=dpdk options:dpdk-devargs=net_memif...), which needs an OVS
+built with that PMD; Debian's openvswitch-switch-dpdk was not tried.
+"""
+
+import os
+import subprocess
+import time
+
+from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, median, \
+    percentile, progress, wait_for
+from .host import runtime_dir
+from .interleave import run_cycles
+from .procs import Proc, Testpmd
+from .systems import System, Vuswitch, vm_mac
+
+PVP_SYSTEMS = ("pvp-learn", "pvp-learn-vlan", "pvp-xconnect", "pvp-testpmd")
+PVP_REFERENCE = "pvp-testpmd"
+PVP_LABELS = {
+    "pvp-learn": "vuswitch learn",
+    "pvp-learn-vlan": "vuswitch learn, VLAN 10 on both ports",
+    "pvp-xconnect": "vuswitch xconnect",
+    "pvp-testpmd": "testpmd io (net_memif + net_vhost)",
+}
+VLAN_KEYS = ",vlan=10"
+
+
+def memif_sock(system):
+    return os.path.join(system.dir, "wire.sock")
+
+
+class PvpVuswitch(Vuswitch):
+    """vuswitch with eth:net_memif0 (server) as port 0 and a vhost-user
+    port 1."""
+
+    def __init__(self, ctx, cpus, name):
+        mode = "xconnect" if name == "pvp-xconnect" else "learn"
+        super().__init__(ctx, 2, 1, cpus, mode)
+        self.name = name
+        self.keys = VLAN_KEYS if name == "pvp-learn-vlan" else ""
+
+    def start(self):
+        c = self.ctx
+        self.prefix = c.prefix("vsw")
+        argv = [self.binary, "--lcores", self.lcores(), "--no-huge",
+                "-m", "512", "--no-pci", "--file-prefix", self.prefix,
+                "--log-level", "lib.vhost.config:warning"] + c.eal_extra
+        argv += ["--", "--port", "eth:net_memif0,role=server,socket=%s%s"
+                 % (memif_sock(self), self.keys),
+                 "--port", self.socks[1] + self.keys, "--mode", self.mode]
+        self.proc = Proc(c, "vuswitch-" + self.name, argv)
+        self.procs.append(self.proc)
+        self.proc.expect_log(r"press Ctrl-C to stop", 30)
+        path = os.path.join(runtime_dir(self.prefix), c.ctl.TELEMETRY_SOCK)
+        wait_for(lambda: os.path.exists(path), 10, "vuswitch telemetry")
+        self.tel = c.ctl.Telemetry(path)
+
+
+class PvpTestpmd(System):
+    """testpmd io between net_memif0 (server) and net_vhost0."""
+
+    name = "pvp-testpmd"
+
+    def start(self):
+        c = self.ctx
+        argv = [c.testpmd, "--lcores", self.lcores(), "--no-pci",
+                "--no-huge", "-m", "512", "--file-prefix", c.prefix("tpv"),
+                "--log-level", "lib.vhost.config:warning"] + c.eal_extra
+        argv += ["--vdev", "net_memif0,role=server,socket=%s"
+                 % memif_sock(self),
+                 "--vdev", "net_vhost0,iface=%s,queues=1" % self.socks[1]]
+        argv += ["--", "-i", "--nb-cores=1", "--total-num-mbufs=32768",
+                 "--no-lsc-interrupt", "--disable-link-check"]
+        self.tp = Testpmd(c, "testpmd-pvp", argv)
+        self.procs.append(self.tp)
+
+    def ready(self, timeout=30):
+        wait_for(lambda: self.tp.links_up(2), timeout, "testpmd links up",
+                 0.2)
+
+    def go(self):
+        self.tp.cmd("set fwd io")
+        self.tp.cmd("start")
+
+
+class PvpGenerator:
+    """One testpmd: port 0 the memif client (the wire), port 1 a
+    net_virtio_user on the switch's vhost port (the VM); io between
+    them."""
+
+    def __init__(self, ctx, system, helper, cores):
+        prefix = ctx.prefix("gen")
+        lc = ["0@%d" % helper] + ["%d@%d" % (i + 1, c)
+                                  for i, c in enumerate(cores)]
+        argv = [ctx.testpmd, "--lcores", ",".join(lc), "--no-pci",
+                "--no-huge", "-m", "512", "--single-file-segments",
+                "--file-prefix", prefix,
+                "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+        argv += ["--vdev", "net_memif0,role=client,socket=%s,mac=%s"
+                 % (memif_sock(system), vm_mac(0))]
+        extra = ctx.args.gen_virtio
+        argv += ["--vdev", "net_virtio_user1,path=%s,queues=1,queue_size=%d,"
+                 "mac=%s%s" % (system.socks[1], GEN_QUEUE_SIZE, vm_mac(1),
+                               "," + extra if extra else "")]
+        argv += ["--", "-i", "--nb-cores=%d" % len(cores),
+                 "--rxd=%d" % GEN_QUEUE_SIZE, "--txd=%d" % GEN_QUEUE_SIZE,
+                 "--total-num-mbufs=32768", "--no-lsc-interrupt",
+                 "--burst=%d" % ctx.args.gen_burst,
+                 "--eth-peer=0,%s" % vm_mac(1), "--eth-peer=1,%s" % vm_mac(0)]
+        self.tp = Testpmd(ctx, "generator-pvp", argv)
+
+    def wait_links(self, timeout=30):
+        wait_for(lambda: self.tp.links_up(2), timeout,
+                 "generator links up", 0.2)
+
+    def go(self, size):
+        self.tp.cmd("set fwd io")
+        self.tp.cmd("set txpkts %d" % size)
+        self.tp.cmd("start tx_first %d" % TXFIRST_BURSTS)
+
+    def stats(self):
+        return self.tp.port_stats()
+
+    def stop(self):
+        self.tp.stop()
+
+
+class PvpSetup:
+    """One PVP system and its generator (the interface of interleave's
+    Setup, which run_cycles uses)."""
+
+    def __init__(self, ctx, name, size):
+        helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
+        self.name = name
+        cpus = (helper, pmd_cpus)
+        self.system = (PvpTestpmd(ctx, 2, 1, cpus, "tpv")
+                       if name == PVP_REFERENCE
+                       else PvpVuswitch(ctx, cpus, name))
+        self.gen = None
+        try:
+            self.system.start()
+            self.gen = PvpGenerator(ctx, self.system, helper, gen_cpus)
+            self.gen.wait_links()
+            self.system.ready()
+            self.system.go()
+            self.gen.go(size)
+        except Exception:
+            self.stop()
+            raise
+
+    def freeze(self):
+        if self.gen:
+            self.gen.tp.freeze()
+        for p in self.system.procs:
+            p.freeze()
+
+    def thaw(self):
+        for p in self.system.procs:
+            p.thaw()
+        if self.gen:
+            self.gen.tp.thaw()
+
+    def rx_total(self):
+        return sum(v[0] for v in self.gen.stats().values())
+
+    def window(self, seconds):
+        t0 = time.monotonic()
+        r0 = self.rx_total()
+        t0 = (t0 + time.monotonic()) / 2
+        self.gen.tp.sleep(seconds)
+        t1 = time.monotonic()
+        r1 = self.rx_total()
+        t1 = (t1 + time.monotonic()) / 2
+        return (r1 - r0) / (t1 - t0) / 1e6, t1 - t0
+
+    def stop(self):
+        self.thaw()
+        if self.gen is not None:
+            self.gen.stop()
+        self.system.stop()
+
+
+def phase_pvp(ctx, systems, cycles, window):
+    """@p cycles turns of one @p window per PVP system, at every size."""
+    a = ctx.args
+    recs = []
+    bound = len(a.sizes) * (len(systems) * (60 + a.warmup) +
+                            cycles * len(systems) * (window + 2)) + 60
+    deadline = time.monotonic() + bound
+    progress("phase pvp: %d cycles x %d systems x %d sizes, %.1f s windows,"
+             " bounded to %.0f s" % (cycles, len(systems), len(a.sizes),
+                                      window, bound))
+    for size in a.sizes:
+        setups = []
+        for name in systems:
+            try:
+                s = PvpSetup(ctx, name, size)
+            except (BenchError, OSError, subprocess.SubprocessError) as e:
+                progress("  pvp: %s %dB: FAILED to start: %s"
+                         % (name, size, str(e).splitlines()[0]))
+                continue
+            s.gen.tp.sleep(a.warmup)
+            s.freeze()
+            setups.append(s)
+        try:
+            got = run_cycles(ctx, setups, (2, size), cycles, window,
+                             deadline, phase="pvp")
+            recs += got
+        finally:
+            for s in setups:
+                s.stop()
+    return recs
+
+
+def pvp_ratios(recs, a, b, size):
+    """Per-cycle ratios mpps(a)/mpps(b) of the pvp phase at @p size."""
+    by = {}
+    for r in recs:
+        if r.get("phase") == "pvp" and r.get("ok") and r["size"] == size:
+            by.setdefault(r["cycle"], {})[r["system"]] = r["mpps"]
+    return [d[a] / d[b] for d in by.values()
+            if a in d and b in d and d[b] > 0]
+
+
+def pvp_summary(recs):
+    """One row per (size, system): Mpps, and per-cycle ratios to testpmd
+    and (for the VLAN run) to learn without VLANs."""
+    rows = []
+    for size in sorted({r["size"] for r in recs if r.get("phase") == "pvp"}):
+        for name in PVP_SYSTEMS:
+            v = [r["mpps"] for r in recs if r.get("phase") == "pvp" and
+                 r.get("ok") and r["size"] == size and r["system"] == name]
+            if not v:
+                continue
+            ref = pvp_ratios(recs, name, PVP_REFERENCE, size)
+            row = {"phase": "pvp", "size": size, "system": name,
+                   "label": PVP_LABELS[name], "n": len(v),
+                   "mpps_median": median(v), "mpps_min": min(v),
+                   "mpps_max": max(v),
+                   "ratio_testpmd": median(ref),
+                   "ratio_testpmd_p25": percentile(ref, 25),
+                   "ratio_testpmd_p75": percentile(ref, 75)}
+            if name == "pvp-learn-vlan":
+                row["ratio_learn"] = median(
+                    pvp_ratios(recs, name, "pvp-learn", size))
+            rows.append(row)
+    return rows
+
+
+def print_pvp(recs):
+    rows = pvp_summary(recs)
+    if not rows:
+        return
+    progress("pvp (memif <-> vhost, interleaved; ratios per cycle):")
+    for r in rows:
+        extra = ""
+        if r.get("ratio_learn") is not None:
+            extra = ", %.3f of learn" % r["ratio_learn"]
+        progress("  %5dB %-40s %6.2f Mpps (%.2f..%.2f, %d windows), "
+                 "%s of testpmd%s" % (
+                     r["size"], r["label"], r["mpps_median"], r["mpps_min"],
+                     r["mpps_max"], r["n"],
+                     "%.3f" % r["ratio_testpmd"]
+                     if r["ratio_testpmd"] is not None else "-", extra))
