@@ -197,6 +197,7 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	s = fwd_snap_begin(f);
 	s->v.port[port].kind = conf->kind;
 	s->v.port[port].link_down = 0;
+	s->v.port[port].ol = 0;	/* a removed port's may still be there */
 	view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
 	fwd_ports_polls(f, s);
 	fwd_snap_publish(f, s);

@@ -12,6 +12,12 @@
  * trunk that wants it. A frame we change in place must be ours alone:
  * frames fresh from a receive burst are (one reference, direct), and one
  * that is not is copied first.
+ *
+ * Offload requests (fwd_offload.h) compose with tags: a frame's header
+ * lengths follow its tag as it is popped and pushed (rte_vlan_insert()
+ * adds the tag to l2_len), and the per-destination checksum or
+ * segmentation runs on the frame as the destination gets it, tagged or
+ * not, so that each segment carries the tag.
  */
 
 #include <string.h>
@@ -46,7 +52,14 @@ writable(struct fwd_burst *b, struct rte_mbuf *m)
 	return burst_copy(b, m);
 }
 
-/* Take the outer tag off @p m (at least 18 bytes in its first segment). */
+/*
+ * Take the outer tag off @p m (at least 18 bytes in its first segment).
+ * A frame with an offload request had its header lengths measured with
+ * the tag (fwd_ol_prepare() runs first): its l2_len loses the tag too,
+ * as rte_vlan_insert() adds it again on the way out. Checksums and
+ * segmentation for the destination come after the tag is right, so
+ * every segment carries the destination's tag.
+ */
 static inline void
 vlan_pop(struct rte_mbuf *m)
 {
@@ -54,6 +67,8 @@ vlan_pop(struct rte_mbuf *m)
 
 	memmove(eh + RTE_VLAN_HLEN, eh, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, RTE_VLAN_HLEN);
+	if (unlikely(fwd_ol_kind(m) != FWD_OL_NONE))
+		m->l2_len -= RTE_VLAN_HLEN;
 }
 
 /* Tag @p m with its vlan_tci, in place if we may; NULL if we cannot. */
