@@ -483,6 +483,11 @@ add_eth_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 	rte_tel_data_add_dict_int(d, "tx_descriptors", ei.nb_txd);
 	rte_tel_data_add_dict_int(d, "mtu", ei.mtu);
 	rte_tel_data_add_dict_int(d, "rx_scatter", ei.scatter);
+	rte_tel_data_add_dict_int(d, "offload_offered",
+		vsw_vport_conf(a->ports, port)->offload);
+	rte_tel_data_add_dict_u64(d, "offloads", ei.offloads);
+	rte_tel_data_add_dict_u64(d, "tx_offload_capa", ei.tx_offload_capa);
+	rte_tel_data_add_dict_u64(d, "tx_offloads", ei.tx_offloads);
 	if (rte_eth_stats_get(ei.eth_port, &st) == 0) {
 		rte_tel_data_add_dict_u64(d, "eth_ipackets", st.ipackets);
 		rte_tel_data_add_dict_u64(d, "eth_opackets", st.opackets);

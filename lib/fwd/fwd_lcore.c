@@ -4,6 +4,7 @@
  * backlogs. Nothing here takes a lock of ours or allocates memory.
  */
 
+#include <errno.h>
 #include <sys/prctl.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_net.h>
 #include <rte_prefetch.h>
 #include <rte_vhost.h>
 
@@ -128,6 +130,104 @@ send_segments(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 }
 
 /*
+ * Make frame @p m, whose headers are its own, ready for ethdev @p eth's
+ * offloads as DPDK asks of an application: the IPv4 header checksum
+ * offloaded along with TSO (every segment needs its own), the
+ * pseudo-header sum in the TCP or UDP checksum field
+ * (rte_net_intel_cksum_prepare(): without the length for TSO), then
+ * what the PMD itself checks or needs (rte_eth_tx_prepare()). Returns 0,
+ * or -1 when the device refuses the request.
+ */
+static int
+eth_ol_ready(struct rte_mbuf *m, uint16_t eth, uint16_t q)
+{
+	m->ol_flags &= ~FWD_OL_RX_FLAGS;
+	if (!(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+		return 0;
+	if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+			(m->ol_flags & RTE_MBUF_F_TX_IPV4))
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (rte_net_intel_cksum_prepare(m) != 0)
+		return -1;
+	return rte_eth_tx_prepare(eth, q, &m, 1) == 1 ? 0 : -1;
+}
+
+/*
+ * What ethdev @p eth, with transmit offloads @p tx, gets for frame @p m
+ * that carries an offload request, in pc->gso.out: segments, or one copy
+ * with headers of its own (fwd_ol_hdr_copy()), never @p m itself: the
+ * device reads what it sends after tx_burst returns, while the other
+ * destinations of @p m may still write its headers. A request the device
+ * refuses is done in software. Returns how many, or -ENOMEM.
+ */
+static int
+eth_ol_frames(struct pmd_ctx *pc, uint16_t eth, uint8_t tx,
+	struct rte_mbuf *m)
+{
+	struct fwd_gso *g = &pc->gso;
+	enum fwd_ol_action a = fwd_ol_action(fwd_ol_kind(m), tx);
+	int i, n;
+
+	if (a == FWD_OL_SEG_PARTIAL || a == FWD_OL_SEG_FULL) {
+		n = fwd_gso_segment(g, m, a == FWD_OL_SEG_PARTIAL);
+		for (i = 0; i < n; i++) {
+			if (eth_ol_ready(g->out[i], eth, pc->idx) == 0)
+				continue;
+			fwd_ol_csum(g->out[i]);
+			g->out[i]->ol_flags &= ~FWD_OL_TX_FLAGS;
+		}
+		return n;
+	}
+	g->out[0] = fwd_ol_hdr_copy(g, m);
+	if (g->out[0] == NULL)
+		return -ENOMEM;
+	fwd_ol_apply(g->out[0], tx);
+	/* Without offloads the copy is a plain frame, sent as such. */
+	if (eth_ol_ready(g->out[0], eth, pc->idx) == 0 || tx == 0)
+		return 1;
+	rte_pktmbuf_free(g->out[0]);
+	return eth_ol_frames(pc, eth, 0, m);
+}
+
+/*
+ * tx_offload() for an ethdev: plain frames in runs, each frame with a
+ * request as eth_ol_frames() makes it. The device may still hold mbufs
+ * of the segmentation pools it sent earlier: when they ran dry, it is
+ * asked to free what it is done with, and the frame tried once more.
+ */
+static uint16_t __rte_noinline
+tx_offload_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t eth = (uint16_t)v->port[port].vid, i, start = 0, sent;
+	int nb;
+
+	for (i = 0; i < n; i++) {
+		if (likely(fwd_ol_kind(pkts[i]) == FWD_OL_NONE))
+			continue;
+		if (i > start) {
+			sent = tx_enqueue(pc, v, port, pkts + start, i - start);
+			if (sent < i - start)
+				return start + sent;
+		}
+		start = i + 1;
+		nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
+		if (nb == -ENOMEM &&
+				rte_eth_tx_done_cleanup(eth, pc->idx, 0) > 0)
+			nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
+		if (nb < 0) {
+			pc->port_stats[port].drop[VSW_DROP_GSO_NOMEM]++;
+			continue;
+		}
+		if (send_segments(pc, v, port, (uint16_t)nb) == 0)
+			return i;
+	}
+	if (n > start)
+		return start + tx_enqueue(pc, v, port, pkts + start, n - start);
+	return n;
+}
+
+/*
  * Send frames of which some carry offload requests: each is handed on,
  * completed or segmented as @p port's offloads require (fwd_ol_apply()).
  * Runs of frames that need no segmentation go in one burst. Returns how
@@ -144,6 +244,8 @@ tx_offload(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	enum fwd_ol_action a;
 	int nseg;
 
+	if (v->port[port].kind == VSW_FWD_ETH)
+		return tx_offload_eth(pc, v, port, pkts, n);
 	for (i = 0; i < n; i++) {
 		a = fwd_ol_apply(pkts[i], tx);
 		if (likely(a == FWD_OL_PASS || a == FWD_OL_SW_CSUM))
@@ -393,6 +495,22 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	pc->ol_burst = false;
 }
 
+/*
+ * Receive from an ethdev. Its receive flags are the device's verdicts
+ * (checksum good or bad), not requests: they are taken off, so that no
+ * destination reads them as such (fwd_ol_kind()).
+ */
+static uint16_t __rte_noinline
+rx_eth(struct pmd_ctx *pc, const struct fwd_view_port *vp, uint16_t q)
+{
+	uint16_t n = rte_eth_rx_burst((uint16_t)vp->vid, q, pc->rx,
+		VSW_BURST), i;
+
+	for (i = 0; i < n; i++)
+		pc->rx[i]->ol_flags &= ~FWD_OL_RX_FLAGS;
+	return n;
+}
+
 /* Receive a burst from poll entry @p e of a running port into pc->rx. */
 static inline uint16_t
 rx_burst(struct pmd_ctx *pc, const struct fwd_view *v,
@@ -403,8 +521,7 @@ rx_burst(struct pmd_ctx *pc, const struct fwd_view *v,
 	uint16_t vring = VRING_GUEST_TX(e->queue);
 
 	if (unlikely(vp->kind == VSW_FWD_ETH))
-		return rte_eth_rx_burst((uint16_t)vp->vid, e->queue, pc->rx,
-			VSW_BURST);
+		return rx_eth(pc, vp, e->queue);
 	if (!(__atomic_load_n(&f->shared[e->port].vring_mask,
 			__ATOMIC_RELAXED) & (1u << vring)))
 		return 0;

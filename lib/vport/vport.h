@@ -75,6 +75,9 @@ struct vport_eth {
 	int socket_id;       /* NUMA node of the device, or SOCKET_ID_ANY */
 	uint16_t nb_rxq, nb_txq, nb_rxd, nb_txd;
 	uint32_t mbufs;      /* what its descriptors may hold */
+	uint64_t tx_capa;    /* the device's transmit offloads */
+	uint64_t tx_offloads; /* those configured */
+	uint8_t ol;          /* VSW_FWD_OL_* the engine uses */
 };
 
 struct vport {

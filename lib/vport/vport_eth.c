@@ -8,8 +8,9 @@
  * here with rte_dev_probe() (so it works at run time) and removed with
  * rte_dev_remove() when the port goes. It gets the port's RX queues
  * (RSS when it has it), one TX queue per PMD lcore (PMD i sends on
- * queue i: no TX lock), the switch's MTU, promiscuous mode, and mbufs
- * from the engine's pool of its NUMA node. Its link is polled
+ * queue i: no TX lock), the switch's MTU, promiscuous mode, mbufs
+ * from the engine's pool of its NUMA node, and the transmit checksum and
+ * TSO offloads it has (vsw_vport_eth_offloads(); offload=0: none). Its link is polled
  * (vsw_vport_poll_links()), not taken from interrupts: every device
  * can say its link, not every one interrupts.
  */
@@ -116,15 +117,14 @@ check_caps(uint16_t nrx, uint16_t ntx, uint16_t mtu, uint32_t room,
 }
 
 static void
-make_conf(const struct rte_eth_dev_info *di, uint16_t nrx, uint16_t mtu,
-	bool scatter, struct rte_eth_conf *ec)
+make_conf(const struct rte_eth_dev_info *di, const struct vport_eth *e,
+	uint16_t nrx, uint16_t mtu, struct rte_eth_conf *ec)
 {
 	memset(ec, 0, sizeof(*ec));
 	ec->rxmode.mtu = mtu;
-	if (scatter)
+	if (e->scatter)
 		ec->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	if (di->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
-		ec->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	ec->txmode.offloads = e->tx_offloads;
 	if (nrx > 1 && di->flow_type_rss_offloads != 0) {
 		ec->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec->rx_adv_conf.rss_conf.rss_hf = di->flow_type_rss_offloads &
@@ -144,11 +144,11 @@ configure(struct vport_eth *e, const struct rte_eth_dev_info *di,
 	uint16_t n = RTE_MAX(e->nb_rxq, e->nb_txq);
 	int ret;
 
-	make_conf(di, e->nb_rxq, mtu, e->scatter, &ec);
+	make_conf(di, e, e->nb_rxq, mtu, &ec);
 	ret = rte_eth_dev_configure(e->port_id, e->nb_rxq, e->nb_txq, &ec);
 	if (ret != 0 && e->nb_rxq != e->nb_txq && n <= VSW_MAX_QUEUES &&
 			n <= di->max_rx_queues && n <= di->max_tx_queues) {
-		make_conf(di, n, mtu, e->scatter, &ec);
+		make_conf(di, e, n, mtu, &ec);
 		if (rte_eth_dev_configure(e->port_id, n, n, &ec) == 0) {
 			ETH_LOG(INFO, "%s: the device wants as many RX as TX "
 				"queues: %u of each, all polled\n", devargs, n);
@@ -233,6 +233,13 @@ open_device(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 	if (ret != 0)
 		return ret;
 	e->scatter = ETH_FRAME(set->mtu) > room;
+	e->tx_capa = di.tx_offload_capa;
+	e->ol = vsw_vport_eth_offloads(di.driver_name, di.tx_offload_capa,
+		&e->tx_offloads);
+	if (!c->offload) {	/* plain frames only: no offload flag is set */
+		e->ol = 0;
+		e->tx_offloads &= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	}
 	ret = configure(e, &di, set->mtu, c->devargs, err, errlen);
 	if (ret == 0)
 		ret = reserve_mbufs(set, e, mp, c->devargs, err, errlen);
@@ -335,6 +342,7 @@ vport_eth_start(struct vsw_vport_set *set, struct vport *p, char *err,
 	p->fsm.connected = true;
 	p->fsm.ready = true;
 	p->fsm.state = VSW_PORT_RUNNING;
+	vsw_fwd_port_offloads(set->fwd, vport_id(set, p), e->ol);
 	vport_publish(set, p);
 	update_link(set, p);
 	pthread_mutex_unlock(&set->lock);
@@ -423,6 +431,9 @@ vsw_vport_eth_info(struct vsw_vport_set *set, uint16_t port,
 	info->nb_txd = p->eth.nb_txd;
 	info->mtu = set->mtu;
 	info->scatter = p->eth.scatter;
+	info->tx_offload_capa = p->eth.tx_capa;
+	info->tx_offloads = p->eth.tx_offloads;
+	info->offloads = p->eth.ol;
 	pthread_mutex_unlock(&set->lock);
 	return 0;
 }

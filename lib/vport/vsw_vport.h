@@ -221,6 +221,19 @@ vsw_vport_features_disabled(bool offload);
 uint8_t
 vsw_vport_offloads(uint64_t features);
 
+/**
+ * The forwarding engine's offload bits (VSW_FWD_OL_TX_*) for an ethdev
+ * whose driver is @p driver and whose transmit offload capabilities are
+ * @p capa (rte_eth_dev_info), and in @p enable the device offloads
+ * (RTE_ETH_TX_OFFLOAD_*) to configure for them. Checksum offload needs
+ * TCP and UDP checksums and multi-segment transmit (an offloaded frame
+ * reaches the device as a chain); TSO needs checksum offload, and for
+ * IPv4 the IPv4 header checksum. Drivers whose TSO does not do what
+ * DPDK promises (net_tap: see vport_offload.c) get none.
+ */
+uint8_t
+vsw_vport_eth_offloads(const char *driver, uint64_t capa, uint64_t *enable);
+
 /** Parameters of vsw_vport_create(). */
 struct vsw_vport_params {
 	uint16_t nb_ports;  /**< Ports to create now (ids 0..nb_ports-1);
@@ -497,6 +510,9 @@ struct vsw_vport_eth_info {
 	uint16_t nb_rxd, nb_txd; /**< descriptors per queue */
 	uint16_t mtu;
 	bool scatter;            /**< receives chains of mbufs */
+	uint64_t tx_offload_capa; /**< the device's (RTE_ETH_TX_OFFLOAD_*) */
+	uint64_t tx_offloads;    /**< those configured */
+	uint8_t offloads;        /**< what the engine uses (VSW_FWD_OL_*) */
 };
 
 /**

@@ -14,6 +14,7 @@
 #include <linux/virtio_net.h>
 
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -278,6 +279,40 @@ test_features(void)
 	/* TSO without checksum offload in that direction does not count. */
 	UNIT_EQ(vsw_vport_offloads((1ULL << VIRTIO_NET_F_GUEST_TSO4) |
 		(1ULL << VIRTIO_NET_F_HOST_TSO4)), 0);
+}
+
+static void
+test_eth_features(void)
+{
+	const uint64_t ms = RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+		tcp = RTE_ETH_TX_OFFLOAD_TCP_CKSUM,
+		udp = RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
+		ip4 = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+		tso = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		vlan = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	uint64_t en;
+
+	unit_case("ethdev transmit offloads used, and configured");
+	/* What net_tap reports in 22.11 and 24.11: no TSO used. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_tap", ms | ip4 | udp | tcp | tso,
+		&en), VSW_FWD_OL_TX_CSUM);
+	UNIT_EQ_HEX(en, ms | ip4 | udp | tcp);
+	/* The same capabilities on another driver: TSO both ways. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_ice", ms | ip4 | udp | tcp | tso |
+		vlan, &en), VSW_FWD_OL_TX_ALL);
+	UNIT_EQ_HEX(en, ms | ip4 | udp | tcp | tso);
+	/* net_memif: multi-segment only. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_memif", ms, &en), 0);
+	UNIT_EQ_HEX(en, ms);
+	UNIT_EQ(vsw_vport_eth_offloads("x", ms | tcp | tso, &en), 0);
+	UNIT_EQ_HEX(en, ms);
+	UNIT_EQ(vsw_vport_eth_offloads("x", ip4 | udp | tcp | tso, &en), 0);
+	UNIT_EQ_HEX(en, 0);
+	/* No IPv4 header checksum: TSO for IPv6 only. */
+	UNIT_EQ(vsw_vport_eth_offloads("x", ms | udp | tcp | tso, &en),
+		VSW_FWD_OL_TX_CSUM | VSW_FWD_OL_TX_TSO6);
+	UNIT_EQ(vsw_vport_eth_offloads(NULL, ms | udp | tcp, &en),
+		VSW_FWD_OL_TX_CSUM);
 }
 
 /* Prepare must refuse @p m (and free it). */
@@ -847,6 +882,7 @@ main(int argc, char **argv)
 	}
 	test_action();
 	test_features();
+	test_eth_features();
 	test_prepare_good();
 	test_prepare_bad();
 	test_csum();
