@@ -4,8 +4,8 @@
 
 1. The switch starts from a file with one port (vm1) and one more port on
    the command line (cli). vm2 (queues=2, pmd=1), vm3 and an ethdev
-   trunk up0 (eth:net_null0, trunks=10:20-22, native=5) are added, vm2
-   and vm3 set on VLAN 7, and vm1 removed at run time. The file then has
+   trunk up0 (eth:net_null0, trunks=10:20-22, native=5, offload=0) are
+   added, vm2 and vm3 set on VLAN 7, and vm1 removed at run time. The file then has
    [port vm2], [port vm3] and [port up0], with their keys (up0's device
    as eth = ...), and not vm1 or the command-line port; its [eal] and
    [switch] sections are as they were.
@@ -78,7 +78,7 @@ def body(env):
     r = sw.tel("/vuswitch/add_port", env.sock("x") + ",name=vm3,suspend=0")
     h.check(r["result"] == 0, "vm3 added: %s" % r)
     r = sw.tel("/vuswitch/add_port",
-               "eth:net_null0,name=up0,trunks=10:20-22,native=5")
+               "eth:net_null0,name=up0,trunks=10:20-22,offload=0,native=5")
     h.check(r["result"] == 0, "up0 (an ethdev trunk) added: %s" % r)
     for name in ("vm2", "vm3"):
         r = sw.tel("/vuswitch/set_port", name + ",vlan=7")
@@ -96,7 +96,8 @@ def body(env):
     h.check(s.get("port vm3") == {"path": env.sock("x"), "suspend": "0",
                                   "vlan": "7"}, "[port vm3]: %s" % s)
     h.check(s.get("port up0") == {"eth": "net_null0", "trunks": "10:20-22",
-                                  "native": "5"}, "[port up0]: %s" % s)
+                                  "native": "5", "offload": "0"},
+            "[port up0]: %s" % s)
     h.check(sorted(k for k in s if k.startswith("port")) ==
             ["port up0", "port vm2", "port vm3"],
             "no vm1, no command-line port: %s" % s)
@@ -136,8 +137,9 @@ def body(env):
     h.check(sorted(p) == ["up0", "vm2", "vm3"], "the ports are back: %s" % p)
     u = sw.port("up0")
     h.check(u["mode"] == "eth" and u["path"] == "eth:net_null0" and
-            u["trunks"] == "10:20-22" and u["native"] == 5,
-            "up0: the same device, trunk and native VLAN")
+            u["trunks"] == "10:20-22" and u["native"] == 5 and
+            u["offload_offered"] == 0 and u["offloads"] == 0,
+            "up0: the same device, trunk and native VLAN, offload=0")
     h.check(sw.port("vm2")["vlan"] == 7 and sw.port("vm3")["vlan"] == 7,
             "vm2 and vm3 on VLAN 7")
     h.check(p["vm2"]["path"] == env.sock("vm2") and p["vm2"]["queues"] == 2
