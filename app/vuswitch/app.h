@@ -34,6 +34,7 @@ struct app_port_spec {
 	uint16_t access_vlan;                /* its value (0: no VLAN) */
 	bool trunks;                         /* trunks= given */
 	uint16_t native;                     /* native=, 0: not given */
+	uint32_t keys_seen;                  /* the switch's keys given */
 };
 
 struct app_config {

@@ -213,6 +213,24 @@ parse_vlan_kv(const char *key, const char *val, struct app_port_spec *ps,
 	return 0;
 }
 
+/* A key of the switch given twice in one spec (vlan=10,vlan=20). */
+static bool
+repeated(const char *key, struct app_port_spec *ps)
+{
+	static const char *const keys[] = { "client", "suspend", "offload",
+		"queues", "name", "pmd", "vlan", "trunks", "native" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(keys); i++) {
+		if (strcmp(key, keys[i]) != 0)
+			continue;
+		if (ps->keys_seen & (1u << i))
+			return true;
+		ps->keys_seen |= 1u << i;
+	}
+	return false;
+}
+
 static int
 parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 	char *err, size_t errlen)
@@ -228,6 +246,10 @@ parse_kv(char *kv, struct app_port_spec *ps, const char **bad_key,
 		return -EINVAL;
 	}
 	*val++ = '\0';
+	if (repeated(kv, ps)) {
+		snprintf(err, errlen, "%s= given twice", kv);
+		return -EINVAL;
+	}
 	if (strcmp(kv, "client") == 0)
 		return set_bool(kv, val, &c->client, err, errlen);
 	if (strcmp(kv, "suspend") == 0)

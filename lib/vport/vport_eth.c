@@ -63,9 +63,11 @@ find_device(const char *devargs, struct vport_eth *e, char *err,
 	}
 	ret = rte_dev_probe(devargs);
 	if (ret != 0 && ret != -EEXIST) {
+		/* A driver's own failure is -1, which is no errno. */
 		ERRF(err, errlen, "cannot probe device '%s': %s", devargs,
-			rte_strerror(-ret));
-		return ret < 0 ? ret : -ENODEV;
+			ret == -1 ? "the driver refused it (a key or value it "
+			"does not take?)" : rte_strerror(-ret));
+		return ret < 0 && ret != -1 ? ret : -ENODEV;
 	}
 	e->owned = ret == 0;
 	RTE_ETH_FOREACH_MATCHING_DEV(id, devargs, &it) {

@@ -20,12 +20,14 @@ the form it should: tagged or not, and with which VID):
   a priority tag is accepted on an access port;
 - VLAN 0 ports pass tagged frames as they are, among themselves only;
 - set-port at run time moves a port to another VLAN and flushes its MAC
-  entries; bad set-port requests change nothing; VLANs in xconnect mode
-  are refused;
+  entries; bad set-port and add-port requests (overlapping keys, bad
+  VLAN lists, a key twice) change nothing; VLANs in xconnect mode are
+  refused;
 - testpmd VMs: a stream from an access port reaches a trunk VM tagged,
   which sends it back tagged (macswap) to the access port, counted frame
   for frame both ways, and none reaches a VM on another VLAN.
 """
+import os
 import time
 
 import frames as fr
@@ -173,7 +175,7 @@ def drops(sw, fes):
             "each counted once as vlan: %s -> %s" % (before, after))
 
 
-def set_port(sw, fes):
+def set_port(env, sw, fes):
     r = sw.tel("/vuswitch/set_port", "b,vlan=20")
     h.check(r["result"] == 0 and r["vlan_mode"] == "access" and
             r["vlan"] == 20, "set-port b vlan=20: %s" % r)
@@ -197,6 +199,7 @@ def set_port(sw, fes):
         ("b,trunks=0", "trunks must be VLANs 1-4094"),
         ("b,trunks=30-20", "trunks must be VLANs"),
         ("b,vlan=4095", "vlan must be a VLAN"),
+        ("b,vlan=10,vlan=20", "vlan= given twice"),
         ("b,client=1", "set-port changes vlan="),
         ("nosuch,vlan=1", "no port 'nosuch'"),
         ("b", "set-port PORT KEY=VALUE"),
@@ -207,6 +210,19 @@ def set_port(sw, fes):
                 "set-port %s refused: %s" % (spec, r["error"]))
     h.check(sw.port("b")["vlan"] == 20 and sw.port("d")["trunks"] ==
             before["trunks"], "and nothing changed")
+    ports = sw.tel("/vuswitch/ports")
+    x = env.sock("x")
+    for spec, msg in ((x + ",vlan=10,trunks=20", "cannot both be given"),
+                      (x + ",trunks=10,20", "'20' is not key=value"),
+                      (x + ",trunks=10:20,native=10", "also in trunks="),
+                      (x + ",native=3", "native= needs trunks="),
+                      (x + ",trunks=1-4095", "trunks must be VLANs"),
+                      (x + ",trunks=5,trunks=6", "trunks= given twice")):
+        r = sw.tel("/vuswitch/add_port", spec)
+        h.check(r["result"] < 0 and msg in r["error"],
+                "add-port %s refused: %s" % (spec, r["error"]))
+    h.check(sw.tel("/vuswitch/ports") == ports and not os.path.exists(x),
+            "no port added, no socket made")
     r = sw.tel("/vuswitch/set_port", "b,vlan=0")
     h.check(r["result"] == 0 and r["vlan_mode"] == "none",
             "set-port b vlan=0: no VLAN again")
@@ -266,7 +282,7 @@ def body(env):
     flooding(sw, fes)
     unicast(sw, fes)
     drops(sw, fes)
-    set_port(sw, fes)
+    set_port(env, sw, fes)
     for f in fes.values():
         f.fe.close()
     sw.stop()
