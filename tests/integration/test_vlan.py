@@ -17,7 +17,8 @@ the form it should: tagged or not, and with which VID):
 - the same MAC on two VLANs is two stations (each VLAN's frames go to its
   own port) and a move on one VLAN leaves the other;
 - frames of VLANs a port does not carry are dropped and counted (vlan);
-  a priority tag is accepted on an access port;
+  a priority tag is accepted on an access port; a double tag passes
+  trunk to trunk untouched (an access port gets the inner tag);
 - VLAN 0 ports pass tagged frames as they are, among themselves only;
 - set-port at run time moves a port to another VLAN and flushes its MAC
   entries; bad set-port and add-port requests (overlapping keys, bad
@@ -28,6 +29,7 @@ the form it should: tagged or not, and with which VID):
   for frame both ways, and none reaches a VM on another VLAN.
 """
 import os
+import struct
 import time
 
 import frames as fr
@@ -162,6 +164,29 @@ def unicast(sw, fes):
              {"f": [(x, 10)]}, "a -> X on VLAN 10: still f")
 
 
+def double_tags(fes):
+    """Outer tag 20, inner 99, from trunk d: trunk f gets the frame byte
+    for byte; access c (VLAN 20) gets it with the inner tag left."""
+    x = t8("qinq")
+    inner = tagged(BCAST, mac(4), 99, x)
+    frame = inner[:12] + struct.pack("!HH", fr.ETH_VLAN, 20) + inner[12:]
+    for f in fes.values():
+        f.take()
+    fes["d"].send([frame])
+    got = {n: [] for n in fes}
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        for n, f in fes.items():
+            got[n] += [p.raw for p in f.take()]
+        time.sleep(0.01)
+    h.check(got["f"] == [frame], "double tag: trunk f got it untouched")
+    h.check(got["c"] == [inner], "double tag: access c got it with its "
+            "inner tag (99) only")
+    h.check(all(not v for n, v in got.items() if n not in ("c", "f")),
+            "double tag: nobody else got it: %s" % {n: len(v) for n, v in
+                                                   got.items()})
+
+
 def drops(sw, fes):
     before = {n: sw.port(n)["drop_vlan"] for n in ("a", "d", "f")}
     exchange(fes, "a", [tagged(BCAST, mac(1), 20, t8("bad-a"))], {},
@@ -282,6 +307,7 @@ def body(env):
     flooding(sw, fes)
     unicast(sw, fes)
     drops(sw, fes)
+    double_tags(fes)
     set_port(env, sw, fes)
     for f in fes.values():
         f.fe.close()
