@@ -77,6 +77,32 @@ tx_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 }
 
 /*
+ * Send @p n frames whose references are the caller's to give to ethdev
+ * @p port (sole_eth_dest()): what the device did not take is freed here
+ * and counted as ring-full.
+ */
+static void __rte_noinline
+tx_eth_owned(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	uint64_t bytes = 0;
+	uint16_t sent, i;
+
+	for (i = 0; i < n; i++)	/* sent frames are the device's after */
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	sent = rte_eth_tx_burst((uint16_t)v->port[port].vid, pc->idx, pkts, n);
+	for (i = sent; i < n; i++)
+		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+	if (unlikely(sent < n)) {
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		ps->drop[VSW_DROP_RING_FULL] += n - sent;
+	}
+	ps->tx_pkts += sent;
+	ps->tx_bytes += bytes;
+}
+
+/*
  * Send to a running port; returns how many it took. The caller's
  * references are left alone: rte_vhost copies, tx_eth() takes its own.
  */
@@ -280,15 +306,23 @@ tx_send(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	return tx_offload(pc, v, port, pkts, n);
 }
 
-/* Hold frames for @p port; each held frame gets its own reference. */
+/*
+ * Hold frames for @p port; each held frame gets its own reference. Held
+ * frames are sent through the offload path (backlog_drain()), which
+ * reads receive flags as requests: in a burst without requests
+ * (!pc->ol_burst) they are a device's verdicts (an ethdev's checksum
+ * flags) and are taken off.
+ */
 static void
 hold_frames(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	uint16_t n, bool parked)
 {
 	struct vsw_fwd *f = pc->f;
 	struct backlog *bl = &pc->backlog[port];
-	uint16_t held;
+	uint16_t held, i;
 
+	for (i = 0; i < n && !pc->ol_burst; i++)
+		pkts[i]->ol_flags &= ~FWD_OL_RX_FLAGS;
 	held = backlog_push(bl, f->backlog_ring_size - 1,
 		&f->shared[port].backlog_count, f->p.backlog, pkts, n);
 	if (held < n)
@@ -470,6 +504,29 @@ rx_offload(struct pmd_ctx *pc, uint8_t rx, struct rte_mbuf **pkts,
 	return k;
 }
 
+/*
+ * Is the burst just classified (@p n frames in pc->rx) going, every
+ * frame of it and nothing else, to one running ethdev port that can take
+ * it as it is? Then the burst's references can go to the device
+ * (tx_eth_owned()), without a reference of its own for each frame and
+ * the atomic decrement that freeing a shared mbuf costs. Not with a
+ * capture running (it reads frames after they were sent), copies in the
+ * burst (VLANs), offload requests, or frames held for the port.
+ */
+static inline bool
+sole_eth_dest(const struct pmd_ctx *pc, const struct fwd_view *v,
+	uint16_t n)
+{
+	const struct fwd_burst *b = &pc->burst;
+	uint16_t port = b->dst_port[0];
+
+	return b->nb_dst == 1 && b->dst_nb[0] == n && b->nb_extra == 0 &&
+		v->port[port].kind == VSW_FWD_ETH &&
+		v->port[port].state == VSW_FWD_RUN &&
+		!v->port[port].link_down && !pc->ol_burst && !*pc->cap_on &&
+		!vsw_bitmap_test(pc->backlogged, port);
+}
+
 /* Forward one burst received on @p in. */
 static void
 forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
@@ -487,28 +544,17 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 		nb_ok = rx_offload(pc, v->port[in].ol, pc->rx, n);
 	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, nb_ok, pc->now);
 	account_rx(pc, in, pc->rx, n);
+	if (sole_eth_dest(pc, v, n)) {
+		tx_eth_owned(pc, v, b->dst_port[0], pc->rx, n);
+		fwd_burst_reset(b);
+		return;
+	}
 	for (i = 0; i < b->nb_dst; i++)
 		send_one(pc, v, b->dst_port[i], b->dst_pkts[i], b->dst_nb[i]);
 	/* rte_vhost copied what it took; held frames have their own ref. */
 	rte_pktmbuf_free_bulk(pc->rx, n);
 	fwd_burst_reset(b);
 	pc->ol_burst = false;
-}
-
-/*
- * Receive from an ethdev. Its receive flags are the device's verdicts
- * (checksum good or bad), not requests: they are taken off, so that no
- * destination reads them as such (fwd_ol_kind()).
- */
-static uint16_t __rte_noinline
-rx_eth(struct pmd_ctx *pc, const struct fwd_view_port *vp, uint16_t q)
-{
-	uint16_t n = rte_eth_rx_burst((uint16_t)vp->vid, q, pc->rx,
-		VSW_BURST), i;
-
-	for (i = 0; i < n; i++)
-		pc->rx[i]->ol_flags &= ~FWD_OL_RX_FLAGS;
-	return n;
 }
 
 /* Receive a burst from poll entry @p e of a running port into pc->rx. */
@@ -521,7 +567,8 @@ rx_burst(struct pmd_ctx *pc, const struct fwd_view *v,
 	uint16_t vring = VRING_GUEST_TX(e->queue);
 
 	if (unlikely(vp->kind == VSW_FWD_ETH))
-		return rx_eth(pc, vp, e->queue);
+		return rte_eth_rx_burst((uint16_t)vp->vid, e->queue, pc->rx,
+			VSW_BURST);
 	if (!(__atomic_load_n(&f->shared[e->port].vring_mask,
 			__ATOMIC_RELAXED) & (1u << vring)))
 		return 0;

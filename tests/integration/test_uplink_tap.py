@@ -12,6 +12,8 @@ B only listens. The tap gets 10.99.0.1/24. Then:
 - 100 UDP datagrams from a kernel socket reach A, and 100 that A sends
   reach a kernel socket: both directions, counted by the switch's own
   counters and the ethdev's;
+- A suspended: 100 more from the host wait in its backlog, none dropped
+  or delivered, and all arrive in order on RESUME;
 - the tap's interface set down: the port shows link-down, and frames
   towards it are dropped and counted as port-down; up again: running;
 - the tap port removed and another added while A streams to B in lock
@@ -177,6 +179,36 @@ def udp_both_ways(env, ns, sw, fe_a, host_mac):
             before["xstats"]["rx_good_packets"] + 100,
             "and the host's in: rx %d" %
             (after["rx_packets"] - before["rx_packets"]))
+
+
+def suspended_vm(env, ns, sw, fe_a, host_mac):
+    """A suspended: the host's frames towards it wait in its backlog
+    (none dropped, none delivered), and all arrive on RESUME."""
+    r = sw.suspend(1)
+    h.check(r["result"] == 0, "SUSPEND of A: %s" % r)
+    fe_a.rx()   # what reached A before
+    before = sw.port(1)
+    rc, out = ns.run(["python3", "-c", SEND], timeout=20)
+    h.check(rc == 0, "the host sent 100 datagrams")
+    h.wait_for(lambda: sw.port(1)["backlog"] >= 100, 10,
+               "100 frames held for A")
+    h.check(not [f for f in fe_a.rx() if f is not None],
+            "A got nothing while suspended")
+    after = sw.port(1)
+    h.check(h.drops(after, h.TX_DROPS) == h.drops(before, h.TX_DROPS),
+            "no frame towards A dropped")
+    r = sw.resume(1)
+    h.check(r["result"] == 0, "RESUME of A: %s" % r)
+    got = []
+    h.wait_for(lambda: got.extend(
+        q for q in (fr.Parsed(f) for f in fe_a.rx() if f is not None)
+        if q.dport == 7777 and q.payload.startswith(b"vsw-down")) or
+        len(got) >= 100, 10, "the 100 datagrams at A")
+    h.check(len(got) == 100 and
+            [q.payload for q in got] == [b"vsw-down-%d" % i
+                                         for i in range(100)],
+            "A got all 100 on RESUME, in order")
+    h.check(sw.port(1)["backlog"] == 0, "A's backlog is empty")
 
 
 def link_down(env, ns, sw, fe_a, tap, host_mac):
@@ -434,6 +466,7 @@ def body(env):
 
     ping(env, ns, fe_a, fe_b)
     udp_both_ways(env, ns, sw, fe_a, host_mac)
+    suspended_vm(env, ns, sw, fe_a, host_mac)
     link_down(env, ns, sw, fe_a, tap, host_mac)
     remove_and_add(env, ns, sw, fe_a, fe_b, tap)
     bad_requests(env, sw, tap)
