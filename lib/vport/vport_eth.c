@@ -8,7 +8,7 @@
  * here with rte_dev_probe() (so it works at run time) and removed with
  * rte_dev_remove() when the port goes. It gets the port's RX queues
  * (RSS when it has it), one TX queue per PMD lcore (PMD i sends on
- * queue i: no TX lock), the switch's MTU, promiscuous mode, mbufs
+ * queue i: no TX lock) and at least as many TX as RX queues, the switch's MTU, promiscuous mode, mbufs
  * from the engine's pool of its NUMA node, and the transmit checksum and
  * TSO offloads it has (vsw_vport_eth_offloads(); offload=0: none). Its link is polled
  * (vsw_vport_poll_links()), not taken from interrupts: every device
@@ -229,7 +229,9 @@ open_device(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 	mp = vsw_fwd_pool(set->fwd, e->socket_id);
 	room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	e->nb_rxq = c->nb_queues;
-	e->nb_txq = vsw_fwd_nb_pmd(set->fwd);
+	/* PMD i sends on queue i; a peer that pairs queues (memif) has as
+	 * many TX as RX queues to connect to ours. */
+	e->nb_txq = RTE_MAX(vsw_fwd_nb_pmd(set->fwd), e->nb_rxq);
 	ret = check_caps(e->nb_rxq, e->nb_txq, set->mtu, room, &di,
 		c->devargs, err, errlen);
 	if (ret != 0)

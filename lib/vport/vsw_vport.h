@@ -184,8 +184,9 @@ struct vsw_vport_conf {
 	/**
 	 * Queue pairs to poll (1..VSW_MAX_QUEUES). An ethdev gets this
 	 * many RX queues (spread by RSS when it has it) and one TX queue
-	 * per PMD lcore; a device that wants as many RX as TX queues (a
-	 * tap) gets the larger count of both, and all of them are polled.
+	 * per PMD lcore, and no fewer TX than RX queues (a memif peer pairs
+	 * them); a device that wants as many RX as TX queues (a tap) gets
+	 * the larger count of both, and all of them are polled.
 	 */
 	uint8_t nb_queues;
 	bool offload;       /**< vhost: offer checksum and TCP segmentation
