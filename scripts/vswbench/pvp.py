@@ -34,15 +34,17 @@ from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, median, \
 from .host import runtime_dir
 from .interleave import run_cycles
 from .procs import Proc, Testpmd
-from .systems import System, Vuswitch, vm_mac
+from .systems import Ovs, System, Vuswitch, vm_mac
 
-PVP_SYSTEMS = ("pvp-learn", "pvp-learn-vlan", "pvp-xconnect", "pvp-testpmd")
+PVP_SYSTEMS = ("pvp-learn", "pvp-learn-vlan", "pvp-xconnect", "pvp-testpmd",
+               "pvp-ovs")
 PVP_REFERENCE = "pvp-testpmd"
 PVP_LABELS = {
     "pvp-learn": "vuswitch learn",
     "pvp-learn-vlan": "vuswitch learn, VLAN 10 on both ports",
     "pvp-xconnect": "vuswitch xconnect",
     "pvp-testpmd": "testpmd io (net_memif + net_vhost)",
+    "pvp-ovs": "OVS-DPDK NORMAL (dpdk net_memif + dpdkvhostuser)",
 }
 VLAN_KEYS = ",vlan=10"
 
@@ -67,9 +69,11 @@ class PvpVuswitch(Vuswitch):
         argv = [self.binary, "--lcores", self.lcores(), "--no-huge",
                 "-m", "512", "--no-pci", "--file-prefix", self.prefix,
                 "--log-level", "lib.vhost.config:warning"] + c.eal_extra
-        argv += ["--", "--port", "eth:net_memif0,role=server,socket=%s%s"
-                 % (memif_sock(self), self.keys),
-                 "--port", self.socks[1] + self.keys, "--mode", self.mode]
+        q = ",queues=%d" % c.args.pvp_queues
+        argv += ["--", "--port", "eth:net_memif0,role=server,socket=%s%s%s"
+                 % (memif_sock(self), q, self.keys),
+                 "--port", self.socks[1] + q + self.keys,
+                 "--mode", self.mode]
         self.proc = Proc(c, "vuswitch-" + self.name, argv)
         self.procs.append(self.proc)
         self.proc.expect_log(r"press Ctrl-C to stop", 30)
@@ -88,10 +92,13 @@ class PvpTestpmd(System):
         argv = [c.testpmd, "--lcores", self.lcores(), "--no-pci",
                 "--no-huge", "-m", "512", "--file-prefix", c.prefix("tpv"),
                 "--log-level", "lib.vhost.config:warning"] + c.eal_extra
+        q = c.args.pvp_queues
         argv += ["--vdev", "net_memif0,role=server,socket=%s"
                  % memif_sock(self),
-                 "--vdev", "net_vhost0,iface=%s,queues=1" % self.socks[1]]
+                 "--vdev", "net_vhost0,iface=%s,queues=%d" % (self.socks[1],
+                                                             q)]
         argv += ["--", "-i", "--nb-cores=1", "--total-num-mbufs=32768",
+                 "--rxq=%d" % q, "--txq=%d" % q,
                  "--no-lsc-interrupt", "--disable-link-check"]
         self.tp = Testpmd(c, "testpmd-pvp", argv)
         self.procs.append(self.tp)
@@ -103,6 +110,32 @@ class PvpTestpmd(System):
     def go(self):
         self.tp.cmd("set fwd io")
         self.tp.cmd("start")
+
+
+class PvpOvs(Ovs):
+    """OVS-DPDK, NORMAL flow, with the same wire: a type=dpdk interface
+    whose dpdk-devargs are the memif server's (Debian's OVS links
+    Debian's shared DPDK, whose EAL loads the net_memif plugin), and a
+    dpdkvhostuser port."""
+
+    def __init__(self, ctx, cpus):
+        super().__init__(ctx, 2, 1, cpus, "ovs")
+        self.name = "pvp-ovs"
+
+    def add_ports(self):
+        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
+                   "datapath_type=netdev")
+        self.vsctl("add-port", "br0", "wire", "--", "set", "Interface",
+                   "wire", "type=dpdk",
+                   "options:dpdk-devargs=net_memif0,role=server,socket=%s"
+                   % memif_sock(self),
+                   "options:n_rxq=%d" % self.ctx.args.pvp_queues,
+                   "ofport_request=1")
+        self.vsctl("add-port", "br0", "vhu1", "--", "set", "Interface",
+                   "vhu1", "type=dpdkvhostuser", "ofport_request=2")
+        self.socks = [None, os.path.join(self.dir, "vhu1")]
+        wait_for(lambda: os.path.exists(self.socks[1]), 30,
+                 "OVS vhost-user socket")
 
 
 class PvpGenerator:
@@ -121,10 +154,12 @@ class PvpGenerator:
         argv += ["--vdev", "net_memif0,role=client,socket=%s,mac=%s"
                  % (memif_sock(system), vm_mac(0))]
         extra = ctx.args.gen_virtio
-        argv += ["--vdev", "net_virtio_user1,path=%s,queues=1,queue_size=%d,"
-                 "mac=%s%s" % (system.socks[1], GEN_QUEUE_SIZE, vm_mac(1),
+        q = ctx.args.pvp_queues
+        argv += ["--vdev", "net_virtio_user1,path=%s,queues=%d,queue_size=%d,"
+                 "mac=%s%s" % (system.socks[1], q, GEN_QUEUE_SIZE, vm_mac(1),
                                "," + extra if extra else "")]
         argv += ["--", "-i", "--nb-cores=%d" % len(cores),
+                 "--rxq=%d" % q, "--txq=%d" % q,
                  "--rxd=%d" % GEN_QUEUE_SIZE, "--txd=%d" % GEN_QUEUE_SIZE,
                  "--total-num-mbufs=32768", "--no-lsc-interrupt",
                  "--burst=%d" % ctx.args.gen_burst,
@@ -155,9 +190,12 @@ class PvpSetup:
         helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
         self.name = name
         cpus = (helper, pmd_cpus)
-        self.system = (PvpTestpmd(ctx, 2, 1, cpus, "tpv")
-                       if name == PVP_REFERENCE
-                       else PvpVuswitch(ctx, cpus, name))
+        if name == PVP_REFERENCE:
+            self.system = PvpTestpmd(ctx, 2, 1, cpus, "tpv")
+        elif name == "pvp-ovs":
+            self.system = PvpOvs(ctx, cpus)
+        else:
+            self.system = PvpVuswitch(ctx, cpus, name)
         self.gen = None
         try:
             self.system.start()
