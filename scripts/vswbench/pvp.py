@@ -29,8 +29,8 @@ import os
 import subprocess
 import time
 
-from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, median, \
-    percentile, progress, wait_for
+from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, \
+    c2c_states, median, progress, wait_for
 from .host import runtime_dir
 from .interleave import run_cycles
 from .procs import Proc, Testpmd
@@ -46,6 +46,9 @@ PVP_LABELS = {
     "pvp-testpmd": "testpmd io (net_memif + net_vhost)",
     "pvp-ovs": "OVS-DPDK NORMAL (dpdk net_memif + dpdkvhostuser)",
 }
+PVP_COLORS = {"pvp-learn": "#4c72b0", "pvp-learn-vlan": "#dd8452",
+              "pvp-xconnect": "#55a868", "pvp-testpmd": "#8c8c8c",
+              "pvp-ovs": "#c44e52"}
 VLAN_KEYS = ",vlan=10"
 
 
@@ -265,6 +268,9 @@ def phase_pvp(ctx, systems, cycles, window):
         try:
             got = run_cycles(ctx, setups, (2, size), cycles, window,
                              deadline, phase="pvp")
+            for r in got:   # a loop that carries nothing has failed
+                if r.get("ok") and not r.get("mpps"):
+                    r.update(ok=False, error="no frame went round")
             recs += got
         finally:
             for s in setups:
@@ -272,53 +278,119 @@ def phase_pvp(ctx, systems, cycles, window):
     return recs
 
 
-def pvp_ratios(recs, a, b, size):
-    """Per-cycle ratios mpps(a)/mpps(b) of the pvp phase at @p size."""
+def pvp_windows(recs):
+    """The measured windows of the pvp phase, each marked near/far/mixed
+    by its c2c readings (common.c2c_states)."""
+    return c2c_states([r for r in recs if r.get("phase") == "pvp" and
+                       r.get("ok")])
+
+
+def pvp_ratios(recs, a, b, size, state=None):
+    """Per-cycle ratios mpps(a)/mpps(b) of the pvp phase at @p size; with
+    @p state, only cycles whose every window was in that host state."""
     by = {}
-    for r in recs:
-        if r.get("phase") == "pvp" and r.get("ok") and r["size"] == size:
-            by.setdefault(r["cycle"], {})[r["system"]] = r["mpps"]
-    return [d[a] / d[b] for d in by.values()
-            if a in d and b in d and d[b] > 0]
+    for r in pvp_windows(recs):
+        if r["size"] == size:
+            by.setdefault(r["cycle"], {})[r["system"]] = r
+    out = []
+    for d in by.values():
+        if a not in d or b not in d or d[b]["mpps"] <= 0:
+            continue
+        if state and any(r.get("host_state") != state for r in d.values()):
+            continue
+        out.append(d[a]["mpps"] / d[b]["mpps"])
+    return out
+
+
+# The ratios a pvp row carries: (key, numerator is the row's system or a
+# fixed one, denominator).
+PVP_RATIOS = (("testpmd", PVP_REFERENCE), ("ovs", "pvp-ovs"),
+              ("learn", "pvp-learn"))
 
 
 def pvp_summary(recs):
-    """One row per (size, system): Mpps, and per-cycle ratios to testpmd
-    and (for the VLAN run) to learn without VLANs."""
+    """One row per (size, system): Mpps (all windows, near, far), and the
+    median per-cycle ratios to testpmd io, to OVS and to learn, over all
+    cycles and over the cycles wholly in one host state."""
     rows = []
-    for size in sorted({r["size"] for r in recs if r.get("phase") == "pvp"}):
+    wins = pvp_windows(recs)
+    for size in sorted({r["size"] for r in wins}):
         for name in PVP_SYSTEMS:
-            v = [r["mpps"] for r in recs if r.get("phase") == "pvp" and
-                 r.get("ok") and r["size"] == size and r["system"] == name]
-            if not v:
+            mine = [r for r in wins if r["size"] == size and
+                    r["system"] == name]
+            if not mine:
                 continue
-            ref = pvp_ratios(recs, name, PVP_REFERENCE, size)
+            v = [r["mpps"] for r in mine]
             row = {"phase": "pvp", "size": size, "system": name,
                    "label": PVP_LABELS[name], "n": len(v),
                    "mpps_median": median(v), "mpps_min": min(v),
-                   "mpps_max": max(v),
-                   "ratio_testpmd": median(ref),
-                   "ratio_testpmd_p25": percentile(ref, 25),
-                   "ratio_testpmd_p75": percentile(ref, 75)}
-            if name == "pvp-learn-vlan":
-                row["ratio_learn"] = median(
-                    pvp_ratios(recs, name, "pvp-learn", size))
+                   "mpps_max": max(v)}
+            for st in ("near", "far"):
+                sv = [r["mpps"] for r in mine if r.get("host_state") == st]
+                row["n_" + st] = len(sv)
+                row["mpps_median_" + st] = median(sv) if sv else None
+            for key, ref in PVP_RATIOS:
+                if ref == name:
+                    continue
+                for st in (None, "near", "far"):
+                    rr = pvp_ratios(recs, name, ref, size, st)
+                    sfx = "" if st is None else "_" + st
+                    row["ratio_%s%s" % (key, sfx)] = \
+                        median(rr) if rr else None
+                    row["n_ratio_%s%s" % (key, sfx)] = len(rr)
             rows.append(row)
     return rows
+
+
+def fmt_ratio(row, key, st=None):
+    sfx = "" if st is None else "_" + st
+    v = row.get("ratio_%s%s" % (key, sfx))
+    return "-" if v is None else "%.3f (%d)" % (
+        v, row["n_ratio_%s%s" % (key, sfx)])
 
 
 def print_pvp(recs):
     rows = pvp_summary(recs)
     if not rows:
         return
-    progress("pvp (memif <-> vhost, interleaved; ratios per cycle):")
+    progress("pvp (memif <-> vhost, interleaved; median per-cycle ratios, "
+             "(cycles); near/far: cycles wholly in that host state):")
     for r in rows:
-        extra = ""
-        if r.get("ratio_learn") is not None:
-            extra = ", %.3f of learn" % r["ratio_learn"]
-        progress("  %5dB %-40s %6.2f Mpps (%.2f..%.2f, %d windows), "
-                 "%s of testpmd%s" % (
+        progress("  %5dB %-52s %6.2f Mpps (%.2f..%.2f, %d windows; near "
+                 "%s, far %s)" % (
                      r["size"], r["label"], r["mpps_median"], r["mpps_min"],
                      r["mpps_max"], r["n"],
-                     "%.3f" % r["ratio_testpmd"]
-                     if r["ratio_testpmd"] is not None else "-", extra))
+                     "-" if r["mpps_median_near"] is None else
+                     "%.2f" % r["mpps_median_near"],
+                     "-" if r["mpps_median_far"] is None else
+                     "%.2f" % r["mpps_median_far"]))
+        for key, ref in PVP_RATIOS:
+            if ref != r["system"] and r.get("n_ratio_" + key):
+                progress("         / %-18s all %s  near %s  far %s" % (
+                    PVP_LABELS[ref].split(" (")[0], fmt_ratio(r, key),
+                    fmt_ratio(r, key, "near"), fmt_ratio(r, key, "far")))
+
+
+def pvp_markdown(rows):
+    """The pvp table of docs/performance.md."""
+    if not rows:
+        return []
+    out = ["", "| frame | system | windows | Mpps median (near / far) | "
+           "/ testpmd io: all, near, far (cycles) | / OVS NORMAL: all, near, "
+           "far | / learn: all, near, far |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        cells = []
+        for key, ref in PVP_RATIOS:
+            if ref == r["system"] or not r.get("n_ratio_" + key):
+                cells.append("")
+                continue
+            cells.append("%s, %s, %s" % (fmt_ratio(r, key),
+                                         fmt_ratio(r, key, "near"),
+                                         fmt_ratio(r, key, "far")))
+        out.append("| %d B | %s | %d | %.2f (%s / %s) | %s | %s | %s |" % (
+            r["size"], r["label"], r["n"], r["mpps_median"],
+            "-" if r["mpps_median_near"] is None else
+            "%.2f" % r["mpps_median_near"],
+            "-" if r["mpps_median_far"] is None else
+            "%.2f" % r["mpps_median_far"], cells[0], cells[1], cells[2]))
+    return out
