@@ -139,6 +139,7 @@ RX, TX = 0, 1
 BUF_SIZE = 2048
 GPA_BASE = 0x40000000                # where guest memory starts (1 GiB)
 UVA_BASE = 0x7e0000000000            # the front-end's "virtual" address
+PAGE = mmap.PAGESIZE
 
 
 class FrontendError(Exception):
@@ -354,6 +355,9 @@ class Memory:
     switch, polling on another CPU, can read it half written)."""
 
     def __init__(self, size, name="vhu-fe-guest"):
+        # Whole pages: rte_vhost 24.11 refuses a region whose mapping
+        # (rounded up to the page) would pass the end of its file.
+        size = (size + PAGE - 1) // PAGE * PAGE
         self.size = size
         self.fd = os.memfd_create(name, os.MFD_CLOEXEC)
         os.ftruncate(self.fd, size)
