@@ -115,8 +115,8 @@ class Switch(Proc):
                  wait_ready=True, mem=512, netns=None):
         self.prefix = env.prefix(name)
         self.ports = list(ports)
-        # In a network namespace, the taps it makes are there.
-        argv = ["ip", "netns", "exec", netns] if netns else []
+        # In a network namespace (a NetNs), the taps it makes are there.
+        argv = netns.prefix() if netns else []
         argv += [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
                  "--no-pci", "--file-prefix", self.prefix,
                  "--log-level", "lib.vhost.config:warning", "--"]
@@ -381,47 +381,66 @@ class MiniFrontend(vhu_fe.Conn):
             raise TestFailure(str(e)) from None
 
 
+def _die_with_parent():
+    """In a child, before exec: SIGKILL when the test process dies."""
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class NetNs:
-    """A network namespace of a test, deleted at cleanup whatever happens
-    (the interfaces in it go with it, or with the process that made them).
-    """
+    """A network namespace of a test, held by a `sleep` process that
+    unshare(1) started in it, entered with nsenter(1); gone at cleanup
+    whatever happens (the holder is killed, and dies with the test
+    process anyway), and the interfaces in it with it (or with the
+    process that made them). Not `ip netns`: in a chroot (scripts/debroot)
+    its mount namespace tricks fail ("mount --make-rslave /")."""
 
     def __init__(self, env, name):
         self.name = "vsw-%s-%d" % (name, os.getpid())
-        rc, out = env.run(["ip", "netns", "add", self.name], timeout=10)
-        if rc != 0:
-            raise TestFailure("cannot create network namespace %s: %s"
-                              % (self.name, out))
-        env.netns.append(self)
         self.env = env
+        log("new network namespace %s" % self.name)
+        self.holder = subprocess.Popen(
+            ["unshare", "--net", "sleep", "100000"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        env.netns.append(self)
+        mine = os.readlink("/proc/self/ns/net")
+        self.path = "/proc/%d/ns/net" % self.holder.pid
+        wait_for(lambda: self.holder.poll() is None and
+                 os.readlink(self.path) != mine, 5,
+                 "network namespace %s" % self.name, 0.01)
         self.ip("link", "set", "lo", "up")
 
+    def prefix(self):
+        """What runs a command in the namespace (it execs the command:
+        the process keeps its PID)."""
+        return ["nsenter", "--net=" + self.path]
+
     def ip(self, *args, check=True):
-        """`ip -n NS ARGS`; its output."""
-        rc, out = self.env.run(["ip", "-n", self.name] + list(args),
+        """`ip ARGS` in the namespace; its output."""
+        rc, out = self.env.run(self.prefix() + ["ip"] + list(args),
                                timeout=10)
         if check and rc != 0:
-            raise TestFailure("ip -n %s %s: %s" % (self.name, " ".join(args),
-                                                   out))
+            raise TestFailure("ip %s (in %s): %s" % (" ".join(args),
+                                                    self.name, out))
         return out
 
     def run(self, argv, timeout=60):
         """Run a command in the namespace (bounded): (rc, output)."""
-        return self.env.run(["ip", "netns", "exec", self.name] + list(argv),
-                            timeout=timeout)
+        return self.env.run(self.prefix() + list(argv), timeout=timeout)
 
     def popen(self, argv):
         """Start a command in the namespace; the caller waits for it."""
         log("start in %s: %s" % (self.name, " ".join(argv)))
-        return subprocess.Popen(["ip", "netns", "exec", self.name] +
-                                list(argv), stdout=subprocess.PIPE,
+        return subprocess.Popen(self.prefix() + list(argv),
+                                stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
 
     def delete(self):
-        subprocess.run(["ip", "netns", "del", self.name],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       timeout=10)
+        if self.holder.poll() is None:
+            self.holder.kill()
+        self.holder.wait(timeout=10)
 
 
 class Env:

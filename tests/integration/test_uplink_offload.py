@@ -226,7 +226,7 @@ def body(env):
     a_sock = env.sock("a")
     sw = h.Switch(env, ["eth:net_tap0,iface=%s,name=t1" % taps[0],
                         "eth:net_tap1,iface=%s,name=t2,offload=0" % taps[1],
-                        a_sock], netns=ns.name)
+                        a_sock], netns=ns)
     a = fe.Frontend(a_sock, ring_size=ol.RING, buf_size=ol.BUF, timeout=10)
     try:
         a.start(features=ol.ALL)

@@ -450,7 +450,7 @@ def body(env):
     tap = "vswt%d" % (os.getpid() % 100000)
     a_sock, b_sock = env.sock("a"), env.sock("b")
     sw = h.Switch(env, ["eth:net_tap0,iface=%s" % tap, a_sock, b_sock],
-                  netns=ns.name)
+                  netns=ns)
     fe_a, fe_b = vhu_fe.Frontend(a_sock), vhu_fe.Frontend(b_sock)
     fe_a.start()
     fe_b.start()
