@@ -30,6 +30,11 @@
 struct app_port_spec {
 	struct vsw_vport_conf conf;          /* pmd_mask: from pmd_lcores */
 	uint64_t pmd_lcores[APP_LCORE_WORDS]; /* pmd=LIST: EAL lcore ids */
+	bool access;                         /* vlan= given */
+	uint16_t access_vlan;                /* its value (0: no VLAN) */
+	bool trunks;                         /* trunks= given */
+	uint16_t native;                     /* native=, 0: not given */
+	uint32_t keys_seen;                  /* the switch's keys given */
 };
 
 struct app_config {
@@ -50,6 +55,7 @@ struct app_config {
 	uint32_t ctrl_priority;      /* SCHED_FIFO of rte_vhost's thread, 0: none */
 	uint32_t pmd_sleep_max_us;   /* idle PMD back-off bound, 0: busy-poll */
 	bool no_offload;             /* --no-offload: offload=0 on every port */
+	uint32_t mtu;                /* of the ethdev ports */
 };
 
 struct app {
@@ -165,7 +171,8 @@ void
 app_format_lcores(const uint64_t *lcores, char *buf, size_t len);
 
 /*
- * PATH[,name=N][,client=0|1][,queues=N][,suspend=0|1][,pmd=LIST] into
+ * PATH[,name=N][,client=0|1][,queues=N][,suspend=0|1][,pmd=LIST], or
+ * eth:DEVARGS[,name=N][,queues=N][,pmd=LIST], into
  * @p ps (pmd_mask not set yet: see app_port_spec_pmds()). On error
  * @p bad_key is the key at fault ("path" for the path) and @p err says why.
  * Returns 0 or a negative errno.
@@ -173,6 +180,31 @@ app_format_lcores(const uint64_t *lcores, char *buf, size_t len);
 int
 app_port_spec_parse(const char *spec, struct app_port_spec *ps,
 	const char **bad_key, char *err, size_t errlen);
+
+/*
+ * The VLAN keys given to @p ps (vlan=, trunks=, native=) into
+ * ps->conf.vlan, refusing the combinations that make no sense. Called
+ * by app_port_spec_parse(); set-port calls it on its own keys.
+ */
+int
+app_port_spec_vlan(struct app_port_spec *ps, const char **bad_key,
+	char *err, size_t errlen);
+
+/* One KEY=VALUE of a port spec (@p kv is changed) into @p ps. */
+int
+app_port_spec_parse_key(char *kv, struct app_port_spec *ps, char *err,
+	size_t errlen);
+
+/* "10", "10:20-30": VLANs 1-4094 into a VSW_VLAN_WORDS bitmap. */
+int
+app_parse_vlans(const char *list, uint64_t *bm);
+
+/*
+ * The reverse of app_parse_vlans(), "" for none. Returns the length the
+ * whole list needs (>= @p len: cut short), as snprintf() does.
+ */
+size_t
+app_format_vlans(const uint64_t *bm, char *buf, size_t len);
 
 struct app;
 
@@ -193,9 +225,28 @@ app_ports_init(struct app *a, uint16_t nb_file_ports);
 int
 app_port_add(struct app *a, const char *spec, char *err, size_t errlen);
 
+/*
+ * ports.c: "PORT,KEY=VALUE,...": change a port's VLANs (vlan=, trunks=,
+ * native=), then write back. Returns the port's id or a negative errno
+ * with the reason in @p err (then nothing changed).
+ */
+int
+app_port_set(struct app *a, const char *params, char *err, size_t errlen);
+
 /* ports.c: remove a port (id, name or path), then write back. */
 int
 app_port_del(struct app *a, const char *key, char *err, size_t errlen);
+
+/* ports.c: where a port is: its socket path, or "eth:DEVARGS". */
+const char *
+app_port_where(const struct vsw_vport_conf *c, char *buf, size_t len);
+
+/*
+ * ports.c: a port's state for people: its state machine's, or
+ * "link-down" for an ethdev port whose link is down.
+ */
+const char *
+app_port_state(struct app *a, uint16_t id);
 
 /*
  * config_save.c: write @p a's persisted ports, and the other sections of
@@ -221,7 +272,7 @@ app_usage(const char *prog);
 /* testpmd-style counters; @p interval is seconds since the last call
  * (0 for no rates). */
 void
-app_stats_print(const struct app *a, double interval);
+app_stats_print(struct app *a, double interval);
 
 struct rte_tel_data;
 

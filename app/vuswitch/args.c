@@ -50,6 +50,24 @@ app_usage(const char *prog)
 		"                        ids, ':' between them, ranges like 2-5).\n"
 		"                        offload=0 offers the front-end no checksum or TCP\n"
 		"                        segmentation offload\n"
+		"  --port eth:DEVARGS[,name=NAME][,queues=N][,pmd=LIST][,offload=0]\n"
+		"                        add a DPDK ethdev port: a device string\n"
+		"                        (net_tap0,iface=vsw0, a PCI address, ...),\n"
+		"                        probed now and removed with the port, or the\n"
+		"                        name of an ethdev EAL made (--vdev, -a).\n"
+		"                        name, queues, pmd and offload are the switch's;\n"
+		"                        every other key=value is the device's. queues=N\n"
+		"                        RX queues (RSS), one TX queue per PMD (no\n"
+		"                        fewer than RX queues).\n"
+		"                        offload=0 leaves the device's checksum and TSO\n"
+		"                        offloads off\n"
+		"  VLANs, keys of both --port kinds: vlan=N an access port on VLAN N\n"
+		"                        (1-4094; untagged frames); trunks=LIST a trunk\n"
+		"                        carrying the tagged VLANs of LIST (':' between\n"
+		"                        them, ranges like 20-30), native=N its untagged\n"
+		"                        VLAN. None: VLAN 0, frames as they are\n"
+		"  --mtu N               MTU of the ethdev ports, %d-%d (default %d);\n"
+		"                        above about 2000 the device needs RX scatter\n"
 		"  --mode learn|xconnect learn: MAC-learning switch (default);\n"
 		"                        xconnect: patch ports in pairs 0<->1, 2<->3, ...\n"
 		"  --stats SECONDS       print per-port counters every SECONDS (0: only at exit)\n"
@@ -83,7 +101,8 @@ app_usage(const char *prog)
 		"Example:\n"
 		"  %s -l 0,1 --no-huge -m 512 --no-pci -- \\\n"
 		"      --port /tmp/vm1.sock --port /tmp/vm2.sock --stats 1\n",
-		prog, prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, DEF_MAC_AGING,
+		prog, prog, VSW_MAX_PORTS, VSW_MAX_QUEUES, VSW_VPORT_MTU_MIN,
+		VSW_VPORT_MTU_MAX, VSW_VPORT_MTU_DEFAULT, DEF_MAC_AGING,
 		DEF_MAC_CAPACITY, DEF_MAC_PORT_LIMIT, DEF_BACKLOG,
 		DEF_SUSPEND_TIMEOUT_MS, DEF_AUTO_LB_LOAD, DEF_AUTO_LB_INTERVAL,
 		DEF_CTRL_PRIORITY, VSW_FWD_SLEEP_MAX_US, prog);
@@ -185,6 +204,7 @@ enum {
 	OPT_AUTO_LB_LOAD,
 	OPT_AUTO_LB_INTERVAL,
 	OPT_PMD_SLEEP_MAX,
+	OPT_MTU,
 };
 
 static const struct option long_opts[] = {
@@ -208,6 +228,7 @@ static const struct option long_opts[] = {
 	{ "pmd-auto-lb-interval", required_argument, NULL,
 		OPT_AUTO_LB_INTERVAL },
 	{ "pmd-sleep-max", required_argument, NULL, OPT_PMD_SLEEP_MAX },
+	{ "mtu", required_argument, NULL, OPT_MTU },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -290,6 +311,9 @@ parse_one(int opt, const char *arg, struct app_config *cfg)
 	case OPT_PMD_SLEEP_MAX:
 		return parse_num_opt("pmd-sleep-max", arg, 0,
 			VSW_FWD_SLEEP_MAX_US, &cfg->pmd_sleep_max_us);
+	case OPT_MTU:
+		return parse_num_opt("mtu", arg, VSW_VPORT_MTU_MIN,
+			VSW_VPORT_MTU_MAX, &cfg->mtu);
 	default:
 		return -1;
 	}
@@ -358,6 +382,7 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 	cfg->ctrl_priority = DEF_CTRL_PRIORITY;
 	cfg->auto_lb_load = DEF_AUTO_LB_LOAD;
 	cfg->auto_lb_interval = DEF_AUTO_LB_INTERVAL;
+	cfg->mtu = VSW_VPORT_MTU_DEFAULT;
 
 	opterr = 0;
 	optind = 0;
@@ -411,6 +436,8 @@ app_parse_args(int argc, char **argv, const struct app_where *where,
 			cfg->ports.port[i].offload = false;
 	}
 	cfg->ports.suspend_timeout_us = (uint64_t)cfg->suspend_timeout_ms * 1000;
+	cfg->ports.mtu = (uint16_t)cfg->mtu;
+	cfg->ports.xconnect = cfg->mode == VSW_FWD_XCONNECT;
 	ret = 0;
 out:
 	cur_where = NULL;

@@ -432,7 +432,11 @@ check_port_name(const char *file, const struct section *s, const char *name)
 	return 0;
 }
 
-/* [port NAME]: path = PATH and KEY = VALUE -> --port=PATH,KEY=VALUE,... */
+/*
+ * [port NAME]: path = PATH (a vhost-user port) or eth = DEVARGS (an
+ * ethdev, whose value may hold commas), and KEY = VALUE ->
+ * --port=PATH,name=NAME,KEY=VALUE,... or --port=eth:DEVARGS,name=NAME,...
+ */
 static int
 do_port(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 	const struct scan *sc, const struct section *s, const char *name)
@@ -440,7 +444,7 @@ do_port(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 	struct app_where w = { .file = file, .line = s->line };
 	char spec[CFG_VALUE_LEN * 2 + 16];
 	const char **keys;
-	const char *path = NULL;
+	const char *path = NULL, *eth = NULL;
 	int *lines, i;
 	size_t n;
 
@@ -454,6 +458,10 @@ do_port(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 		lines[i] = key_line(sc, s->index, s->e[i].name, 0);
 		if (keys[i] == NULL)
 			return -1;
+		if (strcmp(s->e[i].name, "eth") == 0) {
+			eth = s->e[i].value;
+			continue;	/* a device string has commas */
+		}
 		if (strchr(s->e[i].value, ',') != NULL) {
 			file_error(file, lines[i], s->name, s->e[i].name,
 				"a value may not contain ','");
@@ -467,14 +475,17 @@ do_port(struct app_cmdline *cl, struct file_opts *fo, const char *file,
 			return -1;
 		}
 	}
-	if (path == NULL) {
-		file_error(file, s->line, s->name, NULL,
-			"no path = SOCKET for the port %s", name);
+	if ((path == NULL) == (eth == NULL)) {
+		file_error(file, s->line, s->name, NULL, "the port %s needs "
+			"either path = SOCKET or eth = DEVARGS", name);
 		return -1;
 	}
-	n = snprintf(spec, sizeof(spec), "--port=%s,name=%s", path, name);
+	n = snprintf(spec, sizeof(spec), "--port=%s%s,name=%s",
+		eth != NULL ? VSW_VPORT_ETH_PREFIX : "",
+		eth != NULL ? eth : path, name);
 	for (i = 0; i < s->nb && n < sizeof(spec); i++)
-		if (strcmp(s->e[i].name, "path") != 0)
+		if (strcmp(s->e[i].name, "path") != 0 &&
+				strcmp(s->e[i].name, "eth") != 0)
 			n += snprintf(spec + n, sizeof(spec) - n, ",%s=%s",
 				s->e[i].name, s->e[i].value);
 	if (n >= sizeof(spec)) {
@@ -649,10 +660,12 @@ app_cmdline_check_ports(const struct app_cmdline *cl,
 	}
 	free(p);
 	for (n = 0; w != NULL && n < w->nb_keys; n++)
-		if (strcmp(w->keys[n], "path") == 0)
+		if (strcmp(w->keys[n], "path") == 0 ||
+				strcmp(w->keys[n], "eth") == 0)
 			break;
 	if (w != NULL)
-		file_error(w->file, w->key_lines[n], w->section, "path",
+		file_error(w->file, n < w->nb_keys ? w->key_lines[n] : w->line,
+			w->section, n < w->nb_keys ? w->keys[n] : NULL,
 			"%s", err);
 	else
 		fprintf(stderr, APP_NAME ": error: %s\n", err);

@@ -74,6 +74,29 @@ add_entry(struct rte_cfgfile *cf, const char *sect, const char *key,
 	return rte_cfgfile_add_entry(cf, sect, key, value);
 }
 
+/* vlan = N, or trunks = LIST and native = N. */
+static int
+add_vlans(struct rte_cfgfile *cf, const char *sect,
+	const struct vsw_vlan_conf *vc)
+{
+	char v[CFG_VALUE_LEN];
+	int ret = 0;
+
+	if (vc->mode == VSW_VLAN_ACCESS) {
+		snprintf(v, sizeof(v), "%u", vc->vlan);
+		ret |= add_entry(cf, sect, "vlan", v);
+	} else if (vc->mode == VSW_VLAN_TRUNK) {
+		if (app_format_vlans(vc->trunks, v, sizeof(v)) >= sizeof(v))
+			return -1;	/* a list the file cannot hold */
+		ret |= add_entry(cf, sect, "trunks", v);
+		if (vc->vlan != 0) {
+			snprintf(v, sizeof(v), "%u", vc->vlan);
+			ret |= add_entry(cf, sect, "native", v);
+		}
+	}
+	return ret;
+}
+
 /* [port NAME] for port @p id. */
 static int
 add_port(const struct app *a, struct rte_cfgfile *cf, uint16_t id)
@@ -84,17 +107,21 @@ add_port(const struct app *a, struct rte_cfgfile *cf, uint16_t id)
 
 	snprintf(sect, sizeof(sect), "port %s", c->name);
 	ret = rte_cfgfile_add_section(cf, sect);
-	ret |= add_entry(cf, sect, "path", c->path);
+	if (c->kind == VSW_VPORT_ETH)
+		ret |= add_entry(cf, sect, "eth", c->devargs);
+	else
+		ret |= add_entry(cf, sect, "path", c->path);
 	if (c->client)
 		ret |= add_entry(cf, sect, "client", "1");
 	if (c->nb_queues != 1) {
 		snprintf(v, sizeof(v), "%u", c->nb_queues);
 		ret |= add_entry(cf, sect, "queues", v);
 	}
-	if (!c->suspend)
+	if (!c->suspend && c->kind == VSW_VPORT_VHOST)
 		ret |= add_entry(cf, sect, "suspend", "0");
 	if (!c->offload)
 		ret |= add_entry(cf, sect, "offload", "0");
+	ret |= add_vlans(cf, sect, &c->vlan);
 	app_format_lcores(a->pmd_lcores[id], v, sizeof(v));
 	if (v[0] != '\0')
 		ret |= add_entry(cf, sect, "pmd", v);

@@ -101,7 +101,9 @@ collect_pmds(struct app *a)
 static uint32_t
 pool_size(const struct app *a)
 {
+	const struct vsw_vport_params *pp = &a->cfg.ports;
 	uint64_t n;
+	uint16_t i;
 
 	if (a->cfg.nb_mbufs != 0)
 		return a->cfg.nb_mbufs;
@@ -111,8 +113,14 @@ pool_size(const struct app *a)
 	 */
 	n = POOL_BASE + (uint64_t)a->nb_pmd * (POOL_CACHE * 2 +
 		VSW_CAPTURE_MBUFS_PER_LCORE) +
-		(uint64_t)RTE_MAX(a->cfg.ports.nb_ports, POOL_MIN_PORTS) *
+		(uint64_t)RTE_MAX(pp->nb_ports, POOL_MIN_PORTS) *
 		a->cfg.backlog;
+	/* What the ethdev ports' descriptors hold: RX and TX queues. */
+	for (i = 0; i < pp->nb_ports; i++)
+		if (pp->port[i].kind == VSW_VPORT_ETH)
+			n += (uint64_t)(RTE_MAX(pp->port[i].nb_queues,
+				a->nb_pmd) + a->nb_pmd) * VSW_VPORT_ETH_DESC *
+				100 / VSW_VPORT_ETH_POOL_PCT;
 	return (uint32_t)RTE_MIN(n, (uint64_t)POOL_MAX);
 }
 
@@ -340,6 +348,7 @@ main_loop(struct app *a)
 		app_lock();
 		if (now - last_age >= hz) {
 			balance_tick(a, &lb);
+			vsw_vport_poll_links(a->ports);
 			if (a->mac != NULL) {
 				vsw_vport_parked_ports(a->ports, parked);
 				vsw_mac_age(a->mac, vsw_fwd_now(a->fwd),

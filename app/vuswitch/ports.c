@@ -88,3 +88,99 @@ app_port_del(struct app *a, const char *key, char *err, size_t errlen)
 	memset(a->pmd_lcores[id], 0, sizeof(a->pmd_lcores[id]));
 	return id;
 }
+
+/* Parse "KEY=VALUE,..." of set-port (VLAN keys only) into @p vc. */
+static int
+set_spec(char *spec, struct vsw_vlan_conf *vc, char *err, size_t errlen)
+{
+	struct app_port_spec ps;
+	const char *key;
+	char *save = NULL, *tok;
+	int ret;
+
+	memset(&ps, 0, sizeof(ps));
+	for (tok = strtok_r(spec, ",", &save); tok != NULL;
+			tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "vlan=", 5) != 0 &&
+				strncmp(tok, "trunks=", 7) != 0 &&
+				strncmp(tok, "native=", 7) != 0) {
+			snprintf(err, errlen, "set-port changes vlan=, trunks= "
+				"and native=, not '%s'", tok);
+			return -EINVAL;
+		}
+		/* The one parser of port keys: a spec of one key. */
+		ret = app_port_spec_parse_key(tok, &ps, err, errlen);
+		if (ret != 0)
+			return ret;
+	}
+	if (!ps.access && !ps.trunks && ps.native == 0) {
+		snprintf(err, errlen, "set-port PORT vlan=N|trunks=LIST"
+			"[,native=N] (vlan=0: no VLAN)");
+		return -EINVAL;
+	}
+	ret = app_port_spec_vlan(&ps, &key, err, errlen);
+	if (ret == 0)
+		*vc = ps.conf.vlan;
+	return ret;
+}
+
+int
+app_port_set(struct app *a, const char *params, char *err, size_t errlen)
+{
+	char buf[512], why[512], *comma;
+	struct vsw_vport_conf c;
+	struct vsw_vlan_conf vc;
+	int id, ret;
+
+	if (params == NULL || strlen(params) >= sizeof(buf) ||
+			(comma = strchr(params, ',')) == NULL) {
+		snprintf(err, errlen, "set-port PORT KEY=VALUE[,KEY=VALUE]");
+		return -EINVAL;
+	}
+	strcpy(buf, params);
+	buf[comma - params] = '\0';
+	id = vsw_vport_lookup(a->ports, buf);
+	if (id < 0 || vsw_vport_conf_get(a->ports, (uint16_t)id, &c) != 0) {
+		snprintf(err, errlen, "no port '%s' (give an id, a name or a "
+			"socket path)", buf);
+		return -ENOENT;
+	}
+	ret = set_spec(buf + (comma - params) + 1, &vc, err, errlen);
+	if (ret == 0)
+		ret = vsw_vport_set_vlan(a->ports, (uint16_t)id, &vc, err,
+			errlen);
+	if (ret != 0)
+		return ret;
+	if (a->config_file != NULL && a->persist[id] &&
+			app_config_save(a, -1, why, sizeof(why)) != 0) {
+		/* Nothing changes: the old VLANs come back. */
+		vsw_vport_set_vlan(a->ports, (uint16_t)id, &c.vlan, why,
+			sizeof(why));
+		snprintf(err, errlen, "not changed: config write-back "
+			"failed: %s", why);
+		return -EIO;
+	}
+	return id;
+}
+
+const char *
+app_port_where(const struct vsw_vport_conf *c, char *buf, size_t len)
+{
+	if (c->kind != VSW_VPORT_ETH)
+		return c->path;
+	snprintf(buf, len, VSW_VPORT_ETH_PREFIX "%s", c->devargs);
+	return buf;
+}
+
+const char *
+app_port_state(struct app *a, uint16_t id)
+{
+	const struct vsw_vport_conf *c = vsw_vport_conf(a->ports, id);
+	struct vsw_vport_eth_info ei;
+
+	if (c != NULL && c->kind == VSW_VPORT_ETH &&
+			vsw_vport_eth_info(a->ports, id, &ei) == 0 &&
+			!ei.link_up)
+		return "link-down";
+	return vsw_port_state_name(vsw_vport_state(a->ports, id));
+}

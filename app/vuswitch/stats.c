@@ -25,19 +25,18 @@ sum_drops(const struct vsw_port_stats *s, int first, int last)
 }
 
 static void
-print_port(const struct app *a, uint16_t port, double interval)
+print_port(struct app *a, uint16_t port, double interval)
 {
 	const struct vsw_vport_conf *c = a->ports != NULL ?
 		vsw_vport_conf(a->ports, port) : &a->last_conf[port];
+	char where[VSW_VPORT_DEVARGS_MAX + 8];
 	struct vsw_port_stats s;
 	int r;
 
 	vsw_fwd_port_stats(a->fwd, port, &s);
 	printf("\n  ######## Port %u: %s %s [%s] ########\n", port, c->name,
-		c->path,
-		a->ports != NULL ?
-		vsw_port_state_name(vsw_vport_state(a->ports, port)) :
-		"stopped");
+		app_port_where(c, where, sizeof(where)),
+		a->ports != NULL ? app_port_state(a, port) : "stopped");
 	printf("  RX-packets: %-12" PRIu64 " RX-bytes: %-14" PRIu64
 		" RX-dropped: %" PRIu64 "\n", s.rx_pkts, s.rx_bytes,
 		sum_drops(&s, VSW_DROP_OWN_PORT, VSW_DROP_RX_LAST));
@@ -82,7 +81,7 @@ print_pmd(const struct app *a, uint16_t pmd)
 }
 
 void
-app_stats_print(const struct app *a, double interval)
+app_stats_print(struct app *a, double interval)
 {
 	uint16_t i;
 

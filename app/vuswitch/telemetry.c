@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "app.h"
@@ -97,13 +98,22 @@ port_pmds(struct app *a, uint16_t port, const struct vsw_fwd_rxq_info *rq,
 
 static struct vsw_fwd_rxq_info rxqs[VSW_MAX_PORTS * VSW_MAX_QUEUES];
 
+/* "server" or "client" for a vhost-user port, "eth" for an ethdev. */
+static const char *
+port_mode(const struct vsw_vport_conf *c)
+{
+	if (c->kind == VSW_VPORT_ETH)
+		return "eth";
+	return c->client ? "client" : "server";
+}
+
 static void
 add_port_entry(struct app *a, uint16_t id, unsigned int nrq,
 	struct rte_tel_data *d)
 {
 	struct rte_tel_data *e = rte_tel_data_alloc();
 	struct vsw_vport_conf c;
-	char key[8], pmds[256];
+	char key[8], pmds[256], where[VSW_VPORT_DEVARGS_MAX + 8];
 
 	if (e == NULL || vsw_vport_conf_get(a->ports, id, &c) != 0) {
 		rte_tel_data_free(e);
@@ -111,10 +121,10 @@ add_port_entry(struct app *a, uint16_t id, unsigned int nrq,
 	}
 	rte_tel_data_start_dict(e);
 	rte_tel_data_add_dict_string(e, "name", c.name);
-	rte_tel_data_add_dict_string(e, "path", c.path);
-	rte_tel_data_add_dict_string(e, "mode", c.client ? "client" : "server");
-	rte_tel_data_add_dict_string(e, "state",
-		vsw_port_state_name(vsw_vport_state(a->ports, id)));
+	rte_tel_data_add_dict_string(e, "path",
+		app_port_where(&c, where, sizeof(where)));
+	rte_tel_data_add_dict_string(e, "mode", port_mode(&c));
+	rte_tel_data_add_dict_string(e, "state", app_port_state(a, id));
 	rte_tel_data_add_dict_int(e, "queues", c.nb_queues);
 	port_pmds(a, id, rxqs, nrq, pmds, sizeof(pmds));
 	rte_tel_data_add_dict_string(e, "pmds", pmds);
@@ -146,6 +156,35 @@ h_ports(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static const char *const vlan_modes[] = {
+	[VSW_VLAN_NONE] = "none",
+	[VSW_VLAN_ACCESS] = "access",
+	[VSW_VLAN_TRUNK] = "trunk",
+};
+
+/* vlan_mode, vlan (access), trunks and native (trunk). */
+static void
+add_vlan_info(struct app *a, uint16_t port, struct rte_tel_data *d)
+{
+	struct vsw_vport_conf c;
+	char list[RTE_TEL_MAX_STRING_LEN];
+
+	if (vsw_vport_conf_get(a->ports, port, &c) != 0 ||
+			c.vlan.mode >= RTE_DIM(vlan_modes))
+		return;
+	rte_tel_data_add_dict_string(d, "vlan_mode", vlan_modes[c.vlan.mode]);
+	if (c.vlan.mode == VSW_VLAN_ACCESS)
+		rte_tel_data_add_dict_int(d, "vlan", c.vlan.vlan);
+	if (c.vlan.mode != VSW_VLAN_TRUNK)
+		return;
+	/* A list too long for one string is cut short, with "...". */
+	if (app_format_vlans(c.vlan.trunks, list, sizeof(list)) >=
+			sizeof(list))
+		strcpy(list + sizeof(list) - 4, "...");
+	rte_tel_data_add_dict_string(d, "trunks", list);
+	rte_tel_data_add_dict_int(d, "native", c.vlan.vlan);
+}
+
 static void
 add_result(struct rte_tel_data *d, int ret, const char *err)
 {
@@ -159,6 +198,7 @@ h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
 	struct vsw_vport_conf c;
 	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	char where[VSW_VPORT_DEVARGS_MAX + 8];
 	int id;
 
 	id = app_port_add(a, params != NULL ? params : "", err, sizeof(err));
@@ -167,13 +207,31 @@ h_add_port(struct app *a, const char *params, struct rte_tel_data *d)
 	if (id >= 0 && vsw_vport_conf_get(a->ports, (uint16_t)id, &c) == 0) {
 		rte_tel_data_add_dict_int(d, "id", id);
 		rte_tel_data_add_dict_string(d, "name", c.name);
-		rte_tel_data_add_dict_string(d, "path", c.path);
+		rte_tel_data_add_dict_string(d, "path",
+			app_port_where(&c, where, sizeof(where)));
 	}
 	return 0;
 }
 
 static void add_port_stats(struct app *a, uint16_t port,
 	struct rte_tel_data *d);
+
+/* PORT,vlan=N | PORT,trunks=LIST[,native=N] */
+static int
+h_set_port(struct app *a, const char *params, struct rte_tel_data *d)
+{
+	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	int id;
+
+	id = app_port_set(a, params, err, sizeof(err));
+	rte_tel_data_start_dict(d);
+	add_result(d, id, err);
+	if (id >= 0) {
+		rte_tel_data_add_dict_int(d, "id", id);
+		add_vlan_info(a, (uint16_t)id, d);
+	}
+	return 0;
+}
 
 static int
 h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
@@ -290,16 +348,19 @@ h_pmd_rxq_rebalance(struct app *a, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-/* Telemetry names allow no '-': "drop_ring_full", "rejected_bad_mem". */
+/*
+ * Telemetry names are letters, digits and '_': "drop_ring_full",
+ * "rejected_bad_mem", "rx_q0_packets".
+ */
 static void
 add_counter(struct rte_tel_data *d, const char *prefix, const char *name,
 	uint64_t v)
 {
-	char key[40], *c;
+	char key[RTE_ETH_XSTATS_NAME_SIZE + 16], *c;
 
 	snprintf(key, sizeof(key), "%s%s", prefix, name);
 	for (c = key; *c != '\0'; c++)
-		if (*c == '-')
+		if (!isalnum((unsigned char)*c) && *c != '_')
 			*c = '_';
 	rte_tel_data_add_dict_u64(d, key, v);
 }
@@ -374,10 +435,77 @@ add_suspend_info(struct app *a, uint16_t port, struct rte_tel_data *d)
 			in.rejected[r]);
 }
 
+/* The ethdev's own counters, basic and extended, in dict @p name. */
+static void
+add_eth_stats(uint16_t eth, const char *name, struct rte_tel_data *d)
+{
+	struct rte_tel_data *x = rte_tel_data_alloc();
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int n, i;
+
+	if (x == NULL)
+		return;
+	rte_tel_data_start_dict(x);
+	n = rte_eth_xstats_get_names(eth, NULL, 0);
+	if (n > 0) {
+		names = calloc(n, sizeof(*names));
+		vals = calloc(n, sizeof(*vals));
+	}
+	if (names != NULL && vals != NULL &&
+			rte_eth_xstats_get_names(eth, names, n) == n &&
+			rte_eth_xstats_get(eth, vals, n) == n)
+		for (i = 0; i < n && i < RTE_TEL_MAX_DICT_ENTRIES; i++)
+			add_counter(x, "", names[vals[i].id].name,
+				vals[i].value);
+	free(names);
+	free(vals);
+	if (rte_tel_data_add_dict_container(d, name, x, 0) != 0)
+		rte_tel_data_free(x);
+}
+
+static void
+add_eth_info(struct app *a, uint16_t port, struct rte_tel_data *d)
+{
+	struct vsw_vport_eth_info ei;
+	struct rte_eth_stats st;
+
+	if (vsw_vport_eth_info(a->ports, port, &ei) != 0)
+		return;
+	rte_tel_data_add_dict_int(d, "ethdev", ei.eth_port);
+	rte_tel_data_add_dict_int(d, "probed", ei.owned);
+	rte_tel_data_add_dict_string(d, "link", ei.link_up ? "up" : "down");
+	rte_tel_data_add_dict_u64(d, "link_speed", ei.link_speed);
+	rte_tel_data_add_dict_u64(d, "link_changes", ei.link_changes);
+	rte_tel_data_add_dict_int(d, "rx_queues", ei.nb_rxq);
+	rte_tel_data_add_dict_int(d, "tx_queues", ei.nb_txq);
+	rte_tel_data_add_dict_int(d, "rx_descriptors", ei.nb_rxd);
+	rte_tel_data_add_dict_int(d, "tx_descriptors", ei.nb_txd);
+	rte_tel_data_add_dict_int(d, "mtu", ei.mtu);
+	rte_tel_data_add_dict_int(d, "rx_scatter", ei.scatter);
+	rte_tel_data_add_dict_int(d, "offload_offered",
+		vsw_vport_conf(a->ports, port)->offload);
+	rte_tel_data_add_dict_u64(d, "offloads", ei.offloads);
+	rte_tel_data_add_dict_u64(d, "tx_offload_capa", ei.tx_offload_capa);
+	rte_tel_data_add_dict_u64(d, "tx_offloads", ei.tx_offloads);
+	if (rte_eth_stats_get(ei.eth_port, &st) == 0) {
+		rte_tel_data_add_dict_u64(d, "eth_ipackets", st.ipackets);
+		rte_tel_data_add_dict_u64(d, "eth_opackets", st.opackets);
+		rte_tel_data_add_dict_u64(d, "eth_ibytes", st.ibytes);
+		rte_tel_data_add_dict_u64(d, "eth_obytes", st.obytes);
+		rte_tel_data_add_dict_u64(d, "eth_imissed", st.imissed);
+		rte_tel_data_add_dict_u64(d, "eth_ierrors", st.ierrors);
+		rte_tel_data_add_dict_u64(d, "eth_oerrors", st.oerrors);
+		rte_tel_data_add_dict_u64(d, "eth_rx_nombuf", st.rx_nombuf);
+	}
+	add_eth_stats(ei.eth_port, "xstats", d);
+}
+
 static int
 h_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
 	const struct vsw_vport_conf *c;
+	char where[VSW_VPORT_DEVARGS_MAX + 8];
 	int port = port_arg(a, params);
 
 	if (port < 0)
@@ -386,17 +514,22 @@ h_port(struct app *a, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "id", port);
 	rte_tel_data_add_dict_string(d, "name", c->name);
-	rte_tel_data_add_dict_string(d, "path", c->path);
-	rte_tel_data_add_dict_string(d, "mode", c->client ? "client" : "server");
+	rte_tel_data_add_dict_string(d, "path",
+		app_port_where(c, where, sizeof(where)));
+	rte_tel_data_add_dict_string(d, "mode", port_mode(c));
 	rte_tel_data_add_dict_int(d, "queues", c->nb_queues);
 	rte_tel_data_add_dict_string(d, "state",
-		vsw_port_state_name(vsw_vport_state(a->ports, (uint16_t)port)));
+		app_port_state(a, (uint16_t)port));
+	add_vlan_info(a, (uint16_t)port, d);
 	rte_tel_data_add_dict_u64(d, "mac_entries", a->mac == NULL ? 0 :
 		vsw_mac_count(a->mac, (uint16_t)port));
 	rte_tel_data_add_dict_u64(d, "backlog",
 		vsw_fwd_backlog_count(a->fwd, (uint16_t)port));
 	add_port_stats(a, (uint16_t)port, d);
-	add_suspend_info(a, (uint16_t)port, d);
+	if (c->kind == VSW_VPORT_ETH)
+		add_eth_info(a, (uint16_t)port, d);
+	else
+		add_suspend_info(a, (uint16_t)port, d);
 	return 0;
 }
 
@@ -416,9 +549,10 @@ admin_op(struct app *a, const char *params, struct rte_tel_data *d,
 	rte_tel_data_add_dict_int(d, "port", port);
 	rte_tel_data_add_dict_int(d, "result", ret);
 	rte_tel_data_add_dict_string(d, "error", ret == 0 ? "" :
+		ret == -ENOTSUP ? "an ethdev port cannot be suspended" :
 		strerror(-ret));
 	rte_tel_data_add_dict_string(d, "state",
-		vsw_port_state_name(vsw_vport_state(a->ports, (uint16_t)port)));
+		app_port_state(a, (uint16_t)port));
 	add_suspend_info(a, (uint16_t)port, d);
 	return 0;
 }
@@ -512,7 +646,7 @@ static int
 add_mac(const struct vsw_mac_entry *e, void *arg)
 {
 	struct mac_walk *w = arg;
-	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE + 16];
 	char *c;
 
 	if (e->port >= VSW_MAX_PORTS || w->per_port[e->port] == NULL)
@@ -520,6 +654,9 @@ add_mac(const struct vsw_mac_entry *e, void *arg)
 	rte_ether_format_addr(mac, sizeof(mac), &e->addr);
 	for (c = mac; *c != '\0'; c++)
 		*c = (char)tolower((unsigned char)*c);
+	if (e->vlan != 0)	/* "02:00:00:00:00:0a vlan 10" */
+		snprintf(mac + strlen(mac), sizeof(mac) - strlen(mac),
+			" vlan %u", e->vlan);
 	rte_tel_data_add_array_string(w->per_port[e->port], mac);
 	return 0;
 }
@@ -578,6 +715,7 @@ cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
 WRAP(ports)
 WRAP(add_port)
 WRAP(del_port)
+WRAP(set_port)
 WRAP(pmd_rxq_show)
 WRAP(pmd_rxq_rebalance)
 WRAP(port)
@@ -611,7 +749,9 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/ports", cmd_ports,
 			"Ports: name, path, state, PMD lcores. Parameter: first id of the page (0); \"next\": the next page's" },
 		{ "/vuswitch/add_port", cmd_add_port,
-			"Add a port. Parameter: PATH[,name=NAME][,client=1][,queues=N][,suspend=0][,pmd=LIST][,offload=0]" },
+			"Add a port. Parameter: what --port takes (PATH[,KEY=VALUE]... or eth:DEVARGS[,KEY=VALUE]...)" },
+		{ "/vuswitch/set_port", cmd_set_port,
+			"Change a port's VLANs. Parameter: PORT,vlan=N or PORT,trunks=LIST[,native=N]" },
 		{ "/vuswitch/del_port", cmd_del_port,
 			"Remove a port. Parameter: port id, name or socket path" },
 		{ "/vuswitch/pmd_rxq_show", cmd_pmd_rxq_show,
@@ -619,7 +759,7 @@ app_telemetry_init(struct app *a)
 		{ "/vuswitch/pmd_rxq_rebalance", cmd_pmd_rxq_rebalance,
 			"Place every receive queue afresh by measured load. No parameters" },
 		{ "/vuswitch/port", cmd_port,
-			"Port configuration and counters. Parameter: port id, name or socket path" },
+			"Port configuration and counters (an ethdev's own too). Parameter: port id, name, socket path or eth:DEVARGS" },
 		{ "/vuswitch/pmd", cmd_pmd,
 			"PMD lcore counters. Parameter: PMD index" },
 		{ "/vuswitch/mac", cmd_mac,

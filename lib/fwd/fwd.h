@@ -69,6 +69,8 @@ struct fwd_snap {
 /* What the control side knows of a port (not read by the lcores). */
 struct port_ctl {
 	bool in_use;
+	uint8_t kind;                /* enum vsw_fwd_port_kind */
+	uint64_t *trunks;            /* its view's trunk bitmap, or NULL */
 	uint8_t nb_queues;           /* also read by vsw_fwd_vring_state() */
 	int socket_id;               /* NUMA node of its memory, or ANY */
 	uint64_t pmd_mask;           /* PMDs allowed to poll it; 0: any */

@@ -16,6 +16,8 @@ const char * const vsw_drop_names[VSW_DROP_MAX] = {
 	[VSW_DROP_NO_DEST] = "no-dest",
 	[VSW_DROP_MALFORMED] = "malformed",
 	[VSW_DROP_BAD_OFFLOAD] = "bad-offload",
+	[VSW_DROP_VLAN] = "vlan",
+	[VSW_DROP_NO_MBUF] = "no-mbuf",
 	[VSW_DROP_RING_FULL] = "ring-full",
 	[VSW_DROP_SUSPENDED] = "suspended",
 	[VSW_DROP_PORT_DOWN] = "port-down",
@@ -47,19 +49,6 @@ fwd_view_set(struct fwd_view *v, uint16_t port,
 	}
 }
 
-static inline void
-add_dst(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
-{
-	uint16_t s = b->slot[port];
-
-	if (s == 0) {
-		s = ++b->nb_dst;
-		b->slot[port] = s;
-		b->dst_port[s - 1] = port;
-	}
-	b->dst_pkts[s - 1][b->dst_nb[s - 1]++] = m;
-}
-
 /* Every live port but @p in; false if there is none. */
 static inline bool
 add_flood(struct fwd_burst *b, const struct fwd_view *v, uint16_t in,
@@ -73,26 +62,8 @@ add_flood(struct fwd_burst *b, const struct fwd_view *v, uint16_t in,
 	}
 	for (i = 0; i < nb; i++)
 		if (v->live[i] != in)
-			add_dst(b, v->live[i], m);
+			fwd_burst_add(b, v->live[i], m);
 	return true;
-}
-
-static inline void
-count_learn(struct fwd_burst *b, enum vsw_mac_learn_result r)
-{
-	switch (r) {
-	case VSW_MAC_LEARN_MOVED:
-		b->mac_moves++;
-		break;
-	case VSW_MAC_LEARN_TABLE_FULL:
-		b->learn_table_full++;
-		break;
-	case VSW_MAC_LEARN_PORT_LIMIT:
-		b->learn_port_limit++;
-		break;
-	default:
-		break;
-	}
 }
 
 static uint16_t
@@ -107,7 +78,7 @@ classify_xconnect(struct fwd_burst *b, const struct fwd_view *v,
 		return n;
 	}
 	for (i = 0; i < n; i++)
-		add_dst(b, peer, pkts[i]);
+		fwd_burst_add(b, peer, pkts[i]);
 	return 0;
 }
 
@@ -122,6 +93,8 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 
 	if (mode == VSW_FWD_XCONNECT)
 		return classify_xconnect(b, v, in, pkts, n);
+	if (unlikely(v->nb_vlan != 0))
+		return fwd_classify_vlan(b, v, mac, in, pkts, n, now);
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -140,7 +113,7 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 
 		/* Frames of one burst usually share their addresses. */
 		if (src != last_src) {
-			count_learn(b, vsw_mac_learn(mac, src, in, now));
+			fwd_count_learn(b, vsw_mac_learn(mac, src, in, now));
 			last_src = src;
 		}
 		if (vsw_mac_is_group(dst)) {
@@ -162,7 +135,7 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 			b->drop[VSW_DROP_NO_DEST]++;
 			dropped++;
 		} else {
-			add_dst(b, port, m);
+			fwd_burst_add(b, port, m);
 		}
 	}
 	return dropped;

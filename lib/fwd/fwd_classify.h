@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
 #include "vsw_config.h"
@@ -27,6 +28,7 @@
  */
 struct fwd_burst {
 	uint16_t nb_dst;                     /**< Slots in use. */
+	uint16_t nb_extra;                   /**< Copies made (VLANs). */
 	uint16_t drop[VSW_DROP_MAX];         /**< rx drops of this burst. */
 	uint16_t learn_table_full;
 	uint16_t learn_port_limit;
@@ -35,13 +37,24 @@ struct fwd_burst {
 	uint16_t dst_port[VSW_MAX_PORTS];    /**< Slot -> port. */
 	uint16_t dst_nb[VSW_MAX_PORTS];      /**< Slot -> frames. */
 	struct rte_mbuf *dst_pkts[VSW_MAX_PORTS][VSW_BURST];
+	/**
+	 * Copies the burst owns, freed with it by fwd_burst_reset(): a
+	 * flooded frame's tagged copy, or a frame that was not ours to
+	 * change in place. At most two per frame.
+	 */
+	struct rte_mbuf *extra[2 * VSW_BURST];
 };
 
 /** How the lcores see one port. */
 struct fwd_view_port {
-	int vid;
+	int vid;             /**< rte_vhost vid, or ethdev port id */
 	uint8_t state;       /**< enum vsw_fwd_port_state */
 	uint8_t ol;          /**< VSW_FWD_OL_* of its connection */
+	uint8_t kind;        /**< enum vsw_fwd_port_kind */
+	uint8_t link_down;   /**< ethdev: frames to it are port-down */
+	uint8_t vmode;       /**< enum vsw_vlan_mode */
+	uint16_t vlan;       /**< access: its VLAN; trunk: native, or 0 */
+	const uint64_t *trunks; /**< trunk: its VLANs (4096 bits) */
 };
 
 /**
@@ -50,6 +63,9 @@ struct fwd_view_port {
  * kept by fwd_view_set(), the only writer.
  */
 struct fwd_view {
+	uint16_t nb_vlan;    /**< Ports with a VLAN mode: none, and every
+				  frame is on VLAN 0 (fwd_classify_vlan()
+				  is not needed). */
 	uint16_t nb_live;
 	uint16_t live[VSW_MAX_PORTS];
 	struct fwd_view_port port[VSW_MAX_PORTS];
@@ -69,6 +85,101 @@ fwd_view_live(const struct fwd_view *v, uint16_t port)
 void
 fwd_view_set(struct fwd_view *v, uint16_t port,
 	enum vsw_fwd_port_state state, int vid);
+
+/** Append frame @p m to port @p port's array in @p b. */
+static inline void
+fwd_burst_add(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
+{
+	uint16_t s = b->slot[port];
+
+	if (s == 0) {
+		s = ++b->nb_dst;
+		b->slot[port] = s;
+		b->dst_port[s - 1] = port;
+	}
+	b->dst_pkts[s - 1][b->dst_nb[s - 1]++] = m;
+}
+
+/** Count what vsw_mac_learn() said, in @p b. */
+static inline void
+fwd_count_learn(struct fwd_burst *b, enum vsw_mac_learn_result r)
+{
+	switch (r) {
+	case VSW_MAC_LEARN_MOVED:
+		b->mac_moves++;
+		break;
+	case VSW_MAC_LEARN_TABLE_FULL:
+		b->learn_table_full++;
+		break;
+	case VSW_MAC_LEARN_PORT_LIMIT:
+		b->learn_port_limit++;
+		break;
+	default:
+		break;
+	}
+}
+
+/** What a port does with a frame of some VLAN (fwd_vlan_out()). */
+enum fwd_vlan_out {
+	FWD_VLAN_NO = 0,      /**< not a member: it must not get it */
+	FWD_VLAN_AS_IS,       /**< untagged, or on VLAN 0 as it came */
+	FWD_VLAN_TAGGED,      /**< tagged with the VLAN */
+};
+
+/**
+ * The VLAN of a frame received on port @p p, or -1 if the port does not
+ * carry it. @p tagged: the frame has an outer 802.1Q tag, with VID @p vid
+ * (0: priority tag only).
+ */
+static inline int
+fwd_vlan_in(const struct fwd_view_port *p, bool tagged, uint16_t vid)
+{
+	switch (p->vmode) {
+	case VSW_VLAN_ACCESS:
+		return !tagged || vid == 0 ? p->vlan : -1;
+	case VSW_VLAN_TRUNK:
+		if (!tagged || vid == 0)
+			return p->vlan != 0 ? p->vlan : -1;
+		if (vid == p->vlan || (vid <= VSW_VLAN_MAX &&
+				(p->trunks[vid / 64] >> (vid % 64)) & 1))
+			return vid;
+		return -1;
+	default:
+		return 0;	/* VLAN 0: tags are payload */
+	}
+}
+
+/** How port @p p sends a frame of VLAN @p vlan (0..4094). */
+static inline enum fwd_vlan_out
+fwd_vlan_out(const struct fwd_view_port *p, uint16_t vlan)
+{
+	switch (p->vmode) {
+	case VSW_VLAN_ACCESS:
+		return vlan == p->vlan ? FWD_VLAN_AS_IS : FWD_VLAN_NO;
+	case VSW_VLAN_TRUNK:
+		if (vlan == 0)
+			return FWD_VLAN_NO;
+		if (vlan == p->vlan)
+			return FWD_VLAN_AS_IS;
+		return (p->trunks[vlan / 64] >> (vlan % 64)) & 1 ?
+			FWD_VLAN_TAGGED : FWD_VLAN_NO;
+	default:
+		return vlan == 0 ? FWD_VLAN_AS_IS : FWD_VLAN_NO;
+	}
+}
+
+/**
+ * fwd_classify() for a view where some port has VLANs (fwd_vlan.c):
+ * frames are classified into VLANs, learned and looked up by (VLAN, MAC),
+ * flooded within their VLAN; a frame's tag is popped on a VLAN port's
+ * ingress (in place: the frame is the burst's) and pushed towards a
+ * trunk (in place for one destination, on one copy per flooded frame).
+ * The copies are the burst's (b->extra).
+ */
+uint16_t
+fwd_classify_vlan(struct fwd_burst *b, const struct fwd_view *v,
+	struct vsw_mac_table *mac, uint16_t in, struct rte_mbuf **pkts,
+	uint16_t n, uint32_t now);
 
 /**
  * Classify a burst received on @p in_port: learn sources, look up
@@ -93,12 +204,16 @@ fwd_burst_nb(const struct fwd_burst *b, uint16_t port)
 	return s == 0 ? 0 : b->dst_nb[s - 1];
 }
 
-/** Clear a burst after its destinations were sent. */
+/** Clear a burst after its destinations were sent; free its copies. */
 static inline void
 fwd_burst_reset(struct fwd_burst *b)
 {
 	unsigned int i;
 
+	if (unlikely(b->nb_extra != 0)) {
+		rte_pktmbuf_free_bulk(b->extra, b->nb_extra);
+		b->nb_extra = 0;
+	}
 	for (i = 0; i < b->nb_dst; i++) {
 		b->slot[b->dst_port[i]] = 0;
 		b->dst_nb[i] = 0;

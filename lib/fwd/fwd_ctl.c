@@ -308,6 +308,20 @@ vsw_fwd_sleep_max(const struct vsw_fwd *f)
 	return __atomic_load_n(&f->sleep_max_us, __ATOMIC_RELAXED);
 }
 
+uint16_t
+vsw_fwd_nb_pmd(const struct vsw_fwd *f)
+{
+	return f->p.nb_pmd;
+}
+
+struct rte_mempool *
+vsw_fwd_pool(const struct vsw_fwd *f, int socket_id)
+{
+	if (socket_id < 0 || socket_id >= RTE_MAX_NUMA_NODES)
+		return f->p.pool;
+	return f->pools[socket_id];
+}
+
 uint32_t
 vsw_fwd_now(const struct vsw_fwd *f)
 {

@@ -4,12 +4,15 @@
  * backlogs. Nothing here takes a lock of ours or allocates memory.
  */
 
+#include <errno.h>
 #include <sys/prctl.h>
 #include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_net.h>
 #include <rte_prefetch.h>
 #include <rte_vhost.h>
 
@@ -37,16 +40,83 @@ pick_txq(struct pmd_ctx *pc, uint16_t port)
 	return pc->txq[port];
 }
 
-/* Enqueue into a running port; returns how many the guest took. */
+/*
+ * Send to an ethdev port on this lcore's own TX queue. The device takes
+ * ownership of what it sends, and the caller keeps its reference to
+ * every frame (the burst is freed once, after every destination), so
+ * each frame gets a reference of its own first; the unsent give theirs
+ * back. Link down: every frame is dropped and counted as port-down,
+ * and reported as taken (nothing for the caller to count).
+ */
+static uint16_t __rte_noinline
+tx_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	if (unlikely(v->port[port].link_down)) {
+		ps->drop[VSW_DROP_PORT_DOWN] += n;
+		return n;
+	}
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_refcnt_update(pkts[i], 1);
+	sent = rte_eth_tx_burst((uint16_t)v->port[port].vid, pc->idx, pkts, n);
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	/* The caller's reference keeps what was sent readable. */
+	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
+		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
+			VSW_CAPTURE_TX, pkts, sent);
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	ps->tx_pkts += sent;
+	ps->tx_bytes += bytes;
+	return sent;
+}
+
+/*
+ * Send @p n frames whose references are the caller's to give to ethdev
+ * @p port (sole_eth_dest()): what the device did not take is freed here
+ * and counted as ring-full.
+ */
+static void __rte_noinline
+tx_eth_owned(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_port_stats *ps = &pc->port_stats[port];
+	uint64_t bytes = 0;
+	uint16_t sent, i;
+
+	for (i = 0; i < n; i++)	/* sent frames are the device's after */
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	sent = rte_eth_tx_burst((uint16_t)v->port[port].vid, pc->idx, pkts, n);
+	for (i = sent; i < n; i++)
+		bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+	if (unlikely(sent < n)) {
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		ps->drop[VSW_DROP_RING_FULL] += n - sent;
+	}
+	ps->tx_pkts += sent;
+	ps->tx_bytes += bytes;
+}
+
+/*
+ * Send to a running port; returns how many it took. The caller's
+ * references are left alone: rte_vhost copies, tx_eth() takes its own.
+ */
 static inline uint16_t
 tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vsw_port_stats *ps = &pc->port_stats[port];
-	uint16_t q = pick_txq(pc, port);
-	uint16_t sent, i;
+	uint16_t q, sent, i;
 	uint64_t bytes = 0;
 
+	if (unlikely(v->port[port].kind == VSW_FWD_ETH))
+		return tx_eth(pc, v, port, pkts, n);
+	q = pick_txq(pc, port);
 	sent = likely(q != UINT16_MAX) ?
 		rte_vhost_enqueue_burst(v->port[port].vid, q, pkts, n) : 0;
 	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
@@ -86,6 +156,104 @@ send_segments(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 }
 
 /*
+ * Make frame @p m, whose headers are its own, ready for ethdev @p eth's
+ * offloads as DPDK asks of an application: the IPv4 header checksum
+ * offloaded along with TSO (every segment needs its own), the
+ * pseudo-header sum in the TCP or UDP checksum field
+ * (rte_net_intel_cksum_prepare(): without the length for TSO), then
+ * what the PMD itself checks or needs (rte_eth_tx_prepare()). Returns 0,
+ * or -1 when the device refuses the request.
+ */
+static int
+eth_ol_ready(struct rte_mbuf *m, uint16_t eth, uint16_t q)
+{
+	m->ol_flags &= ~FWD_OL_RX_FLAGS;
+	if (!(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+		return 0;
+	if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+			(m->ol_flags & RTE_MBUF_F_TX_IPV4))
+		m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+	if (rte_net_intel_cksum_prepare(m) != 0)
+		return -1;
+	return rte_eth_tx_prepare(eth, q, &m, 1) == 1 ? 0 : -1;
+}
+
+/*
+ * What ethdev @p eth, with transmit offloads @p tx, gets for frame @p m
+ * that carries an offload request, in pc->gso.out: segments, or one copy
+ * with headers of its own (fwd_ol_hdr_copy()), never @p m itself: the
+ * device reads what it sends after tx_burst returns, while the other
+ * destinations of @p m may still write its headers. A request the device
+ * refuses is done in software. Returns how many, or -ENOMEM.
+ */
+static int
+eth_ol_frames(struct pmd_ctx *pc, uint16_t eth, uint8_t tx,
+	struct rte_mbuf *m)
+{
+	struct fwd_gso *g = &pc->gso;
+	enum fwd_ol_action a = fwd_ol_action(fwd_ol_kind(m), tx);
+	int i, n;
+
+	if (a == FWD_OL_SEG_PARTIAL || a == FWD_OL_SEG_FULL) {
+		n = fwd_gso_segment(g, m, a == FWD_OL_SEG_PARTIAL);
+		for (i = 0; i < n; i++) {
+			if (eth_ol_ready(g->out[i], eth, pc->idx) == 0)
+				continue;
+			fwd_ol_csum(g->out[i]);
+			g->out[i]->ol_flags &= ~FWD_OL_TX_FLAGS;
+		}
+		return n;
+	}
+	g->out[0] = fwd_ol_hdr_copy(g, m);
+	if (g->out[0] == NULL)
+		return -ENOMEM;
+	fwd_ol_apply(g->out[0], tx);
+	/* Without offloads the copy is a plain frame, sent as such. */
+	if (eth_ol_ready(g->out[0], eth, pc->idx) == 0 || tx == 0)
+		return 1;
+	rte_pktmbuf_free(g->out[0]);
+	return eth_ol_frames(pc, eth, 0, m);
+}
+
+/*
+ * tx_offload() for an ethdev: plain frames in runs, each frame with a
+ * request as eth_ol_frames() makes it. The device may still hold mbufs
+ * of the segmentation pools it sent earlier: when they ran dry, it is
+ * asked to free what it is done with, and the frame tried once more.
+ */
+static uint16_t __rte_noinline
+tx_offload_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t eth = (uint16_t)v->port[port].vid, i, start = 0, sent;
+	int nb;
+
+	for (i = 0; i < n; i++) {
+		if (likely(fwd_ol_kind(pkts[i]) == FWD_OL_NONE))
+			continue;
+		if (i > start) {
+			sent = tx_enqueue(pc, v, port, pkts + start, i - start);
+			if (sent < i - start)
+				return start + sent;
+		}
+		start = i + 1;
+		nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
+		if (nb == -ENOMEM &&
+				rte_eth_tx_done_cleanup(eth, pc->idx, 0) > 0)
+			nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
+		if (nb < 0) {
+			pc->port_stats[port].drop[VSW_DROP_GSO_NOMEM]++;
+			continue;
+		}
+		if (send_segments(pc, v, port, (uint16_t)nb) == 0)
+			return i;
+	}
+	if (n > start)
+		return start + tx_enqueue(pc, v, port, pkts + start, n - start);
+	return n;
+}
+
+/*
  * Send frames of which some carry offload requests: each is handed on,
  * completed or segmented as @p port's offloads require (fwd_ol_apply()).
  * Runs of frames that need no segmentation go in one burst. Returns how
@@ -102,6 +270,8 @@ tx_offload(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	enum fwd_ol_action a;
 	int nseg;
 
+	if (v->port[port].kind == VSW_FWD_ETH)
+		return tx_offload_eth(pc, v, port, pkts, n);
 	for (i = 0; i < n; i++) {
 		a = fwd_ol_apply(pkts[i], tx);
 		if (likely(a == FWD_OL_PASS || a == FWD_OL_SW_CSUM))
@@ -136,15 +306,23 @@ tx_send(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	return tx_offload(pc, v, port, pkts, n);
 }
 
-/* Hold frames for @p port; each held frame gets its own reference. */
+/*
+ * Hold frames for @p port; each held frame gets its own reference. Held
+ * frames are sent through the offload path (backlog_drain()), which
+ * reads receive flags as requests: in a burst without requests
+ * (!pc->ol_burst) they are a device's verdicts (an ethdev's checksum
+ * flags) and are taken off.
+ */
 static void
 hold_frames(struct pmd_ctx *pc, uint16_t port, struct rte_mbuf **pkts,
 	uint16_t n, bool parked)
 {
 	struct vsw_fwd *f = pc->f;
 	struct backlog *bl = &pc->backlog[port];
-	uint16_t held;
+	uint16_t held, i;
 
+	for (i = 0; i < n && !pc->ol_burst; i++)
+		pkts[i]->ol_flags &= ~FWD_OL_RX_FLAGS;
 	held = backlog_push(bl, f->backlog_ring_size - 1,
 		&f->shared[port].backlog_count, f->p.backlog, pkts, n);
 	if (held < n)
@@ -326,6 +504,29 @@ rx_offload(struct pmd_ctx *pc, uint8_t rx, struct rte_mbuf **pkts,
 	return k;
 }
 
+/*
+ * Is the burst just classified (@p n frames in pc->rx) going, every
+ * frame of it and nothing else, to one running ethdev port that can take
+ * it as it is? Then the burst's references can go to the device
+ * (tx_eth_owned()), without a reference of its own for each frame and
+ * the atomic decrement that freeing a shared mbuf costs. Not with a
+ * capture running (it reads frames after they were sent), copies in the
+ * burst (VLANs), offload requests, or frames held for the port.
+ */
+static inline bool
+sole_eth_dest(const struct pmd_ctx *pc, const struct fwd_view *v,
+	uint16_t n)
+{
+	const struct fwd_burst *b = &pc->burst;
+	uint16_t port = b->dst_port[0];
+
+	return b->nb_dst == 1 && b->dst_nb[0] == n && b->nb_extra == 0 &&
+		v->port[port].kind == VSW_FWD_ETH &&
+		v->port[port].state == VSW_FWD_RUN &&
+		!v->port[port].link_down && !pc->ol_burst && !*pc->cap_on &&
+		!vsw_bitmap_test(pc->backlogged, port);
+}
+
 /* Forward one burst received on @p in. */
 static void
 forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
@@ -343,6 +544,11 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 		nb_ok = rx_offload(pc, v->port[in].ol, pc->rx, n);
 	fwd_classify(b, v, f->p.mode, f->p.mac, in, pc->rx, nb_ok, pc->now);
 	account_rx(pc, in, pc->rx, n);
+	if (sole_eth_dest(pc, v, n)) {
+		tx_eth_owned(pc, v, b->dst_port[0], pc->rx, n);
+		fwd_burst_reset(b);
+		return;
+	}
 	for (i = 0; i < b->nb_dst; i++)
 		send_one(pc, v, b->dst_port[i], b->dst_pkts[i], b->dst_nb[i]);
 	/* rte_vhost copied what it took; held frames have their own ref. */
@@ -351,11 +557,29 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	pc->ol_burst = false;
 }
 
+/* Receive a burst from poll entry @p e of a running port into pc->rx. */
+static inline uint16_t
+rx_burst(struct pmd_ctx *pc, const struct fwd_view *v,
+	const struct poll_entry *e)
+{
+	const struct fwd_view_port *vp = &v->port[e->port];
+	struct vsw_fwd *f = pc->f;
+	uint16_t vring = VRING_GUEST_TX(e->queue);
+
+	if (unlikely(vp->kind == VSW_FWD_ETH))
+		return rte_eth_rx_burst((uint16_t)vp->vid, e->queue, pc->rx,
+			VSW_BURST);
+	if (!(__atomic_load_n(&f->shared[e->port].vring_mask,
+			__ATOMIC_RELAXED) & (1u << vring)))
+		return 0;
+	return rte_vhost_dequeue_burst(vp->vid, vring, f->pools[e->node],
+		pc->rx, VSW_BURST);
+}
+
 static unsigned int
 poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 {
 	const struct fwd_view *v = &s->v;
-	struct vsw_fwd *f = pc->f;
 	unsigned int work = 0;
 	uint16_t i;
 
@@ -365,17 +589,12 @@ poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 	for (i = s->poll_first[pc->idx]; i < s->poll_first[pc->idx + 1]; i++) {
 		uint16_t port = s->polls[i].port;
 		uint16_t queue = s->polls[i].queue;
-		uint16_t vring = VRING_GUEST_TX(queue);
 		uint64_t t;
 		uint16_t n;
 
 		if (v->port[port].state != VSW_FWD_RUN)
 			continue;
-		if (!(__atomic_load_n(&f->shared[port].vring_mask,
-				__ATOMIC_RELAXED) & (1u << vring)))
-			continue;
-		n = rte_vhost_dequeue_burst(v->port[port].vid, vring,
-			f->pools[s->polls[i].node], pc->rx, VSW_BURST);
+		n = rx_burst(pc, v, &s->polls[i]);
 		if (n == 0)
 			continue;
 		forward(pc, v, port, n);

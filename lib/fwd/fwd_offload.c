@@ -369,11 +369,12 @@ fwd_gso_free(struct fwd_gso *g)
 }
 
 /*
- * One TCP/IPv6 segment: a copy of the headers, then indirect mbufs for
- * @p len payload bytes from (*in, *in_off) on, which move past them.
+ * One segment: a copy of the first @p hdr bytes of @p m (its headers),
+ * then indirect mbufs for @p len payload bytes from (*in, *in_off) on,
+ * which move past them.
  */
 static struct rte_mbuf *
-tcp6_segment(struct fwd_gso *g, const struct rte_mbuf *m, uint16_t hdr,
+hdr_segment(struct fwd_gso *g, const struct rte_mbuf *m, uint16_t hdr,
 	struct rte_mbuf **in, uint32_t *in_off, uint32_t len)
 {
 	struct rte_mbuf *h = rte_pktmbuf_alloc(g->ctx.direct_pool);
@@ -430,7 +431,7 @@ gso_tcp6(struct fwd_gso *g, struct rte_mbuf *m)
 		struct rte_tcp_hdr *th;
 
 		len = RTE_MIN(left, (uint32_t)m->tso_segsz);
-		s = tcp6_segment(g, m, hdr, &in, &in_off, len);
+		s = hdr_segment(g, m, hdr, &in, &in_off, len);
 		if (s == NULL) {
 			rte_pktmbuf_free_bulk(g->out, n);
 			return -ENOMEM;
@@ -502,4 +503,17 @@ fwd_gso_segment(struct fwd_gso *g, struct rte_mbuf *m, bool partial)
 	for (i = 0; i < n; i++)
 		seg_finish(g->out[i], i == 0, partial);
 	return n;
+}
+
+struct rte_mbuf *
+fwd_ol_hdr_copy(struct fwd_gso *g, struct rte_mbuf *m)
+{
+	uint16_t hdr = m->l2_len + m->l3_len + m->l4_len;
+	struct rte_mbuf *in = m, *c;
+	uint32_t in_off = hdr;
+
+	c = hdr_segment(g, m, hdr, &in, &in_off, m->pkt_len - hdr);
+	if (c != NULL)
+		c->ol_flags = m->ol_flags & (FWD_OL_RX_FLAGS | FWD_OL_TX_FLAGS);
+	return c;
 }

@@ -28,7 +28,13 @@
  * arrays: every destination sets the mbuf's transmit flags for itself
  * right before its enqueue (rte_vhost copies the frame during the call),
  * and segments carry copies of the headers, so no destination sees what
- * another one did.
+ * another one did. An ethdev keeps what it sends until its DMA is done,
+ * so it gets a frame with a request as segments or as a copy with its own
+ * headers (fwd_ol_hdr_copy()), never the shared frame.
+ *
+ * An ethdev port maps its device's transmit offloads onto the same
+ * VSW_FWD_OL_TX_* bits (lib/vport), so fwd_ol_action() decides for it
+ * too.
  */
 #ifndef FWD_OFFLOAD_H
 #define FWD_OFFLOAD_H
@@ -90,8 +96,8 @@ fwd_ol_kind(const struct rte_mbuf *m)
 
 /*
  * The decision, per frame and destination: @p tx is the destination's
- * VSW_FWD_OL_TX_* bits. An ethdev port will map its NIC's transmit
- * offloads onto the same bits.
+ * VSW_FWD_OL_TX_* bits: what a vhost-user front-end negotiated, or what
+ * an ethdev's device offers.
  */
 static inline enum fwd_ol_action
 fwd_ol_action(enum fwd_ol_kind k, uint8_t tx)
@@ -179,5 +185,20 @@ fwd_gso_free(struct fwd_gso *g);
  */
 int
 fwd_gso_segment(struct fwd_gso *g, struct rte_mbuf *m, bool partial);
+
+/*
+ * A copy of prepared frame @p m that shares its payload and has headers
+ * of its own: a copy of @p m's Ethernet, IP and TCP or UDP headers in an
+ * mbuf of @p g's, followed by indirect mbufs into @p m's payload, with
+ * @p m's header lengths, packet type, segment size and offload flags.
+ * For a destination that keeps frames after its send returns (an
+ * ethdev), so that what other destinations write into @p m's headers
+ * later (a completed checksum, rte_vhost's pseudo-header sum) does not
+ * reach it, and what it needs written does not reach them.
+ *
+ * @return The copy, or NULL when @p g's pools ran dry.
+ */
+struct rte_mbuf *
+fwd_ol_hdr_copy(struct fwd_gso *g, struct rte_mbuf *m);
 
 #endif /* FWD_OFFLOAD_H */

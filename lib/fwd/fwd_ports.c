@@ -103,6 +103,20 @@ publish_polls(struct vsw_fwd *f)
 	fwd_snap_publish(f, s);
 }
 
+/* A port's VLANs in view @p v, and the count of ports with VLANs. */
+static void
+view_vlan_set(struct fwd_view *v, uint16_t port, uint8_t mode,
+	uint16_t vlan, const uint64_t *trunks)
+{
+	struct fwd_view_port *vp = &v->port[port];
+
+	v->nb_vlan -= vp->vmode != VSW_VLAN_NONE;
+	v->nb_vlan += mode != VSW_VLAN_NONE;
+	vp->vmode = mode;
+	vp->vlan = vlan;
+	vp->trunks = trunks;
+}
+
 static int
 check_conf(const struct vsw_fwd *f, uint16_t port,
 	const struct vsw_fwd_port_conf *c)
@@ -111,7 +125,7 @@ check_conf(const struct vsw_fwd *f, uint16_t port,
 		(1ULL << f->p.nb_pmd) - 1;
 
 	if (port >= VSW_MAX_PORTS || c == NULL || c->nb_queues == 0 ||
-			c->nb_queues > VSW_MAX_QUEUES)
+			c->nb_queues > VSW_MAX_QUEUES || c->kind > VSW_FWD_ETH)
 		return -EINVAL;
 	if (c->pmd_mask & ~all)
 		return -EINVAL;	/* a PMD that does not exist */
@@ -166,6 +180,7 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	const struct vsw_fwd_port_conf *conf)
 {
 	struct port_ctl *c;
+	struct fwd_snap *s;
 	int ret = check_conf(f, port, conf);
 
 	if (ret != 0)
@@ -176,9 +191,16 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	c->nb_queues = conf->nb_queues;
 	c->socket_id = conf->socket_id;
 	c->pmd_mask = conf->pmd_mask;
+	c->kind = conf->kind;
 	place_port(f, port);
 	__atomic_store_n(&c->in_use, true, __ATOMIC_RELEASE);
-	publish_polls(f);
+	s = fwd_snap_begin(f);
+	s->v.port[port].kind = conf->kind;
+	s->v.port[port].link_down = 0;
+	s->v.port[port].ol = 0;	/* a removed port's may still be there */
+	view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
+	fwd_ports_polls(f, s);
+	fwd_snap_publish(f, s);
 	return 0;
 }
 
@@ -195,6 +217,69 @@ vsw_fwd_port_add(struct vsw_fwd *f, uint16_t port,
 }
 
 static int
+check_vlan(const struct vsw_vlan_conf *vc)
+{
+	switch (vc->mode) {
+	case VSW_VLAN_NONE:
+		return 0;
+	case VSW_VLAN_ACCESS:
+		return vc->vlan >= VSW_VLAN_MIN && vc->vlan <= VSW_VLAN_MAX ?
+			0 : -EINVAL;
+	case VSW_VLAN_TRUNK:
+		/* 0 and 4095 are never carried; native 0 is none. */
+		if (vc->vlan > VSW_VLAN_MAX || (vc->trunks[0] & 1) ||
+				(vc->trunks[VSW_VLAN_WORDS - 1] >> 63))
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+port_vlan_locked(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_vlan_conf *vc)
+{
+	struct port_ctl *c;
+	struct fwd_snap *s;
+	uint64_t *bm = NULL, *old;
+
+	if (port >= VSW_MAX_PORTS || !f->ports[port].in_use ||
+			check_vlan(vc) != 0)
+		return -EINVAL;
+	c = &f->ports[port];
+	if (vc->mode == VSW_VLAN_TRUNK) {
+		bm = vsw_zmalloc_socket("vsw_trunks", sizeof(vc->trunks),
+			RTE_CACHE_LINE_SIZE, f->p.socket_id);
+		if (bm == NULL)
+			return -ENOMEM;
+		memcpy(bm, vc->trunks, sizeof(vc->trunks));
+	}
+	old = c->trunks;
+	c->trunks = bm;
+	s = fwd_snap_begin(f);
+	view_vlan_set(&s->v, port, vc->mode, vc->vlan, bm);
+	fwd_snap_publish(f, s);
+	if (old != NULL) {
+		vsw_fwd_sync(f, 0);	/* no lcore reads the old list */
+		vsw_free(old);
+	}
+	return 0;
+}
+
+int
+vsw_fwd_port_vlan(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_vlan_conf *vc)
+{
+	int ret;
+
+	pthread_mutex_lock(&f->ctl);
+	ret = port_vlan_locked(f, port, vc);
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
+static int
 port_del_locked(struct vsw_fwd *f, uint16_t port)
 {
 	struct fwd_snap *s;
@@ -205,11 +290,14 @@ port_del_locked(struct vsw_fwd *f, uint16_t port)
 	__atomic_store_n(&f->ports[port].in_use, false, __ATOMIC_RELEASE);
 	s = fwd_snap_begin(f);
 	fwd_view_set(&s->v, port, VSW_FWD_DOWN, -1);
+	view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
 	fwd_ports_polls(f, s);
 	fwd_snap_publish(f, s);
 	/* No iteration polls it; then every held frame is discarded. */
 	vsw_fwd_sync(f, 0);
 	vsw_fwd_sync(f, 0);
+	vsw_free(f->ports[port].trunks);
+	f->ports[port].trunks = NULL;
 	for (i = 0; i < f->p.nb_pmd; i++) {
 		vsw_free(f->pmd[i]->backlog[port].ring);
 		f->pmd[i]->backlog[port] = (struct backlog){ NULL, 0, 0 };

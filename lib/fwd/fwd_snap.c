@@ -158,6 +158,24 @@ vsw_fwd_port_offloads(struct vsw_fwd *f, uint16_t port, uint8_t ol)
 	return 0;
 }
 
+int
+vsw_fwd_port_link(struct vsw_fwd *f, uint16_t port, bool up)
+{
+	struct fwd_snap *s;
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&f->ctl);
+	if (port < VSW_MAX_PORTS && f->ports[port].in_use &&
+			f->ports[port].kind == VSW_FWD_ETH) {
+		s = fwd_snap_begin(f);
+		s->v.port[port].link_down = !up;
+		fwd_snap_publish(f, s);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&f->ctl);
+	return ret;
+}
+
 static void
 sync_pause(uint64_t elapsed, uint64_t hz)
 {

@@ -80,6 +80,22 @@ enum vsw_fwd_mode {
 	VSW_FWD_XCONNECT,  /**< Ports patched in pairs: 0<->1, 2<->3, ... */
 };
 
+/**
+ * What a port is. The engine receives from and sends to both kinds in the
+ * same loop; only the burst functions differ.
+ */
+enum vsw_fwd_port_kind {
+	VSW_FWD_VHOST = 0, /**< vhost-user: its device id is an rte_vhost
+			        vid; rte_vhost copies frames on enqueue. */
+	VSW_FWD_ETH,       /**< DPDK ethdev: its device id is an ethdev
+			        port id; one RX queue per polled queue
+			        (vsw_fwd_port_conf::nb_queues) and one TX
+			        queue per PMD lcore (PMD i sends on queue i),
+			        so no TX lock. rte_eth_tx_burst() takes
+			        ownership of what it sends, so the engine
+			        gives it a reference of its own. */
+};
+
 /** How the data path sees a port. */
 enum vsw_fwd_port_state {
 	VSW_FWD_DOWN = 0, /**< Not forwarding; frames to it are dropped. */
@@ -100,6 +116,11 @@ enum vsw_drop_reason {
 	VSW_DROP_BAD_OFFLOAD,  /**< rx: a checksum or segmentation request
 				    vuswitch refuses (malformed, or not
 				    negotiated). */
+	VSW_DROP_VLAN,         /**< rx: the ingress port does not carry the
+				    frame's VLAN, or its destination does
+				    not. */
+	VSW_DROP_NO_MBUF,      /**< rx: no mbuf for the tagged copy of a
+				    flooded frame. */
 	VSW_DROP_RING_FULL,    /**< tx: guest RX ring full or not enabled. */
 	VSW_DROP_SUSPENDED,    /**< tx: backlog of a suspended port full. */
 	VSW_DROP_PORT_DOWN,    /**< tx: held frames discarded because the
@@ -109,7 +130,7 @@ enum vsw_drop_reason {
 };
 
 /** The last rx drop reason; the tx reasons follow it. */
-#define VSW_DROP_RX_LAST VSW_DROP_BAD_OFFLOAD
+#define VSW_DROP_RX_LAST VSW_DROP_NO_MBUF
 
 /**
  * @name Offloads of a port (vsw_fwd_port_offloads()), from the switch's
@@ -130,6 +151,43 @@ enum vsw_drop_reason {
 	VSW_FWD_OL_TX_TSO6)
 #define VSW_FWD_OL_RX_ALL (VSW_FWD_OL_RX_CSUM | VSW_FWD_OL_RX_TSO4 | \
 	VSW_FWD_OL_RX_TSO6)
+/** @} */
+
+/**
+ * @name 802.1Q VLANs of a port (vsw_fwd_port_vlan()).
+ *
+ * A port without VLAN mode is on VLAN 0: its frames pass as they are,
+ * tags and all, and only to other ports without VLAN mode (a switch
+ * without VLANs works as it always did, at the same speed). An access
+ * port is on one VLAN: frames come and go untagged (a priority tag, VID
+ * 0, is accepted and taken off), and a tagged frame of another VLAN is
+ * dropped. A trunk carries tagged frames of its VLANs; untagged frames
+ * are on its native VLAN if it has one (and leave untagged), else
+ * dropped. Only the outer tag (TPID 0x8100) is looked at: an inner tag
+ * passes as payload. Tags are pushed and popped in software.
+ * @{
+ */
+enum vsw_vlan_mode {
+	VSW_VLAN_NONE = 0, /**< VLAN 0, untagged: no VLAN at all. */
+	VSW_VLAN_ACCESS,   /**< One VLAN, untagged. */
+	VSW_VLAN_TRUNK,    /**< Tagged VLANs, and perhaps a native one. */
+};
+
+/** Lowest and highest VLAN a port can be on (0 and 4095 are reserved). */
+#define VSW_VLAN_MIN 1
+#define VSW_VLAN_MAX 4094
+
+/** Words of a VLAN bitmap (4096 bits, vsw_bitmap_*()). */
+#define VSW_VLAN_WORDS 64
+
+/** The VLANs of a port. */
+struct vsw_vlan_conf {
+	uint8_t mode;       /**< enum vsw_vlan_mode */
+	uint16_t vlan;      /**< access: its VLAN; trunk: native VLAN, or 0
+				 for none */
+	uint64_t trunks[VSW_VLAN_WORDS]; /**< trunk: the VLANs it carries
+					      (bit v: VLAN v) */
+};
 /** @} */
 
 /** Short names of the drop reasons, for output. */
@@ -220,7 +278,8 @@ vsw_fwd_stop(struct vsw_fwd *f);
  * the oldest one.
  *
  * @param vid
- *   rte_vhost device id the lcores use in VSW_FWD_RUN, or -1.
+ *   Device id the lcores use in VSW_FWD_RUN (an rte_vhost vid, or the
+ *   ethdev port id of a VSW_FWD_ETH port), or -1.
  * @return
  *   0, or -EINVAL for a port or state out of range.
  */
@@ -264,8 +323,45 @@ vsw_fwd_sync(struct vsw_fwd *f, uint64_t timeout_us);
 int
 vsw_fwd_quiesce(struct vsw_fwd *f, uint64_t timeout_us);
 
+/**
+ * Control: an ethdev port's link went up or down. While it is down,
+ * frames towards the port are dropped and counted as port-down (it is
+ * still polled: a device may deliver what it received before). Ports
+ * start with their link up.
+ *
+ * @return 0, or -EINVAL (no such port, or not VSW_FWD_ETH).
+ */
+int
+vsw_fwd_port_link(struct vsw_fwd *f, uint16_t port, bool up);
+
+/**
+ * Control: set the VLANs of a port (struct vsw_vlan_conf). The lcores
+ * use them from their next iteration; the caller flushes the port's MAC
+ * entries (they were learned on its old VLANs). Waits for a grace period
+ * when a trunk list is replaced (to free the old one).
+ *
+ * @return 0, -EINVAL (no such port, or a mode, VLAN or list out of
+ *   range), or -ENOMEM.
+ */
+int
+vsw_fwd_port_vlan(struct vsw_fwd *f, uint16_t port,
+	const struct vsw_vlan_conf *vc);
+
+/** The engine's PMD lcore count (an ethdev port needs one TX queue each). */
+uint16_t
+vsw_fwd_nb_pmd(const struct vsw_fwd *f);
+
+/**
+ * The mbuf pool the engine uses for NUMA node @p socket_id (or its
+ * default pool for SOCKET_ID_ANY or a node without one): ethdev ports
+ * receive into it.
+ */
+struct rte_mempool *
+vsw_fwd_pool(const struct vsw_fwd *f, int socket_id);
+
 /** Where a port's queues are polled, and from which NUMA node. */
 struct vsw_fwd_port_conf {
+	uint8_t kind;       /**< enum vsw_fwd_port_kind */
 	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
 	uint64_t pmd_mask;  /**< PMDs that may poll them (bit i: PMD i);
 			       0: any. */

@@ -2,9 +2,14 @@
 /*
  * Lock-free MAC learning table. See vsw_mac.h for the contract.
  *
- * An entry word is (mac48 << 16) | (port + 1); zero means empty. All
- * changes to an entry word are compare-and-swaps, so a concurrent reader
- * sees a whole binding or none. Counters (table total and per port) are
+ * An entry word is (stored << PORT_BITS) | (port + 1); zero means empty.
+ * stored is 53 bits: the address without its group bit (always 0 in a
+ * learned address), then the top VLO_BITS... bits of the VLAN, VHI; the
+ * bottom VLO_BITS of the VLAN are XORed into the bucket index, so a
+ * bucket holds at most one key for given stored bits and the key can be
+ * told back from the word and its bucket (vsw_mac_walk()). All changes
+ * to an entry word are compare-and-swaps, so a concurrent reader sees a
+ * whole binding or none. Counters (table total and per port) are
  * reserved with a bounded compare-and-swap before an insert is attempted
  * and given back if the insert loses a race.
  */
@@ -22,6 +27,21 @@
 
 #define BUCKET_ENTRIES 8
 #define LEARN_RETRIES 4
+
+/* An entry word: the stored key, then the port plus one. */
+#define PORT_BITS 11
+#define PORT_MASK ((1u << PORT_BITS) - 1)
+/* VLAN bits mixed into the bucket index, and the fewest buckets. */
+#define VLO_BITS 6
+#define VLO_MASK ((1u << VLO_BITS) - 1)
+#define MIN_BUCKETS (1u << VLO_BITS)
+/* The address bits below the group bit. */
+#define LOW40 ((1ULL << 40) - 1)
+
+_Static_assert(VSW_MAX_PORTS < (1u << PORT_BITS),
+	"a port id plus one must fit in an entry's port bits");
+_Static_assert(47 + (12 - VLO_BITS) + PORT_BITS == 64,
+	"an entry word holds the stored key and the port");
 
 struct bucket {
 	uint64_t e[BUCKET_ENTRIES];
@@ -46,22 +66,58 @@ mac_hash(uint64_t mac)
 	return (uint32_t)((mac * 0x9E3779B97F4A7C15ULL) >> 32);
 }
 
+/* The 53 bits of key @p k an entry stores: address less group bit, VHI. */
 static inline uint64_t
-entry_make(uint64_t mac, uint16_t port)
+key_stored(uint64_t k)
 {
-	return (mac << 16) | (uint64_t)(port + 1);
+	uint64_t mac = k & VSW_MAC_ADDR_MASK;
+
+	return ((((mac >> 41) << 40) | (mac & LOW40)) << (12 - VLO_BITS)) |
+		(k >> (VSW_MAC_VLAN_SHIFT + VLO_BITS));
+}
+
+/* The bucket of key @p k, whose stored bits are @p st. */
+static inline uint32_t
+key_bucket(const struct vsw_mac_table *t, uint64_t k, uint64_t st)
+{
+	return (mac_hash(st) & t->bucket_mask) ^
+		((uint32_t)(k >> VSW_MAC_VLAN_SHIFT) & VLO_MASK);
+}
+
+/* The key of stored bits @p st found in bucket @p b (the reverse). */
+static inline uint64_t
+key_of(const struct vsw_mac_table *t, uint64_t st, uint32_t b)
+{
+	uint64_t mac47 = st >> (12 - VLO_BITS);
+	uint64_t vlan = ((st & ((1u << (12 - VLO_BITS)) - 1)) << VLO_BITS) |
+		((b ^ (mac_hash(st) & t->bucket_mask)) & VLO_MASK);
+
+	return ((mac47 >> 40) << 41) | (mac47 & LOW40) |
+		(vlan << VSW_MAC_VLAN_SHIFT);
+}
+
+static inline uint64_t
+entry_make(uint64_t st, uint16_t port)
+{
+	return (st << PORT_BITS) | (uint64_t)(port + 1);
 }
 
 static inline uint16_t
 entry_port(uint64_t e)
 {
-	return (uint16_t)((e & 0xffff) - 1);
+	return (uint16_t)((e & PORT_MASK) - 1);
+}
+
+static inline uint64_t
+entry_stored(uint64_t e)
+{
+	return e >> PORT_BITS;
 }
 
 static inline bool
-entry_is(uint64_t e, uint64_t mac)
+entry_is(uint64_t e, uint64_t st)
 {
-	return e != 0 && (e >> 16) == mac;
+	return e != 0 && entry_stored(e) == st;
 }
 
 struct vsw_mac_table *
@@ -78,8 +134,8 @@ vsw_mac_create(const struct vsw_mac_params *p)
 		return NULL;
 	}
 	/* Twice the capacity in slots keeps buckets from filling early. */
-	nb_buckets = rte_align32pow2((p->capacity * 2 + BUCKET_ENTRIES - 1) /
-		BUCKET_ENTRIES);
+	nb_buckets = RTE_MAX(MIN_BUCKETS, rte_align32pow2(
+		(p->capacity * 2 + BUCKET_ENTRIES - 1) / BUCKET_ENTRIES));
 
 	t = vsw_zmalloc_socket("vsw_mac", sizeof(*t), RTE_CACHE_LINE_SIZE,
 		p->socket_id);
@@ -117,13 +173,16 @@ vsw_mac_free(struct vsw_mac_table *t)
 uint16_t
 vsw_mac_lookup(const struct vsw_mac_table *t, uint64_t mac)
 {
-	const struct bucket *b = &t->buckets[mac_hash(mac) & t->bucket_mask];
+	uint64_t st = key_stored(mac);
+	const struct bucket *b = &t->buckets[key_bucket(t, mac, st)];
 	unsigned int i;
 
+	if (vsw_mac_is_group(mac))
+		return VSW_MAC_PORT_NONE;	/* never learned */
 	for (i = 0; i < BUCKET_ENTRIES; i++) {
 		uint64_t e = __atomic_load_n(&b->e[i], __ATOMIC_ACQUIRE);
 
-		if (entry_is(e, mac))
+		if (entry_is(e, st))
 			return entry_port(e);
 	}
 	return VSW_MAC_PORT_NONE;
@@ -154,7 +213,7 @@ learn_move(struct vsw_mac_table *t, uint32_t idx, uint64_t e, uint16_t port,
 	uint32_t now)
 {
 	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
-	uint64_t want = entry_make(e >> 16, port);
+	uint64_t want = entry_make(entry_stored(e), port);
 
 	if (!vsw_counter_reserve(&t->port_count[port], t->port_limit)) {
 		/* Better to flood than to keep sending to the old port. */
@@ -172,7 +231,7 @@ learn_move(struct vsw_mac_table *t, uint32_t idx, uint64_t e, uint16_t port,
 }
 
 static int
-learn_insert(struct vsw_mac_table *t, uint32_t idx, uint64_t mac,
+learn_insert(struct vsw_mac_table *t, uint32_t idx, uint64_t st,
 	uint16_t port, uint32_t now)
 {
 	uint64_t *slot = &t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES];
@@ -186,7 +245,7 @@ learn_insert(struct vsw_mac_table *t, uint32_t idx, uint64_t mac,
 	}
 	/* Time first: the ager must never see the new word with a stale time. */
 	__atomic_store_n(&t->last_seen[idx], now, __ATOMIC_RELAXED);
-	if (!__atomic_compare_exchange_n(slot, &empty, entry_make(mac, port),
+	if (!__atomic_compare_exchange_n(slot, &empty, entry_make(st, port),
 			false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
 		vsw_counter_release(&t->port_count[port], 1);
 		vsw_counter_release(&t->count, 1);
@@ -199,7 +258,8 @@ enum vsw_mac_learn_result
 vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 	uint32_t now)
 {
-	uint32_t base = (mac_hash(mac) & t->bucket_mask) * BUCKET_ENTRIES;
+	uint64_t st = key_stored(mac);
+	uint32_t base = key_bucket(t, mac, st) * BUCKET_ENTRIES;
 	const struct bucket *b = &t->buckets[base / BUCKET_ENTRIES];
 	int tries, ret = VSW_MAC_LEARN_TABLE_FULL;
 
@@ -220,7 +280,7 @@ vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 					free_slot = i;
 				continue;
 			}
-			if ((e >> 16) != mac)
+			if (entry_stored(e) != st)
 				continue;
 			if (entry_port(e) == port) {
 				touch(t, base + i, now);
@@ -232,7 +292,7 @@ vsw_mac_learn(struct vsw_mac_table *t, uint64_t mac, uint16_t port,
 		if (i == BUCKET_ENTRIES) {
 			if (free_slot < 0)
 				return VSW_MAC_LEARN_TABLE_FULL;
-			ret = learn_insert(t, base + free_slot, mac, port, now);
+			ret = learn_insert(t, base + free_slot, st, port, now);
 		}
 		if (ret != -EAGAIN)
 			return ret;
@@ -308,12 +368,15 @@ vsw_mac_walk(const struct vsw_mac_table *t,
 			&t->buckets[idx / BUCKET_ENTRIES].e[idx % BUCKET_ENTRIES],
 			__ATOMIC_ACQUIRE);
 		struct vsw_mac_entry ent;
-		int k;
+		uint64_t k;
+		int i;
 
 		if (e == 0)
 			continue;
-		for (k = 0; k < RTE_ETHER_ADDR_LEN; k++)
-			ent.addr.addr_bytes[k] = (uint8_t)(e >> (56 - 8 * k));
+		k = key_of(t, entry_stored(e), idx / BUCKET_ENTRIES);
+		for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+			ent.addr.addr_bytes[i] = (uint8_t)(k >> (40 - 8 * i));
+		ent.vlan = (uint16_t)(k >> VSW_MAC_VLAN_SHIFT);
 		ent.port = entry_port(e);
 		ent.last_seen = __atomic_load_n(&t->last_seen[idx],
 			__ATOMIC_RELAXED);

@@ -6,12 +6,22 @@
  * @file
  * MAC learning table.
  *
- * The table maps an Ethernet station address to the switch port where it
- * was last seen as a source. Every PMD lcore learns and looks up in the
- * same table, so both operations are lock-free: an entry is a single
- * 64-bit word holding the address and the port, and it is only ever
- * changed with an atomic compare-and-swap. A reader therefore sees either
- * the old or the new binding, never a torn one.
+ * The table maps a (VLAN, Ethernet station address) pair to the switch
+ * port where it was last seen as a source: the same address on two VLANs
+ * is two entries. A key (vsw_mac_vkey()) is the 48-bit address with the
+ * VLAN above it; VLAN 0, a switch without VLANs, makes the key the
+ * address itself (vsw_mac_key()). Every PMD lcore learns and looks up in
+ * the same table, so both operations are lock-free: an entry is a single
+ * 64-bit word holding the key and the port, and it is only ever changed
+ * with an atomic compare-and-swap. A reader therefore sees either the old
+ * or the new binding, never a torn one.
+ *
+ * Fitting a 60-bit key and an 11-bit port in one word: a learned address
+ * never has its group bit set, so 47 of its bits are stored, with the top
+ * 6 bits of the VLAN; the bottom 6 bits of the VLAN are mixed into the
+ * bucket index (the table has at least 64 buckets), so that two keys that
+ * store the same bits land in different buckets. Lookups of VLAN 0 cost
+ * what they cost before VLANs, a few shifts more.
  *
  * Layout. The table is an array of buckets of eight entries, one cache
  * line each; an address hashes to exactly one bucket. Each entry has a
@@ -59,6 +69,12 @@ extern "C" {
  * addresses.
  */
 #define VSW_MAC_GROUP_BIT (1ULL << 40)
+
+/** Where the VLAN sits in a key (vsw_mac_vkey()): above the address. */
+#define VSW_MAC_VLAN_SHIFT 48
+
+/** Bits of the 48-bit address in a key. */
+#define VSW_MAC_ADDR_MASK ((1ULL << VSW_MAC_VLAN_SHIFT) - 1)
 
 /** Opaque table handle. */
 struct vsw_mac_table;
@@ -117,6 +133,16 @@ vsw_mac_key(const struct rte_ether_addr *a)
 		((uint64_t)b[4] << 8) | (uint64_t)b[5];
 }
 
+/**
+ * The key of address @p mac (from vsw_mac_key()) on VLAN @p vlan
+ * (0..4095). On VLAN 0 it is @p mac itself.
+ */
+static inline uint64_t
+vsw_mac_vkey(uint64_t mac, uint16_t vlan)
+{
+	return mac | ((uint64_t)(vlan & 0xfff) << VSW_MAC_VLAN_SHIFT);
+}
+
 /** Is the key of a group (multicast or broadcast) address? */
 static inline bool
 vsw_mac_is_group(uint64_t key)
@@ -130,9 +156,9 @@ vsw_mac_is_group(uint64_t key)
  * @param t
  *   The table.
  * @param mac
- *   Address from vsw_mac_key().
+ *   Key from vsw_mac_key() or vsw_mac_vkey().
  * @return
- *   The port, or VSW_MAC_PORT_NONE.
+ *   The port, or VSW_MAC_PORT_NONE (also for a group address).
  */
 uint16_t
 vsw_mac_lookup(const struct vsw_mac_table *t, uint64_t mac);
@@ -145,7 +171,7 @@ vsw_mac_lookup(const struct vsw_mac_table *t, uint64_t mac);
  * @param t
  *   The table.
  * @param mac
- *   Address from vsw_mac_key().
+ *   Key from vsw_mac_key() or vsw_mac_vkey().
  * @param port
  *   Ingress port, below the table's nb_ports.
  * @param now
@@ -191,6 +217,7 @@ vsw_mac_count(const struct vsw_mac_table *t, uint16_t port);
 /** One entry, as reported by vsw_mac_walk(). */
 struct vsw_mac_entry {
 	struct rte_ether_addr addr; /**< Station address. */
+	uint16_t vlan;              /**< Its VLAN (0: none). */
 	uint16_t port;              /**< Port it was learned on. */
 	uint32_t last_seen;         /**< Seconds, same clock as learn. */
 };

@@ -63,8 +63,26 @@ extern int vsw_vport_logtype;
 	} \
 } while (0)
 
+/* An ethdev port's device (vport_eth.c). */
+struct vport_eth {
+	uint16_t port_id;    /* ethdev port id */
+	bool owned;          /* probed here: removed with the port */
+	bool started;        /* rte_eth_dev_start() succeeded */
+	bool link_up;        /* as the engine was last told */
+	bool scatter;        /* RX in chains of mbufs */
+	uint32_t link_speed;
+	uint64_t link_changes;
+	int socket_id;       /* NUMA node of the device, or SOCKET_ID_ANY */
+	uint16_t nb_rxq, nb_txq, nb_rxd, nb_txd;
+	uint32_t mbufs;      /* what its descriptors may hold */
+	uint64_t tx_capa;    /* the device's transmit offloads */
+	uint64_t tx_offloads; /* those configured */
+	uint8_t ol;          /* VSW_FWD_OL_* the engine uses */
+};
+
 struct vport {
 	struct vsw_vport_conf conf;
+	struct vport_eth eth;  /* conf.kind == VSW_VPORT_ETH */
 	struct vsw_port_fsm fsm;
 	int vid;             /* connection's device id, -1 without one */
 	bool in_use;         /* the slot holds a port */
@@ -110,6 +128,10 @@ struct vsw_vport_set {
 	uint64_t suspend_timeout_us;
 	int ctrl_priority;       /* SCHED_FIFO for rte_vhost's thread */
 	bool no_firewall;        /* the firewall is off (testing only) */
+	uint16_t mtu;            /* of ethdev ports */
+	bool xconnect;           /* no VLANs */
+	uint32_t eth_mbufs;      /* what every ethdev port's descriptors
+				    may hold together (vport_eth.c) */
 	bool ctrl_raised;        /* ... and it has it */
 	bool wake_warned;        /* could not wake that thread; said so */
 	uint16_t nb_ports;       /* ports in use */
@@ -184,6 +206,32 @@ vport_conn_gone(struct vsw_vport_set *set, struct vport *p);
 /* vport_ctl.c: register @p p's socket with rte_vhost (not started). */
 int
 vport_register(struct vport *p, char *err, size_t errlen);
+
+/* vport_eth.c. Callers hold set->admin, not set->lock. */
+
+/*
+ * Find or probe the device of @p c, check it can give the queues and
+ * the MTU, and configure it (not started) into @p e.
+ */
+int
+vport_eth_open(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
+	struct vport_eth *e, char *err, size_t errlen);
+
+/* Start the device of @p p (added to the engine) and publish it RUN. */
+int
+vport_eth_start(struct vsw_vport_set *set, struct vport *p, char *err,
+	size_t errlen);
+
+/*
+ * Stop the device; close and remove it if it was probed here. No lcore
+ * may use it any more (vsw_fwd_port_del() returned).
+ */
+void
+vport_eth_close(struct vsw_vport_set *set, struct vport_eth *e);
+
+/* The ethdev name of @p e's device, as a port name, into @p name. */
+void
+vport_eth_default_name(const struct vport_eth *e, char *name, size_t len);
 
 /* vport_path.c */
 

@@ -99,7 +99,8 @@ find_path(struct vsw_vport_set *set, const char *path)
 
 	vport_canonical_path(path, canon, sizeof(canon));
 	for (i = 0; i < set->end; i++) {
-		if (!set->port[i].in_use)
+		if (!set->port[i].in_use ||
+				set->port[i].conf.kind != VSW_VPORT_VHOST)
 			continue;
 		vport_canonical_path(set->port[i].conf.path, other,
 			sizeof(other));
@@ -109,25 +110,48 @@ find_path(struct vsw_vport_set *set, const char *path)
 	return NULL;
 }
 
+/* The ethdev port with the device string @p devargs, or NULL. */
+static struct vport *
+find_eth(struct vsw_vport_set *set, const char *devargs)
+{
+	uint16_t i;
+
+	for (i = 0; i < set->end; i++) {
+		struct vport *p = &set->port[i];
+
+		if (p->in_use && p->conf.kind == VSW_VPORT_ETH &&
+				strcmp(p->conf.devargs, devargs) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 /*
- * The socket's file name without ".sock", in name characters; "port<id>"
- * when that is empty, only digits or taken.
+ * The socket's file name without ".sock" (an ethdev's name), in name
+ * characters; "port<id>" when that is empty, only digits or taken.
  */
 static void
-default_name(struct vsw_vport_set *set, struct vsw_vport_conf *c,
-	uint16_t id)
+default_name(struct vsw_vport_set *set, struct vport *p, uint16_t id)
 {
+	struct vsw_vport_conf *c = &p->conf;
 	char buf[VSW_VHU_PATH_MAX + 1], *b, *dot, *ch;
 
-	strcpy(buf, c->path);
-	b = basename(buf);
-	dot = strrchr(b, '.');
-	if (dot != NULL && strcmp(dot, ".sock") == 0)
-		*dot = '\0';
+	if (c->kind == VSW_VPORT_ETH) {
+		vport_eth_default_name(&p->eth, buf, sizeof(buf));
+		b = buf;
+	} else {
+		strcpy(buf, c->path);
+		b = basename(buf);
+		dot = strrchr(b, '.');
+		if (dot != NULL && strcmp(dot, ".sock") == 0)
+			*dot = '\0';
+	}
 	for (ch = b; *ch != '\0'; ch++)
 		if (strchr(VPORT_NAME_CHARS, *ch) == NULL)
 			*ch = '_';
-	snprintf(c->name, sizeof(c->name), "%s", b);
+	if (strlen(b) > VSW_VPORT_NAME_MAX)
+		b[0] = '\0';	/* too long: portN */
+	memcpy(c->name, b, strlen(b) + 1);
 	if (vsw_vport_check_name(c->name, NULL, 0) != 0 ||
 			find_name(set, c->name) != NULL)
 		snprintf(c->name, sizeof(c->name), "port%u", id);
@@ -156,6 +180,10 @@ add_check(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 		ERRF(err, errlen, "queues must be 1 to %d", VSW_MAX_QUEUES);
 		return -EINVAL;
 	}
+	if (c->vlan.mode != VSW_VLAN_NONE && set->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
 	if (c->name[0] != '\0') {
 		if (vsw_vport_check_name(c->name, err, errlen) != 0)
 			return -EINVAL;
@@ -166,13 +194,18 @@ add_check(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 			return -EEXIST;
 		}
 	}
-	if (strlen(c->path) > VSW_VHU_PATH_MAX) {
+	if (c->kind == VSW_VPORT_ETH) {
+		o = find_eth(set, c->devargs);
+		if (o != NULL) {
+			ERRF(err, errlen, "device '%s' is already port %u (%s)",
+				c->devargs, vport_id(set, o), o->conf.name);
+			return -EEXIST;
+		}
+	} else if (strlen(c->path) > VSW_VHU_PATH_MAX) {
 		ERRF(err, errlen, "socket path longer than %d bytes",
 			VSW_VHU_PATH_MAX);
 		return -ENAMETOOLONG;
-	}
-	o = find_path(set, c->path);
-	if (o != NULL) {
+	} else if ((o = find_path(set, c->path)) != NULL) {
 		ERRF(err, errlen, "%s is already port %u (%s)", c->path,
 			vport_id(set, o), o->conf.name);
 		return -EEXIST;
@@ -185,15 +218,19 @@ add_check(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 	return 0;
 }
 
-/* Take the lowest free id for @p c. Caller holds lock. */
+/*
+ * Take the lowest free id for @p c; @p e: its opened device, for an
+ * ethdev. Caller holds lock.
+ */
 static int
 add_reserve(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
-	char *err, size_t errlen)
+	const struct vport_eth *e, char *err, size_t errlen)
 {
 	struct vsw_fwd_port_conf fc = {
-		.nb_queues = c->nb_queues,
+		.kind = e != NULL ? VSW_FWD_ETH : VSW_FWD_VHOST,
+		.nb_queues = e != NULL ? (uint8_t)e->nb_rxq : c->nb_queues,
 		.pmd_mask = c->pmd_mask,
-		.socket_id = SOCKET_ID_ANY,
+		.socket_id = e != NULL ? e->socket_id : SOCKET_ID_ANY,
 	};
 	struct vport *p;
 	int id, ret;
@@ -210,11 +247,20 @@ add_reserve(struct vsw_vport_set *set, const struct vsw_vport_conf *c,
 			strerror(-ret));
 		return ret;
 	}
+	ret = vsw_fwd_port_vlan(set->fwd, (uint16_t)id, &c->vlan);
+	if (ret != 0) {
+		vsw_fwd_port_del(set->fwd, (uint16_t)id);
+		ERRF(err, errlen, "the engine refused the port's VLANs: %s",
+			strerror(-ret));
+		return ret;
+	}
 	p = &set->port[id];
 	memset(p, 0, sizeof(*p));
 	p->conf = *c;
+	if (e != NULL)
+		p->eth = *e;
 	if (p->conf.name[0] == '\0')
-		default_name(set, &p->conf, (uint16_t)id);
+		default_name(set, p, (uint16_t)id);
 	p->vid = -1;
 	p->conn_fd = -1;
 	p->log_rl.interval = rte_get_timer_hz();
@@ -255,17 +301,23 @@ del_port(struct vsw_vport_set *set, struct vport *p)
 		rte_vhost_driver_unregister(p->conf.path);
 		p->registered = false;
 	}
-	pthread_mutex_lock(&set->lock);
-	vport_conn_gone(set, p);
-	pthread_mutex_unlock(&set->lock);
+	if (p->conf.kind == VSW_VPORT_VHOST) {
+		pthread_mutex_lock(&set->lock);
+		vport_conn_gone(set, p);
+		pthread_mutex_unlock(&set->lock);
+	}
 	vsw_fwd_port_del(set->fwd, id);
+	if (p->conf.kind == VSW_VPORT_ETH)
+		vport_eth_close(set, &p->eth);	/* no lcore uses it now */
 	if (set->mac != NULL)
 		flushed = vsw_mac_flush_port(set->mac, id);
 	pthread_mutex_lock(&set->lock);
 	release_slot(set, p);
 	pthread_mutex_unlock(&set->lock);
-	VPORT_LOG(INFO, id, "removed (%s), %u MAC entries flushed\n",
-		p->conf.path, flushed);
+	VPORT_LOG(INFO, id, "removed (%s%s), %u MAC entries flushed\n",
+		p->conf.kind == VSW_VPORT_ETH ? VSW_VPORT_ETH_PREFIX : "",
+		p->conf.kind == VSW_VPORT_ETH ? p->conf.devargs : p->conf.path,
+		flushed);
 }
 
 /* Register, and start if the set runs. Caller holds admin, not lock. */
@@ -298,6 +350,46 @@ add_register(struct vsw_vport_set *set, struct vport *p, char *err,
 	return 0;
 }
 
+/*
+ * An ethdev port: the device is opened (probed, configured) before the
+ * port takes an id, and started once the engine has it.
+ */
+static int
+add_eth(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
+	char *err, size_t errlen)
+{
+	struct vport_eth e;
+	int id, ret;
+
+	pthread_mutex_lock(&set->lock);
+	ret = add_check(set, conf, err, errlen);
+	pthread_mutex_unlock(&set->lock);
+	if (ret != 0)
+		return ret;
+	ret = vport_eth_open(set, conf, &e, err, errlen);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_lock(&set->lock);
+	id = add_reserve(set, conf, &e, err, errlen);
+	pthread_mutex_unlock(&set->lock);
+	if (id < 0) {
+		vport_eth_close(set, &e);
+		return id;
+	}
+	ret = vport_eth_start(set, &set->port[id], err, errlen);
+	if (ret != 0) {
+		del_port(set, &set->port[id]);
+		return ret;
+	}
+	pthread_mutex_lock(&set->lock);
+	set->port[id].removing = false;
+	pthread_mutex_unlock(&set->lock);
+	VPORT_LOG(INFO, id, "added: %s (ethdev %u, %s, %u RX and %u TX "
+		"queues)\n", set->port[id].conf.name, e.port_id, conf->devargs,
+		e.nb_rxq, e.nb_txq);
+	return id;
+}
+
 /* vsw_vport_add() with set->admin held. */
 static int
 add_locked(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
@@ -305,10 +397,12 @@ add_locked(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
 {
 	int id, ret;
 
+	if (conf->kind == VSW_VPORT_ETH)
+		return add_eth(set, conf, err, errlen);
 	pthread_mutex_lock(&set->lock);
 	id = add_check(set, conf, err, errlen);
 	if (id == 0)
-		id = add_reserve(set, conf, err, errlen);
+		id = add_reserve(set, conf, NULL, err, errlen);
 	pthread_mutex_unlock(&set->lock);
 	if (id < 0)
 		return id;
@@ -342,6 +436,38 @@ vsw_vport_add(struct vsw_vport_set *set, const struct vsw_vport_conf *conf,
 }
 
 int
+vsw_vport_set_vlan(struct vsw_vport_set *set, uint16_t port,
+	const struct vsw_vlan_conf *vc, char *err, size_t errlen)
+{
+	struct vport *p;
+	uint32_t flushed = 0;
+	int ret;
+
+	if (vc->mode != VSW_VLAN_NONE && set->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&set->admin);
+	pthread_mutex_lock(&set->lock);
+	p = vport_get(set, port);
+	ret = p == NULL ? -ENOENT : vsw_fwd_port_vlan(set->fwd, port, vc);
+	if (ret == 0)
+		p->conf.vlan = *vc;
+	pthread_mutex_unlock(&set->lock);
+	/* Learned on the old VLANs: they go, and are learned again. */
+	if (ret == 0 && set->mac != NULL)
+		flushed = vsw_mac_flush_port(set->mac, port);
+	pthread_mutex_unlock(&set->admin);
+	if (ret == 0)
+		VPORT_LOG(INFO, port, "VLANs changed, %u MAC entries "
+			"flushed\n", flushed);
+	else
+		ERRF(err, errlen, "%s", ret == -ENOENT ? "no such port" :
+			ret == -ENOMEM ? "out of memory" : "bad VLANs");
+	return ret;
+}
+
+int
 vsw_vport_del(struct vsw_vport_set *set, uint16_t port)
 {
 	struct vport *p;
@@ -366,6 +492,8 @@ set_alloc(const struct vsw_vport_params *params)
 	pthread_mutex_init(&set->lock, NULL);
 	pthread_mutex_init(&set->admin, NULL);
 	memset(set->vid_port, 0xff, sizeof(set->vid_port));
+	set->mtu = params->mtu != 0 ? params->mtu : VSW_VPORT_MTU_DEFAULT;
+	set->xconnect = params->xconnect;
 	set->fwd = params->fwd;
 	set->mac = params->mac;
 	set->suspend_timeout_us = params->suspend_timeout_us != 0 ?
@@ -425,7 +553,7 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
 	for (i = 0; i < set->end; i++) {
 		struct vport *p = &set->port[i];
 
-		if (!p->in_use)
+		if (!p->in_use || p->conf.kind != VSW_VPORT_VHOST)
 			continue;
 		if (rte_vhost_driver_start(p->conf.path) != 0) {
 			ERRF(err, errlen, "cannot %s vhost-user socket %s",
@@ -436,11 +564,14 @@ vsw_vport_start(struct vsw_vport_set *set, char *err, size_t errlen)
 		}
 	}
 	set->started = true;
-	if (set->nb_ports > 0)
+	for (i = 0; i < set->end; i++)
+		if (set->port[i].in_use && set->port[i].registered)
+			break;
+	if (i < set->end)
 		wake_ctrl_thread(set);
 	pthread_mutex_unlock(&set->admin);
-	/* With no port yet, the thread comes with the first one. */
-	return set->nb_ports > 0 ? raise_ctrl_thread(set, err, errlen) : 0;
+	/* With no vhost-user port yet, the thread comes with the first. */
+	return i < set->end ? raise_ctrl_thread(set, err, errlen) : 0;
 }
 
 void
@@ -454,6 +585,16 @@ vsw_vport_free(struct vsw_vport_set *set)
 	for (i = 0; i < set->end; i++) {
 		struct vport *p = &set->port[i];
 
+		/*
+		 * An ethdev: no lcore may use it once it is stopped. The
+		 * engine keeps the port (and its final counters).
+		 */
+		if (p->in_use && p->conf.kind == VSW_VPORT_ETH) {
+			vsw_fwd_port_publish(set->fwd, i, VSW_FWD_DOWN, -1);
+			vsw_fwd_sync(set->fwd, 0);
+			vport_eth_close(set, &p->eth);
+			continue;
+		}
 		if (!p->in_use || !p->registered)
 			continue;
 		/*

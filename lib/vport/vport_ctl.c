@@ -318,7 +318,7 @@ vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	info->connected = p->fsm.connected;
 	info->ready = p->fsm.ready;
 	info->vid = p->vid;
-	if (p->vid >= 0) {
+	if (p->vid >= 0 && p->conf.kind == VSW_VPORT_VHOST) {
 		rte_vhost_get_negotiated_protocol_features(p->vid,
 			&info->protocol_features);
 		rte_vhost_get_negotiated_features(p->vid, &info->features);
@@ -354,10 +354,16 @@ vsw_vport_lookup(const struct vsw_vport_set *set, const char *name)
 	n = strtoul(name, &end, 10);
 	if (*end == '\0' && name[0] >= '0' && name[0] <= '9')
 		return n < set->end && set->port[n].in_use ? (int)n : -1;
-	for (i = 0; i < set->end; i++)
-		if (set->port[i].in_use &&
-				(strcmp(set->port[i].conf.name, name) == 0 ||
-				 strcmp(set->port[i].conf.path, name) == 0))
+	if (strncmp(name, VSW_VPORT_ETH_PREFIX,
+			strlen(VSW_VPORT_ETH_PREFIX)) == 0)
+		name += strlen(VSW_VPORT_ETH_PREFIX);
+	for (i = 0; i < set->end; i++) {
+		const struct vsw_vport_conf *c = &set->port[i].conf;
+
+		if (set->port[i].in_use && (strcmp(c->name, name) == 0 ||
+				strcmp(c->kind == VSW_VPORT_ETH ? c->devargs :
+					c->path, name) == 0))
 			return i;
+	}
 	return -1;
 }

@@ -20,9 +20,22 @@
  *   CWR-marked frames itself;
  * - GSO (bit 6), the legacy "any GSO type", which implies both of the
  *   above.
+ *
+ * An ethdev port uses its device's transmit checksum and TSO offloads
+ * (vsw_vport_eth_offloads()) unless it says offload=0; it makes no
+ * requests of its own (its frames come whole). net_tap (22.11 and
+ * 24.11) offers TCP_TSO, but refuses a TSO frame whose segments,
+ * Ethernet header included, exceed the MTU (every full-sized one: it
+ * compares the whole frame with the MTU) and does not segment IPv6 at
+ * all; it gets checksum offload only, and TSO frames towards it are
+ * segmented by the switch.
  */
 
+#include <string.h>
+
 #include <linux/virtio_net.h>
+
+#include <rte_ethdev.h>
 
 #include "vport.h"
 
@@ -64,5 +77,33 @@ vsw_vport_offloads(uint64_t features)
 		if (features & (1ULL << VIRTIO_NET_F_HOST_TSO6))
 			ol |= VSW_FWD_OL_RX_TSO6;
 	}
+	return ol;
+}
+
+/* Drivers whose TSO is not used. */
+static bool
+tso_broken(const char *driver)
+{
+	return driver != NULL && strcmp(driver, "net_tap") == 0;
+}
+
+uint8_t
+vsw_vport_eth_offloads(const char *driver, uint64_t capa, uint64_t *enable)
+{
+	const uint64_t csum = RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint8_t ol;
+
+	*enable = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (!(capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) || (capa & csum) != csum)
+		return 0;
+	ol = VSW_FWD_OL_TX_CSUM;
+	*enable |= csum | (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	if (!(capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) || tso_broken(driver))
+		return ol;
+	*enable |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	ol |= VSW_FWD_OL_TX_TSO6;
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+		ol |= VSW_FWD_OL_TX_TSO4;
 	return ol;
 }

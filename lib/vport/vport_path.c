@@ -132,6 +132,33 @@ vport_canonical_path(const char *path, char *out, size_t len)
 
 #define CANON_LEN VPORT_CANON_LEN
 
+/* An ethdev port's device string, and against those before it. */
+static int
+check_eth(const struct vsw_vport_params *p, uint16_t i, char *err,
+	size_t errlen)
+{
+	const char *d = p->port[i].devargs;
+	uint16_t j;
+
+	if (d[0] == '\0' || d[0] == ',') {
+		ERRF(err, errlen, "eth: needs a device: eth:DEVARGS");
+		return -EINVAL;
+	}
+	if (strnlen(d, sizeof(p->port[i].devargs)) > VSW_VPORT_DEVARGS_MAX) {
+		ERRF(err, errlen, "device string longer than %d bytes",
+			VSW_VPORT_DEVARGS_MAX);
+		return -ENAMETOOLONG;
+	}
+	for (j = 0; j < i; j++) {
+		if (p->port[j].kind == VSW_VPORT_ETH &&
+				strcmp(d, p->port[j].devargs) == 0) {
+			ERRF(err, errlen, "duplicate device eth:%s", d);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 /* One port's queue count and path, and its path against those before. */
 static int
 check_port(const struct vsw_vport_params *p, uint16_t i,
@@ -155,12 +182,19 @@ check_port(const struct vsw_vport_params *p, uint16_t i,
 			return -EEXIST;
 		}
 	}
+	if (c->vlan.mode != VSW_VLAN_NONE && p->xconnect) {
+		ERRF(err, errlen, "VLANs need --mode learn");
+		return -EINVAL;
+	}
+	if (c->kind == VSW_VPORT_ETH)
+		return check_eth(p, i, err, errlen);
 	ret = vsw_vport_check_path(c->path, c->client, err, errlen);
 	if (ret != 0)
 		return ret;
 	vport_canonical_path(c->path, canon[i], CANON_LEN);
 	for (j = 0; j < i; j++) {
-		if (strcmp(canon[i], canon[j]) == 0) {
+		if (p->port[j].kind == VSW_VPORT_VHOST &&
+				strcmp(canon[i], canon[j]) == 0) {
 			ERRF(err, errlen, "duplicate socket path %s", c->path);
 			return -EEXIST;
 		}

@@ -120,7 +120,9 @@ vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
 
 	pthread_mutex_lock(&set->lock);
 	p = vport_get(set, port);
-	if (p != NULL)
+	if (p != NULL && p->conf.kind != VSW_VPORT_VHOST)
+		ret = -ENOTSUP;	/* an ethdev has no guest to hold for */
+	else if (p != NULL)
 		ret = vport_suspend_locked(set, p);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
@@ -134,7 +136,9 @@ vsw_vport_resume(struct vsw_vport_set *set, uint16_t port)
 
 	pthread_mutex_lock(&set->lock);
 	p = vport_get(set, port);
-	if (p != NULL)
+	if (p != NULL && p->conf.kind != VSW_VPORT_VHOST)
+		ret = -ENOTSUP;	/* an ethdev has no guest to hold for */
+	else if (p != NULL)
 		ret = vport_resume_locked(set, p);
 	pthread_mutex_unlock(&set->lock);
 	return ret;

@@ -144,22 +144,54 @@ vsw_vport_reject_name(enum vsw_vport_reject r);
 /** Longest port name, without its NUL. */
 #define VSW_VPORT_NAME_MAX 31
 
+/** Longest device string of an ethdev port, without its NUL. */
+#define VSW_VPORT_DEVARGS_MAX 255
+
+/** The prefix that makes a port spec an ethdev port: "eth:DEVARGS". */
+#define VSW_VPORT_ETH_PREFIX "eth:"
+
+/** What a port is. */
+enum vsw_vport_kind {
+	VSW_VPORT_VHOST = 0, /**< A vhost-user socket (path). */
+	VSW_VPORT_ETH,       /**< A DPDK ethdev (devargs): a NIC, a tap, a
+				  memif, an AF_XDP or AF_PACKET socket. */
+};
+
 /** Configuration of one port. */
 struct vsw_vport_conf {
-	char path[VSW_VHU_PATH_MAX + 1]; /**< Socket path. */
+	uint8_t kind;       /**< enum vsw_vport_kind */
+	char path[VSW_VHU_PATH_MAX + 1]; /**< vhost: socket path; eth: "". */
+	/**
+	 * eth: the device. Either the name of an ethdev EAL already made
+	 * (--vdev, -a: "net_tap0", "0000:01:00.0"), used as it is and left
+	 * to EAL when the port goes, or a DPDK device string
+	 * ("net_tap0,iface=vsw0", a PCI address) that vsw_vport_add()
+	 * probes with rte_dev_probe() and the port's removal removes.
+	 */
+	char devargs[VSW_VPORT_DEVARGS_MAX + 1];
 	/**
 	 * Name (vsw_vport_check_name()); empty: vsw_vport_add() makes one
-	 * from the socket's file name ("/run/vm1.sock": "vm1").
+	 * from the socket's file name ("/run/vm1.sock": "vm1"), or for an
+	 * ethdev from its ethdev name ("net_tap0").
 	 */
 	char name[VSW_VPORT_NAME_MAX + 1];
 	uint64_t pmd_mask;  /**< PMDs that may poll it (bit i: PMD index
 			       i, see vsw_fwd_port_conf); 0: any. */
-	bool client;        /**< Connect instead of listen. */
-	bool suspend;       /**< Advertise protocol feature SUSPEND
+	bool client;        /**< vhost: connect instead of listen. */
+	bool suspend;       /**< vhost: advertise protocol feature SUSPEND
 				 *   (VSW_VHU_PROTOCOL_F_SUSPEND). */
-	uint8_t nb_queues;  /**< Queue pairs to poll (1..VSW_MAX_QUEUES). */
-	bool offload;       /**< Offer checksum and TCP segmentation
-				 *   offloads (VSW_VPORT_OFFLOAD_FEATURES). */
+	struct vsw_vlan_conf vlan; /**< Its VLANs (VLAN 0: none). */
+	/**
+	 * Queue pairs to poll (1..VSW_MAX_QUEUES). An ethdev gets this
+	 * many RX queues (spread by RSS when it has it) and one TX queue
+	 * per PMD lcore, and no fewer TX than RX queues (a memif peer pairs
+	 * them); a device that wants as many RX as TX queues (a tap) gets
+	 * the larger count of both, and all of them are polled.
+	 */
+	uint8_t nb_queues;
+	bool offload;       /**< vhost: offer checksum and TCP segmentation
+				 *   offloads (VSW_VPORT_OFFLOAD_FEATURES);
+				 *   ethdev: use the device's. */
 };
 
 /**
@@ -190,6 +222,19 @@ vsw_vport_features_disabled(bool offload);
 uint8_t
 vsw_vport_offloads(uint64_t features);
 
+/**
+ * The forwarding engine's offload bits (VSW_FWD_OL_TX_*) for an ethdev
+ * whose driver is @p driver and whose transmit offload capabilities are
+ * @p capa (rte_eth_dev_info), and in @p enable the device offloads
+ * (RTE_ETH_TX_OFFLOAD_*) to configure for them. Checksum offload needs
+ * TCP and UDP checksums and multi-segment transmit (an offloaded frame
+ * reaches the device as a chain); TSO needs checksum offload, and for
+ * IPv4 the IPv4 header checksum. Drivers whose TSO does not do what
+ * DPDK promises (net_tap: see vport_offload.c) get none.
+ */
+uint8_t
+vsw_vport_eth_offloads(const char *driver, uint64_t capa, uint64_t *enable);
+
 /** Parameters of vsw_vport_create(). */
 struct vsw_vport_params {
 	uint16_t nb_ports;  /**< Ports to create now (ids 0..nb_ports-1);
@@ -214,7 +259,33 @@ struct vsw_vport_params {
 	 * rte_vhost itself does with hostile input, never for production.
 	 */
 	bool no_firewall;
+	bool xconnect;      /**< The engine patches ports in pairs: no
+				 VLANs (ports with VLANs are refused). */
+	/**
+	 * MTU of the ethdev ports (0: VSW_VPORT_MTU_DEFAULT). Frames bigger
+	 * than one mbuf's data room are received in chains of mbufs, which
+	 * needs a device with RX scatter.
+	 */
+	uint16_t mtu;
 };
+
+/**
+ * Descriptors asked for per ethdev queue (the device may adjust them);
+ * each may hold an mbuf of the engine's pool.
+ */
+#define VSW_VPORT_ETH_DESC 1024
+
+/**
+ * The share of the mbuf pool (percent) that every ethdev port's
+ * descriptors may hold together; a port that would take more is
+ * refused. The rest is for bursts in flight and backlogs.
+ */
+#define VSW_VPORT_ETH_POOL_PCT 50
+
+/** Default and largest MTU of ethdev ports. */
+#define VSW_VPORT_MTU_DEFAULT 1500
+#define VSW_VPORT_MTU_MIN 68
+#define VSW_VPORT_MTU_MAX 9000
 
 /** The set of ports of one switch. */
 struct vsw_vport_set;
@@ -372,7 +443,8 @@ vsw_vport_parked_ports(const struct vsw_vport_set *set, uint64_t *ports);
  *   0 when suspended (also if it already was), -ENOTCONN without a
  *   front-end, -EBUSY while another suspend or resume is half done,
  *   -ETIMEDOUT if an lcore did not let go in time (the port is left as it
- *   was), -ENOMEM if the backlog could not be allocated.
+ *   was), -ENOMEM if the backlog could not be allocated, -ENOTSUP for an
+ *   ethdev port.
  */
 int
 vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port);
@@ -416,12 +488,63 @@ struct vsw_vport_info {
 	uint64_t rejected[VSW_REJECT_MAX];
 };
 
+/**
+ * Change the VLANs of a port at run time; its MAC entries (learned on
+ * the old VLANs) are flushed.
+ *
+ * @return 0, -ENOENT (no such port), -EINVAL (bad VLANs, or a switch in
+ *   xconnect mode), -ENOMEM; with a reason in @p err.
+ */
+int
+vsw_vport_set_vlan(struct vsw_vport_set *set, uint16_t port,
+	const struct vsw_vlan_conf *vc, char *err, size_t errlen);
+
+/** What vsw_vport_eth_info() reports of an ethdev port. */
+struct vsw_vport_eth_info {
+	uint16_t eth_port;       /**< ethdev port id */
+	bool owned;              /**< probed by vuswitch (removed with it) */
+	bool link_up;
+	uint32_t link_speed;     /**< Mbit/s, as the device reports it */
+	uint64_t link_changes;   /**< link transitions seen since added */
+	uint16_t nb_rxq;         /**< RX queues (all polled) */
+	uint16_t nb_txq;         /**< TX queues (one per PMD lcore) */
+	uint16_t nb_rxd, nb_txd; /**< descriptors per queue */
+	uint16_t mtu;
+	bool scatter;            /**< receives chains of mbufs */
+	uint64_t tx_offload_capa; /**< the device's (RTE_ETH_TX_OFFLOAD_*) */
+	uint64_t tx_offloads;    /**< those configured */
+	uint8_t offloads;        /**< what the engine uses (VSW_FWD_OL_*) */
+};
+
+/**
+ * Fill @p info for ethdev port @p port.
+ *
+ * @return 0, or -EINVAL (no such port, or not an ethdev).
+ */
+int
+vsw_vport_eth_info(struct vsw_vport_set *set, uint16_t port,
+	struct vsw_vport_eth_info *info);
+
+/**
+ * Look at the link of every ethdev port, and tell the engine about the
+ * ones that went up or down (frames towards a port whose link is down
+ * are dropped and counted as port-down). Call it at a steady pace (the
+ * switch does once a second).
+ *
+ * @return How many links changed.
+ */
+unsigned int
+vsw_vport_poll_links(struct vsw_vport_set *set);
+
 /** Fill @p info for @p port. @return 0 or -EINVAL. */
 int
 vsw_vport_info(struct vsw_vport_set *set, uint16_t port,
 	struct vsw_vport_info *info);
 
-/** Find a port by id ("3"), name or socket path; -1 if none. */
+/**
+ * Find a port by id ("3"), name, socket path, or an ethdev port's device
+ * string (with or without "eth:"); -1 if none.
+ */
 int
 vsw_vport_lookup(const struct vsw_vport_set *set, const char *name);
 

@@ -136,22 +136,24 @@ def one_window(ctx, s, window):
     return mpps, dt, before, probe_c2c(ctx)
 
 
-def run_cycles(ctx, setups, case, cycles, window, deadline):
+def run_cycles(ctx, setups, case, cycles, window, deadline,
+               phase="interleave"):
     """The cycles of one case; a system whose window fails is recorded
-    as failed and left out of the following cycles."""
+    as failed and left out of the following cycles. @p phase names the
+    records (the pvp phase runs its cycles here too)."""
     nports, size = case
     recs = []
     live = list(setups)
     for k in range(cycles):
         if time.monotonic() > deadline or not live:
-            progress("phase interleave: %s" % ("time budget spent" if live
-                                                else "no system left"))
+            progress("phase %s: %s" % (phase, "time budget spent" if live
+                                          else "no system left"))
             break
         order = live[k % len(live):] + live[:k % len(live)]
         foreign = ctx.foreign_procs()
         got = {}
         for s in order:
-            rec = {"phase": "interleave", "system": s.name, "size": size,
+            rec = {"phase": phase, "system": s.name, "size": size,
                    "ports": nports, "pmds": 1, "cycle": k,
                    "foreign_before": foreign, "quiet": not foreign,
                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -161,15 +163,15 @@ def run_cycles(ctx, setups, case, cycles, window, deadline):
                 rec.update(ok=False, error=str(e)[-2000:])
                 recs.append(rec)
                 live.remove(s)
-                progress("  interleave %s: FAILED: %s"
-                         % (s.name, str(e).splitlines()[0]))
+                progress("  %s %s: FAILED: %s"
+                         % (phase, s.name, str(e).splitlines()[0]))
                 continue
             got[s.name] = mpps
             rec.update(ok=True, mpps=mpps, window_s=dt, c2c_ns_before=before,
                        c2c_ns_after=after)
             recs.append(rec)
-        progress("  interleave %d ports %dB cycle %d/%d: %s" % (
-            nports, size, k + 1, cycles, "  ".join(
+        progress("  %s %d ports %dB cycle %d/%d: %s" % (
+            phase, nports, size, k + 1, cycles, "  ".join(
                 "%s %.2f" % (n, v) for n, v in got.items())))
     return recs
 

@@ -27,7 +27,7 @@ def plot_matplotlib(res, outdir):
     import matplotlib.pyplot as plt
     made = []
     for plot in (plot_throughput, plot_interleave, plot_scale_ports,
-                 plot_scale_pmds, plot_suspend):
+                 plot_scale_pmds, plot_suspend, plot_pvp):
         p = plot(plt, res, outdir)
         if p:
             made.append(p)
@@ -179,6 +179,52 @@ def plot_interleave(plt, res, outdir):
     fig.suptitle("Interleaved windows (one per system per cycle), %s"
                  % res["meta"]["cpu_model"], fontsize=9)
     return save(plt, fig, outdir, "interleave.png")
+
+
+def plot_pvp(plt, res, outdir):
+    """Every window of the pvp phase in time order, one panel per frame
+    size; and the per-cycle ratios of learn to testpmd io and to OVS."""
+    from .pvp import PVP_COLORS, PVP_LABELS, PVP_SYSTEMS, pvp_ratios
+    recs = [r for r in res.get("pvp") or [] if r.get("ok")]
+    if not recs:
+        return None
+    sizes = sorted({r["size"] for r in recs})
+    fig, axes = plt.subplots(2, len(sizes), figsize=(5 * len(sizes), 7.5),
+                             squeeze=False)
+    for k, size in enumerate(sizes):
+        ax = axes[0][k]
+        for s in PVP_SYSTEMS:
+            pts = [(r["cycle"], r["mpps"]) for r in recs
+                   if r["system"] == s and r["size"] == size]
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-",
+                        ms=3, lw=0.8, color=PVP_COLORS[s],
+                        label=PVP_LABELS[s])
+        ax.set_title("PVP (memif <-> vhost), %d-byte frames, 1 PMD" % size,
+                     fontsize=9)
+        ax.set_xlabel("cycle")
+        ax.set_ylabel("Mpps (both directions)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+        ax = axes[1][k]
+        for a, b, lab in (("pvp-learn", "pvp-testpmd", "learn / testpmd io"),
+                          ("pvp-learn", "pvp-ovs", "learn / OVS NORMAL"),
+                          ("pvp-learn-vlan", "pvp-learn",
+                           "learn with VLANs / learn")):
+            rr = pvp_ratios(res["pvp"], a, b, size)
+            if rr:
+                ax.plot(range(len(rr)), rr, "o-", ms=3, lw=0.8, label=lab,
+                        color=PVP_COLORS[b if a == "pvp-learn" else a])
+        for y in (0.95, 1.3):
+            ax.axhline(y, color="k", lw=0.5, ls=":")
+        ax.set_xlabel("cycle")
+        ax.set_ylabel("ratio, same cycle")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.suptitle("PVP windows and per-cycle ratios, %s"
+                 % res["meta"]["cpu_model"], fontsize=9)
+    return save(plt, fig, outdir, "pvp.png")
 
 
 def plot_gnuplot(res, outdir):

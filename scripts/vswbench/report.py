@@ -10,6 +10,7 @@ from .common import (ALL_SYSTEMS, INTERVAL, LABELS, REFERENCE, c2c_states,
 from .interleave import ab_summary, interleave_ratios, interleave_summary, \
     state_ratio
 from .idle_ports import idle_ports_markdown
+from .pvp import pvp_markdown, pvp_summary
 
 
 def usable(r):
@@ -371,6 +372,7 @@ def markdown(res):
     lines += interleave_markdown(interleave_summary(res["runs"]))
     lines += ab_markdown(ab_summary(res["runs"]))
     lines += idle_ports_markdown(res.get("idle_ports") or [])
+    lines += pvp_markdown(pvp_summary(res.get("pvp") or []))
     sps = res.get("suspend") or []
     if sps:
         lines += ["", "| scheduling | cycles | SUSPEND ack median | p99 | max | "

@@ -112,12 +112,14 @@ class Switch(Proc):
     """A vuswitch process. PMD on CPU 1; main and control threads on CPU 0."""
 
     def __init__(self, env, ports, args=(), lcores="0@0,1@1", name="vuswitch",
-                 wait_ready=True, mem=512):
+                 wait_ready=True, mem=512, netns=None):
         self.prefix = env.prefix(name)
         self.ports = list(ports)
-        argv = [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
-                "--no-pci", "--file-prefix", self.prefix,
-                "--log-level", "lib.vhost.config:warning", "--"]
+        # In a network namespace (a NetNs), the taps it makes are there.
+        argv = netns.prefix() if netns else []
+        argv += [env.vuswitch, "--lcores", lcores, "--no-huge", "-m", str(mem),
+                 "--no-pci", "--file-prefix", self.prefix,
+                 "--log-level", "lib.vhost.config:warning", "--"]
         for p in self.ports:
             argv += ["--port", p]
         argv += list(args)
@@ -203,14 +205,17 @@ class VM(Testpmd):
     """
 
     def __init__(self, env, name, sock, mac, queues=1, server=False,
-                 cpu=0, extra_vdev="", wait_ready=True, extra_args=()):
+                 cpu=0, extra_vdev="", wait_ready=True, extra_args=(),
+                 vdev=None):
         self.prefix = env.prefix(name)
         self.mac = mac
-        vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock, queues, mac)
-        if server:
-            vdev += ",server=1"
-        if extra_vdev:
-            vdev += "," + extra_vdev
+        if vdev is None:   # else another device: a memif peer, say
+            vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (
+                sock, queues, mac)
+            if server:
+                vdev += ",server=1"
+            if extra_vdev:
+                vdev += "," + extra_vdev
         argv = [env.testpmd, "--lcores", "0@%d,1@%d" % (cpu, cpu),
                 "--no-pci", "--no-huge", "-m", "256", "--single-file-segments",
                 "--file-prefix", self.prefix, "--vdev", vdev,
@@ -287,7 +292,8 @@ def drops(port, kinds):
     return sum(port["drop_" + k] for k in kinds)
 
 
-RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload")
+RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload", "vlan",
+            "no_mbuf")
 TX_DROPS = ("ring_full", "suspended", "port_down", "gso_nomem")
 
 
@@ -375,6 +381,68 @@ class MiniFrontend(vhu_fe.Conn):
             raise TestFailure(str(e)) from None
 
 
+def _die_with_parent():
+    """In a child, before exec: SIGKILL when the test process dies."""
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+class NetNs:
+    """A network namespace of a test, held by a `sleep` process that
+    unshare(1) started in it, entered with nsenter(1); gone at cleanup
+    whatever happens (the holder is killed, and dies with the test
+    process anyway), and the interfaces in it with it (or with the
+    process that made them). Not `ip netns`: in a chroot (scripts/debroot)
+    its mount namespace tricks fail ("mount --make-rslave /")."""
+
+    def __init__(self, env, name):
+        self.name = "vsw-%s-%d" % (name, os.getpid())
+        self.env = env
+        log("new network namespace %s" % self.name)
+        self.holder = subprocess.Popen(
+            ["unshare", "--net", "sleep", "100000"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        env.netns.append(self)
+        mine = os.readlink("/proc/self/ns/net")
+        self.path = "/proc/%d/ns/net" % self.holder.pid
+        wait_for(lambda: self.holder.poll() is None and
+                 os.readlink(self.path) != mine, 5,
+                 "network namespace %s" % self.name, 0.01)
+        self.ip("link", "set", "lo", "up")
+
+    def prefix(self):
+        """What runs a command in the namespace (it execs the command:
+        the process keeps its PID)."""
+        return ["nsenter", "--net=" + self.path]
+
+    def ip(self, *args, check=True):
+        """`ip ARGS` in the namespace; its output."""
+        rc, out = self.env.run(self.prefix() + ["ip"] + list(args),
+                               timeout=10)
+        if check and rc != 0:
+            raise TestFailure("ip %s (in %s): %s" % (" ".join(args),
+                                                    self.name, out))
+        return out
+
+    def run(self, argv, timeout=60):
+        """Run a command in the namespace (bounded): (rc, output)."""
+        return self.env.run(self.prefix() + list(argv), timeout=timeout)
+
+    def popen(self, argv):
+        """Start a command in the namespace; the caller waits for it."""
+        log("start in %s: %s" % (self.name, " ".join(argv)))
+        return subprocess.Popen(self.prefix() + list(argv),
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+    def delete(self):
+        if self.holder.poll() is None:
+            self.holder.kill()
+        self.holder.wait(timeout=10)
+
+
 class Env:
     """Temporary directory, unique prefixes, and cleanup of everything."""
 
@@ -383,6 +451,7 @@ class Env:
         self.dir = tempfile.mkdtemp(prefix="vsw-%s-" % name)
         self.procs = []
         self.prefixes = []
+        self.netns = []
         self.problems = []   # found after the fact: see scan(), cleanup()
         self.vuswitch = find_binary("VUSWITCH", "app/vuswitch/vuswitch")
         self.vucheck = find_binary("VUCHECK", "app/vucheck/vucheck")
@@ -432,6 +501,8 @@ class Env:
                 self.problems.append("%s (pid %d) exited with %s when the "
                                      "cleanup stopped it" % (p.name, p.pid, rc))
             self.scan("%s (pid %d)" % (p.name, p.pid), p.output())
+        for ns in self.netns:
+            ns.delete()
         for pfx in self.prefixes:
             shutil.rmtree(runtime_dir(pfx), ignore_errors=True)
         if os.environ.get("VSW_KEEP_LOGS"):

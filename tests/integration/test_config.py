@@ -57,7 +57,12 @@ def bad_cases(env):
         ("queues out of range", port_a + "queues = 99\n", [],
          ":3: [port a] queues: queues must be 1 to"),
         ("port without path", "[port a]\nqueues = 1\n", [],
-         ":1: [port a]: no path"),
+         ":1: [port a]: the port a needs either path = SOCKET or eth"),
+        ("port with path and eth", port_a + "eth = net_null0\n", [],
+         ":1: [port a]: the port a needs either path = SOCKET or eth"),
+        ("eth port with a vhost key", "[port u]\neth = net_null0,x=1\n"
+         "client = 1\n", [],
+         ":3: [port u] client: 'client=1' is a vhost-user port's key"),
         ("two ports one name", port_a + "[port a]\npath = %s\n" % b, [],
          ":3: [port a]: a second port named a"),
         ("key twice", port_a + "queues = 1\nqueues = 2\n", [],

@@ -3,13 +3,15 @@
 """--config FILE: ports added and removed at run time are written back.
 
 1. The switch starts from a file with one port (vm1) and one more port on
-   the command line (cli). vm2 (queues=2, pmd=1) and vm3 are added and
-   vm1 removed at run time. The file then has [port vm2] and [port vm3],
-   with their keys, and not vm1 or the command-line port; its [eal] and
+   the command line (cli). vm2 (queues=2, pmd=1), vm3 and an ethdev
+   trunk up0 (eth:net_null0, trunks=10:20-22, native=5, offload=0) are
+   added, vm2 and vm3 set on VLAN 7, and vm1 removed at run time. The file then has
+   [port vm2], [port vm3] and [port up0], with their keys (up0's device
+   as eth = ...), and not vm1 or the command-line port; its [eal] and
    [switch] sections are as they were.
 2. A file that cannot be written back (FILE.tmp is a directory, so the
-   temporary file cannot be created, even as root): add-port and del-port
-   fail with -EIO and say so, and nothing changes: not the ports, not the
+   temporary file cannot be created, even as root): add-port, set-port and
+   del-port fail with -EIO and say so, and nothing changes: not the ports, not the
    file, and no socket appears.
 3. Restart from the file alone: the same ports are back, with the same
    names, paths and options, and two VMs forward through them.
@@ -75,6 +77,12 @@ def body(env):
     h.check(r["result"] == 0, "vm2 added: %s" % r)
     r = sw.tel("/vuswitch/add_port", env.sock("x") + ",name=vm3,suspend=0")
     h.check(r["result"] == 0, "vm3 added: %s" % r)
+    r = sw.tel("/vuswitch/add_port",
+               "eth:net_null0,name=up0,trunks=10:20-22,offload=0,native=5")
+    h.check(r["result"] == 0, "up0 (an ethdev trunk) added: %s" % r)
+    for name in ("vm2", "vm3"):
+        r = sw.tel("/vuswitch/set_port", name + ",vlan=7")
+        h.check(r["result"] == 0, "set-port %s vlan=7: %s" % (name, r))
     r = sw.tel("/vuswitch/del_port", "vm1")
     h.check(r["result"] == 0, "vm1 removed: %s" % r)
 
@@ -83,11 +91,16 @@ def body(env):
         "lib.vhost.config:warning") and s.get("switch") ==
         {"stats": "0", "mac-aging": "120"}, "[eal] and [switch] kept: %s" % s)
     h.check(s.get("port vm2") == {"path": env.sock("vm2"), "queues": "2",
-                                  "pmd": "1"}, "[port vm2]: %s" % s)
-    h.check(s.get("port vm3") == {"path": env.sock("x"), "suspend": "0"},
-            "[port vm3]: %s" % s)
+                                  "pmd": "1", "vlan": "7"},
+            "[port vm2]: %s" % s)
+    h.check(s.get("port vm3") == {"path": env.sock("x"), "suspend": "0",
+                                  "vlan": "7"}, "[port vm3]: %s" % s)
+    h.check(s.get("port up0") == {"eth": "net_null0", "trunks": "10:20-22",
+                                  "native": "5", "offload": "0"},
+            "[port up0]: %s" % s)
     h.check(sorted(k for k in s if k.startswith("port")) ==
-            ["port vm2", "port vm3"], "no vm1, no command-line port: %s" % s)
+            ["port up0", "port vm2", "port vm3"],
+            "no vm1, no command-line port: %s" % s)
     h.check(not os.path.exists(conf + ".tmp"), "no temporary file left")
 
     # The file cannot be written: commands fail and change nothing.
@@ -103,6 +116,10 @@ def body(env):
     h.check(r["result"] == -EIO and "not removed: config write-back" in
             r["error"],
             "del-port fails too: %s" % r)
+    r = sw.tel("/vuswitch/set_port", "vm3,vlan=8")
+    h.check(r["result"] == -EIO and "not changed: config write-back" in
+            r["error"] and sw.port("vm3")["vlan"] == 7,
+            "set-port fails too, and vm3 stays on VLAN 7: %s" % r)
     h.check(ports(sw) == before, "the ports are unchanged")
     h.check(not os.path.exists(env.sock("vm4")), "no socket for vm4")
     with open(conf) as f:
@@ -117,7 +134,14 @@ def body(env):
     sw = switch_from(env, conf, "sw2")
     sw.prefix = prefix
     p = ports(sw)
-    h.check(sorted(p) == ["vm2", "vm3"], "the ports are back: %s" % p)
+    h.check(sorted(p) == ["up0", "vm2", "vm3"], "the ports are back: %s" % p)
+    u = sw.port("up0")
+    h.check(u["mode"] == "eth" and u["path"] == "eth:net_null0" and
+            u["trunks"] == "10:20-22" and u["native"] == 5 and
+            u["offload_offered"] == 0 and u["offloads"] == 0,
+            "up0: the same device, trunk and native VLAN, offload=0")
+    h.check(sw.port("vm2")["vlan"] == 7 and sw.port("vm3")["vlan"] == 7,
+            "vm2 and vm3 on VLAN 7")
     h.check(p["vm2"]["path"] == env.sock("vm2") and p["vm2"]["queues"] == 2
             and p["vm2"]["pmds"] == "1" and p["vm3"]["path"] == env.sock("x"),
             "with their options: %s" % p)

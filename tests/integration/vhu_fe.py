@@ -354,10 +354,9 @@ class Memory:
     switch, polling on another CPU, can read it half written)."""
 
     def __init__(self, size, name="vhu-fe-guest"):
-        # Whole pages: DPDK 24.11 refuses a region whose page-aligned
-        # size exceeds the file ("mmap size ... exceeds backing file
-        # size").
-        size = -(-size // mmap.PAGESIZE) * mmap.PAGESIZE
+        # Whole pages: rte_vhost 24.11 refuses a region whose mapping
+        # (rounded up to the page) would pass the end of its file.
+        size = (size + PAGE - 1) // PAGE * PAGE
         self.size = size
         self.fd = os.memfd_create(name, os.MFD_CLOEXEC)
         os.ftruncate(self.fd, size)

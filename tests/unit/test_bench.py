@@ -23,6 +23,7 @@ from vswbench.interleave import (  # noqa: E402
     MIN_STATE_CYCLES, ab_summary, interleave_ratios, interleave_summary,
     run_cycles, state_ratio)
 from vswbench.procs import load_script  # noqa: E402
+from vswbench.pvp import pvp_markdown, pvp_ratios, pvp_summary  # noqa: E402
 from vswbench.report import targets  # noqa: E402
 from vswbench.systems import port_state  # noqa: E402
 
@@ -298,9 +299,46 @@ def test_inroot_args():
     check(got.count("--with-ovs") == 1, "--with-ovs once: %s" % got)
 
 
+def test_pvp():
+    """The pvp phase's summary: per-state ratios to testpmd io, OVS and
+    learn from same-cycle windows; failed windows left out."""
+    recs = []
+    for k in range(8):
+        near = k < 5
+        c2c = 80 if near else 330
+        ref = 20.0 if near else 7.0
+        for name, mpps in (("pvp-testpmd", ref), ("pvp-ovs", ref * 0.5),
+                           ("pvp-learn", ref * (0.96 if near else 1.0)),
+                           ("pvp-learn-vlan",
+                            ref * (0.96 if near else 1.0) * 0.98)):
+            w = window(name, k, mpps, c2c)
+            w["phase"] = "pvp"
+            recs.append(w)
+    recs.append(dict(recs[0], ok=False, mpps=0.0, cycle=99))
+    rows = {r["system"]: r for r in pvp_summary(recs)}
+    learn, vlan = rows["pvp-learn"], rows["pvp-learn-vlan"]
+    check(close(learn["ratio_testpmd_near"], 0.96) and
+          learn["n_ratio_testpmd_near"] == 5 and
+          close(learn["ratio_testpmd_far"], 1.0) and
+          learn["n_ratio_testpmd_far"] == 3 and
+          learn["n_ratio_testpmd"] == 8,
+          "pvp learn / testpmd by state: %s" % learn)
+    check(close(learn["ratio_ovs_near"], 1.92), "pvp learn / OVS %s"
+          % learn["ratio_ovs_near"])
+    check(close(vlan["ratio_learn"], 0.98) and "ratio_learn" not in learn,
+          "pvp VLANs / learn %s" % vlan.get("ratio_learn"))
+    check(learn["n"] == 8, "a failed window is left out: %d" % learn["n"])
+    check(len(pvp_ratios(recs, "pvp-learn", "pvp-ovs", 1518)) == 0,
+          "pvp ratios filter by size")
+    md = pvp_markdown(pvp_summary(recs))
+    check(len(md) == 3 + 4 and "0.960 (5)" in "".join(md),
+          "pvp markdown: %s" % md)
+
+
 for t in (test_states, test_ratios, test_state_choice, test_summary,
           test_run_cycles, test_suspend_setups, test_c2c_probe,
-          test_inroot_args, test_ab, test_port_state, test_idle_ports):
+          test_inroot_args, test_ab, test_port_state, test_idle_ports,
+          test_pvp):
     t()
 print("bench: %d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)

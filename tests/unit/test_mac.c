@@ -483,7 +483,8 @@ test_capacity(void)
 static void
 test_bucket_full(void)
 {
-	const uint32_t cap = 16;
+	/* The table has at least 64 buckets: 512 slots, 2 per entry. */
+	const uint32_t cap = 256;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	unsigned int trial, i, found = 0;
 
@@ -494,7 +495,7 @@ test_bucket_full(void)
 		uint32_t before;
 		int r = VSW_MAC_LEARN_NEW;
 
-		for (i = 0; i < 64; i++) {
+		for (i = 0; i < 2 * cap; i++) {
 			k = rnd_unicast(&seed);
 			r = vsw_mac_learn(t, k, 0, 1);
 			if (r == VSW_MAC_LEARN_TABLE_FULL)
@@ -994,6 +995,75 @@ test_concurrent(void)
 	vsw_mac_free(s.t);
 }
 
+/* The key (VLAN and address) a walk reports for entry @p e. */
+static uint64_t
+walk_key(const struct vsw_mac_entry *e)
+{
+	return vsw_mac_vkey(vsw_mac_key(&e->addr), e->vlan);
+}
+
+/*
+ * (VLAN, MAC) keys: the same address on every VLAN is that many entries,
+ * each with its own port; lookups, moves and flushes keep to their VLAN;
+ * the walk gives back every key exactly; a group address is never found,
+ * even where its unicast twin was learned.
+ */
+static void
+test_vlan_keys(void)
+{
+	const uint16_t nb_ports = 7;
+	struct vsw_mac_table *t = mk_table(16384, 16384, nb_ports);
+	static uint8_t seen[4096];
+	uint64_t mac = ua(0x1234), other = ua(0x4321);
+	struct walk_log *w;
+	uint32_t v, i;
+
+	unit_case("vlan: the same MAC on 4096 VLANs is 4096 entries");
+	for (v = 0; v < 4096; v++)
+		UNIT_EQ(vsw_mac_learn(t, vsw_mac_vkey(mac, v), v % nb_ports, 1),
+			VSW_MAC_LEARN_NEW);
+	UNIT_EQ(vsw_mac_count(t, NONE), 4096);
+	for (v = 0; v < 4096; v++) {
+		UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac, v)), v % nb_ports);
+		UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(other, v)), NONE);
+	}
+	UNIT_EQ(vsw_mac_vkey(mac, 0), mac);
+	UNIT_EQ(vsw_mac_lookup(t, mac), 0);
+
+	unit_case("vlan: the walk gives back each (VLAN, MAC) and its port");
+	w = walk_all(t);
+	UNIT_EQ(w->n, 4096);
+	for (i = 0; i < w->n && i < WALK_MAX; i++) {
+		UNIT_EQ(vsw_mac_key(&w->e[i].addr), mac);
+		UNIT_CHECK(w->e[i].vlan < 4096);
+		UNIT_EQ(w->e[i].port, w->e[i].vlan % nb_ports);
+		UNIT_EQ(walk_key(&w->e[i]), vsw_mac_vkey(mac, w->e[i].vlan));
+		seen[w->e[i].vlan]++;
+	}
+	for (v = 0; v < 4096; v++)
+		UNIT_EQ(seen[v], 1);
+
+	unit_case("vlan: a move on one VLAN leaves the others");
+	UNIT_EQ(vsw_mac_learn(t, vsw_mac_vkey(mac, 65), 6, 2),
+		VSW_MAC_LEARN_MOVED);
+	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac, 65)), 6);
+	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac, 1)), 1);
+	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac, 129)), 129 % nb_ports);
+
+	unit_case("vlan: a group address is never found");
+	UNIT_EQ(vsw_mac_lookup(t, mac | VSW_MAC_GROUP_BIT), NONE);
+	UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac | VSW_MAC_GROUP_BIT, 7)),
+		NONE);
+
+	unit_case("vlan: flushing a port removes its entries on every VLAN");
+	UNIT_EQ(vsw_mac_flush_port(t, 3), 4096 / nb_ports + (4096 % nb_ports > 3));
+	for (v = 0; v < 4096; v++)
+		UNIT_EQ(vsw_mac_lookup(t, vsw_mac_vkey(mac, v)),
+			v == 65 ? 6 : v % nb_ports == 3 ? NONE : v % nb_ports);
+	check_counts(t, nb_ports);
+	vsw_mac_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1014,6 +1084,7 @@ main(int argc, char **argv)
 	test_port_limit();
 	test_flush();
 	test_walk();
+	test_vlan_keys();
 	test_model();
 	test_concurrent();
 	return unit_finish("test_mac");

@@ -2,7 +2,8 @@
 /*
  * Unit tests of the offload path (lib/fwd/fwd_offload.c): the decision
  * per destination, the checks of a guest's request, checksum completion
- * and segmentation; and of lib/vport's feature mapping. Checksums are
+ * and segmentation; that they compose with 802.1Q tags popped and pushed
+ * by the classifier; and of lib/vport's feature mapping. Checksums are
  * verified with this file's own one's complement sum, not DPDK's.
  */
 
@@ -13,6 +14,7 @@
 #include <linux/virtio_net.h>
 
 #include <rte_byteorder.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -20,7 +22,9 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "fwd_classify.h"
 #include "fwd_offload.h"
+#include "vsw_mac.h"
 #include "vsw_vport.h"
 #include "unit.h"
 
@@ -275,6 +279,40 @@ test_features(void)
 	/* TSO without checksum offload in that direction does not count. */
 	UNIT_EQ(vsw_vport_offloads((1ULL << VIRTIO_NET_F_GUEST_TSO4) |
 		(1ULL << VIRTIO_NET_F_HOST_TSO4)), 0);
+}
+
+static void
+test_eth_features(void)
+{
+	const uint64_t ms = RTE_ETH_TX_OFFLOAD_MULTI_SEGS,
+		tcp = RTE_ETH_TX_OFFLOAD_TCP_CKSUM,
+		udp = RTE_ETH_TX_OFFLOAD_UDP_CKSUM,
+		ip4 = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+		tso = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		vlan = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	uint64_t en;
+
+	unit_case("ethdev transmit offloads used, and configured");
+	/* What net_tap reports in 22.11 and 24.11: no TSO used. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_tap", ms | ip4 | udp | tcp | tso,
+		&en), VSW_FWD_OL_TX_CSUM);
+	UNIT_EQ_HEX(en, ms | ip4 | udp | tcp);
+	/* The same capabilities on another driver: TSO both ways. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_ice", ms | ip4 | udp | tcp | tso |
+		vlan, &en), VSW_FWD_OL_TX_ALL);
+	UNIT_EQ_HEX(en, ms | ip4 | udp | tcp | tso);
+	/* net_memif: multi-segment only. */
+	UNIT_EQ(vsw_vport_eth_offloads("net_memif", ms, &en), 0);
+	UNIT_EQ_HEX(en, ms);
+	UNIT_EQ(vsw_vport_eth_offloads("x", ms | tcp | tso, &en), 0);
+	UNIT_EQ_HEX(en, ms);
+	UNIT_EQ(vsw_vport_eth_offloads("x", ip4 | udp | tcp | tso, &en), 0);
+	UNIT_EQ_HEX(en, 0);
+	/* No IPv4 header checksum: TSO for IPv6 only. */
+	UNIT_EQ(vsw_vport_eth_offloads("x", ms | udp | tcp | tso, &en),
+		VSW_FWD_OL_TX_CSUM | VSW_FWD_OL_TX_TSO6);
+	UNIT_EQ(vsw_vport_eth_offloads(NULL, ms | udp | tcp, &en),
+		VSW_FWD_OL_TX_CSUM);
 }
 
 /* Prepare must refuse @p m (and free it). */
@@ -630,6 +668,175 @@ test_segment(void)
 	seg_case(&s, 128, false, "a 64 KB frame cut at an MSS of 128");
 }
 
+/*
+ * VLANs and offloads together: ports 0 (access 10), 1 (trunk 10, 20),
+ * 2 (access 10), 3 (trunk 10, native 20); station 2 (the frames'
+ * destination) learned on @p dst_port, VLAN 10.
+ */
+static struct vsw_mac_table *
+vlan_setup(struct fwd_view *v, uint64_t trunks[][VSW_VLAN_WORDS],
+	uint16_t dst_port)
+{
+	struct vsw_mac_params mp = { .capacity = 64, .port_limit = 64,
+		.nb_ports = 4, .socket_id = SOCKET_ID_ANY };
+	static const uint8_t mode[4] = { VSW_VLAN_ACCESS, VSW_VLAN_TRUNK,
+		VSW_VLAN_ACCESS, VSW_VLAN_TRUNK };
+	static const uint16_t vlan[4] = { 10, 0, 10, 20 };
+	struct vsw_mac_table *t = vsw_mac_create(&mp);
+	struct rte_ether_addr a = unit_mac(2, 0, 0, 0, 0, 2);
+	uint16_t i;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < VSW_MAX_PORTS; i++)
+		v->port[i].vid = -1;
+	for (i = 0; i < 4; i++) {
+		fwd_view_set(v, i, VSW_FWD_RUN, i);
+		memset(trunks[i], 0, sizeof(trunks[i]));
+		trunks[i][0] = (1ULL << 10) | (1ULL << 20);
+		v->port[i].vmode = mode[i];
+		v->port[i].vlan = vlan[i];
+		v->port[i].trunks = trunks[i];
+	}
+	v->nb_vlan = 4;
+	if (t != NULL && dst_port != UINT16_MAX)
+		vsw_mac_learn(t, vsw_mac_vkey(vsw_mac_key(&a), 10), dst_port, 1);
+	return t;
+}
+
+/* The frames @p b has for @p port (at most one expected). */
+static struct rte_mbuf *
+vlan_got(const struct fwd_burst *b, uint16_t port)
+{
+	uint16_t s = b->slot[port];
+
+	return s == 0 || b->dst_nb[s - 1] != 1 ? NULL : b->dst_pkts[s - 1][0];
+}
+
+/*
+ * Segment @p m for a destination without TSO (and with checksum offload
+ * when @p partial) and check each segment: tag (@p vid, -1 for none),
+ * IPv4 header and TCP checksums, lengths.
+ */
+static void
+vlan_seg_check(struct fwd_gso *g, struct rte_mbuf *m, int vid, bool v6,
+	bool partial, const char *what)
+{
+	static uint8_t seg[70000];
+	uint16_t l3 = RTE_ETHER_HDR_LEN + (vid >= 0 ? 4 : 0);
+	bool ok = true;
+	uint32_t len;
+	int i, n;
+
+	UNIT_EQ(m->l2_len, l3);
+	UNIT_EQ(fwd_ol_apply(m, partial ? VSW_FWD_OL_TX_CSUM : 0),
+		partial ? FWD_OL_SEG_PARTIAL : FWD_OL_SEG_FULL);
+	n = fwd_gso_segment(g, m, partial);
+	ok &= unit_report(n > 1, __FILE__, __LINE__, "%s: %d segments", what,
+		n);
+	for (i = 0; i < n && ok; i++) {
+		if (partial)
+			rte_net_intel_cksum_prepare(g->out[i]);
+		len = flatten(g->out[i], seg);
+		ok &= UNIT_CHECK(len <= l3 + (v6 ? 40u : 20u) + 20 + MSS);
+		if (vid >= 0)
+			ok &= UNIT_EQ(seg[12] << 8 | seg[13], RTE_ETHER_TYPE_VLAN) &&
+				UNIT_EQ((seg[14] << 8 | seg[15]) & 0xfff, vid);
+		ok &= UNIT_EQ(seg[l3 - 2] << 8 | seg[l3 - 1], v6 ?
+			RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+		if (!v6)
+			ok &= UNIT_CHECK(ip4_ok(seg, l3));
+		ok &= unit_report(l4_ok(seg, l3, v6, len, partial), __FILE__,
+			__LINE__, "%s: segment %d checksum", what, i);
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(g->out, n);
+}
+
+static void
+test_vlan_compose(void)
+{
+	static uint64_t trunks[4][VSW_VLAN_WORDS];
+	static struct fwd_burst b;
+	static struct fwd_view v;
+	static struct fwd_gso g;
+	static uint8_t out[70000];
+	struct spec s4 = { .payload = 20000 };
+	struct spec s6t = { .v6 = true, .vlans = 1, .payload = 20000 };
+	struct spec c4 = { .payload = 999, .seg_room = 500 };
+	struct vsw_mac_table *t;
+	struct rte_mbuf *m, *x;
+	unsigned int before = rte_mempool_avail_count(pool);
+
+	if (fwd_gso_init(&g, 3000, SOCKET_ID_ANY) != 0) {
+		UNIT_CHECK(!"fwd_gso_init");
+		return;
+	}
+	unit_case("VLAN push on a TSO frame: every segment tagged and valid");
+	t = vlan_setup(&v, trunks, 1);
+	m = mk(&s4, true, MSS);
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	UNIT_EQ(fwd_classify(&b, &v, VSW_FWD_LEARN, t, 0, &m, 1, 1), 0);
+	x = vlan_got(&b, 1);
+	if (UNIT_CHECK(x != NULL))
+		vlan_seg_check(&g, x, 10, false, false, "access to trunk");
+	fwd_burst_reset(&b);
+	rte_pktmbuf_free(m);
+	vsw_mac_free(t);
+
+	unit_case("VLAN pop on a TSO frame: segments untagged and valid");
+	t = vlan_setup(&v, trunks, 2);
+	m = mk(&s6t, true, MSS);	/* tagged VLAN 10 */
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	UNIT_EQ(m->l2_len, 18);
+	UNIT_EQ(fwd_classify(&b, &v, VSW_FWD_LEARN, t, 1, &m, 1, 1), 0);
+	x = vlan_got(&b, 2);
+	if (UNIT_CHECK(x != NULL))
+		vlan_seg_check(&g, x, -1, true, true, "trunk to access");
+	fwd_burst_reset(&b);
+	rte_pktmbuf_free(m);
+	vsw_mac_free(t);
+
+	unit_case("VLAN flood of a TSO frame: the tagged copy and the "
+		"untagged frame each right");
+	t = vlan_setup(&v, trunks, UINT16_MAX);
+	m = mk(&s4, true, MSS);
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	UNIT_EQ(fwd_classify(&b, &v, VSW_FWD_LEARN, t, 0, &m, 1, 1), 0);
+	UNIT_EQ(b.nb_dst, 3);	/* 1 and 3 tagged (one copy), 2 as is */
+	x = vlan_got(&b, 3);
+	UNIT_CHECK(x != NULL && x == vlan_got(&b, 1) && x != m);
+	if (x != NULL)
+		vlan_seg_check(&g, x, 10, false, true, "flood, trunk");
+	x = vlan_got(&b, 2);
+	if (UNIT_CHECK(x == m))
+		vlan_seg_check(&g, x, -1, false, false, "flood, access");
+	fwd_burst_reset(&b);
+	rte_pktmbuf_free(m);
+	vsw_mac_free(t);
+
+	unit_case("VLAN push on a checksum request, completed or passed");
+	t = vlan_setup(&v, trunks, 3);
+	m = mk(&c4, false, 0);
+	UNIT_EQ(fwd_ol_prepare(m, ALL_RX), 0);
+	UNIT_EQ(fwd_classify(&b, &v, VSW_FWD_LEARN, t, 0, &m, 1, 1), 0);
+	x = vlan_got(&b, 3);
+	if (UNIT_CHECK(x != NULL)) {
+		UNIT_EQ(x->l2_len, 18);
+		UNIT_EQ(fwd_ol_apply(x, VSW_FWD_OL_TX_CSUM), FWD_OL_PASS);
+		rte_net_intel_cksum_prepare(x);	/* as rte_vhost does */
+		unit_report(l4_ok(out, 18, false, flatten(x, out), true),
+			__FILE__, __LINE__, "partial sum behind the tag");
+		UNIT_EQ(fwd_ol_apply(x, 0), FWD_OL_SW_CSUM);
+		unit_report(l4_ok(out, 18, false, flatten(x, out), false),
+			__FILE__, __LINE__, "sum completed behind the tag");
+	}
+	fwd_burst_reset(&b);
+	rte_pktmbuf_free(m);
+	vsw_mac_free(t);
+	UNIT_EQ(rte_mempool_avail_count(pool), before);
+	fwd_gso_free(&g);
+}
+
 /* Out of mbufs: -ENOMEM and nothing left allocated. */
 static void
 test_nomem(void)
@@ -675,11 +882,13 @@ main(int argc, char **argv)
 	}
 	test_action();
 	test_features();
+	test_eth_features();
 	test_prepare_good();
 	test_prepare_bad();
 	test_csum();
 	test_unflagged();
 	test_segment();
+	test_vlan_compose();
 	test_nomem();
 	rte_mempool_free(pool);
 	return unit_finish(argv[0]);
