@@ -39,32 +39,39 @@ app_parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-/* One "N" or "N-M" of a pmd= list into @p lcores. */
+/* One "N" or "N-M", each from @p min to @p max, into bitmap @p bm. */
 static int
-parse_lcore_range(char *item, uint64_t *lcores)
+parse_id_range(char *item, unsigned long min, unsigned long max,
+	uint64_t *bm)
 {
 	char *dash = strchr(item, '-');
 	unsigned long lo, hi, i;
 
 	if (dash != NULL)
 		*dash = '\0';
-	if (app_parse_uint(item, 0, RTE_MAX_LCORE - 1, &lo) != 0)
+	if (app_parse_uint(item, min, max, &lo) != 0)
 		return -EINVAL;
 	hi = lo;
-	if (dash != NULL && (app_parse_uint(dash + 1, 0, RTE_MAX_LCORE - 1,
-			&hi) != 0 || hi < lo))
+	if (dash != NULL && (app_parse_uint(dash + 1, min, max, &hi) != 0 ||
+			hi < lo))
 		return -EINVAL;
 	for (i = lo; i <= hi; i++)
-		vsw_bitmap_set(lcores, (unsigned int)i);
+		vsw_bitmap_set(bm, (unsigned int)i);
 	return 0;
 }
 
-int
-app_parse_lcores(const char *list, uint64_t *lcores)
+/*
+ * A ':'-separated list of "N" and "N-M" (the syntax of pmd= and trunks=:
+ * ':' because ',' separates a port's keys) into bitmap @p bm of @p words
+ * words, each id from @p min to @p max.
+ */
+static int
+parse_id_list(const char *list, unsigned long min, unsigned long max,
+	uint64_t *bm, size_t words)
 {
-	char buf[256], *save = NULL, *item;
+	char buf[512], *save = NULL, *item;
 
-	memset(lcores, 0, APP_LCORE_WORDS * sizeof(*lcores));
+	memset(bm, 0, words * sizeof(*bm));
 	if (strlen(list) >= sizeof(buf) || list[0] == '\0' ||
 			list[0] == ':' || strstr(list, "::") != NULL ||
 			list[strlen(list) - 1] == ':')
@@ -72,31 +79,52 @@ app_parse_lcores(const char *list, uint64_t *lcores)
 	strcpy(buf, list);
 	for (item = strtok_r(buf, ":", &save); item != NULL;
 			item = strtok_r(NULL, ":", &save))
-		if (parse_lcore_range(item, lcores) != 0)
+		if (parse_id_range(item, min, max, bm) != 0)
 			return -EINVAL;
 	return 0;
 }
 
-void
-app_format_lcores(const uint64_t *lcores, char *buf, size_t len)
+/*
+ * The reverse of parse_id_list() for the first @p nbits ids of @p bm;
+ * returns the length the whole list needs (>= @p len: cut short).
+ */
+static size_t
+format_id_list(const uint64_t *bm, unsigned int nbits, char *buf,
+	size_t len)
 {
 	size_t n = 0;
 	unsigned int i, j;
 
 	buf[0] = '\0';
-	for (i = 0; i < RTE_MAX_LCORE && n < len; i++) {
-		if (!vsw_bitmap_test(lcores, i))
+	for (i = 0; i < nbits; i++) {
+		if (!vsw_bitmap_test(bm, i))
 			continue;
-		for (j = i; j + 1 < RTE_MAX_LCORE &&
-				vsw_bitmap_test(lcores, j + 1); j++)
+		for (j = i; j + 1 < nbits && vsw_bitmap_test(bm, j + 1); j++)
 			;
 		if (j == i)
-			n += snprintf(buf + n, len - n, "%s%u", n ? ":" : "", i);
+			n += snprintf(buf + RTE_MIN(n, len),
+				len - RTE_MIN(n, len), "%s%u", n ? ":" : "",
+				i);
 		else
-			n += snprintf(buf + n, len - n, "%s%u-%u", n ? ":" : "",
-				i, j);
+			n += snprintf(buf + RTE_MIN(n, len),
+				len - RTE_MIN(n, len), "%s%u-%u",
+				n ? ":" : "", i, j);
 		i = j;
 	}
+	return n;
+}
+
+int
+app_parse_lcores(const char *list, uint64_t *lcores)
+{
+	return parse_id_list(list, 0, RTE_MAX_LCORE - 1, lcores,
+		APP_LCORE_WORDS);
+}
+
+void
+app_format_lcores(const uint64_t *lcores, char *buf, size_t len)
+{
+	format_id_list(lcores, RTE_MAX_LCORE, buf, len);
 }
 
 static int
@@ -113,68 +141,17 @@ set_bool(const char *key, const char *val, bool *out, char *err,
 	return 0;
 }
 
-/* One "N" or "N-M" of a VLAN list into @p bm. */
-static int
-parse_vlan_range(char *item, uint64_t *bm)
-{
-	char *dash = strchr(item, '-');
-	unsigned long lo, hi, i;
-
-	if (dash != NULL)
-		*dash = '\0';
-	if (app_parse_uint(item, VSW_VLAN_MIN, VSW_VLAN_MAX, &lo) != 0)
-		return -EINVAL;
-	hi = lo;
-	if (dash != NULL && (app_parse_uint(dash + 1, VSW_VLAN_MIN,
-			VSW_VLAN_MAX, &hi) != 0 || hi < lo))
-		return -EINVAL;
-	for (i = lo; i <= hi; i++)
-		vsw_bitmap_set(bm, (unsigned int)i);
-	return 0;
-}
-
 int
 app_parse_vlans(const char *list, uint64_t *bm)
 {
-	char buf[512], *save = NULL, *item;
-
-	memset(bm, 0, VSW_VLAN_WORDS * sizeof(*bm));
-	if (strlen(list) >= sizeof(buf) || list[0] == '\0' ||
-			list[0] == ':' || strstr(list, "::") != NULL ||
-			list[strlen(list) - 1] == ':')
-		return -EINVAL;
-	strcpy(buf, list);
-	for (item = strtok_r(buf, ":", &save); item != NULL;
-			item = strtok_r(NULL, ":", &save))
-		if (parse_vlan_range(item, bm) != 0)
-			return -EINVAL;
-	return 0;
+	return parse_id_list(list, VSW_VLAN_MIN, VSW_VLAN_MAX, bm,
+		VSW_VLAN_WORDS);
 }
 
 size_t
 app_format_vlans(const uint64_t *bm, char *buf, size_t len)
 {
-	size_t n = 0;
-	unsigned int i, j;
-
-	buf[0] = '\0';
-	for (i = 0; i < VSW_VLAN_WORDS * 64; i++) {
-		if (!vsw_bitmap_test(bm, i))
-			continue;
-		for (j = i; j + 1 < VSW_VLAN_WORDS * 64 &&
-				vsw_bitmap_test(bm, j + 1); j++)
-			;
-		if (j == i)
-			n += snprintf(buf + RTE_MIN(n, len),
-				len - RTE_MIN(n, len), "%s%u", n ? ":" : "",
-				i);
-		else
-			n += snprintf(buf + RTE_MIN(n, len),
-				len - RTE_MIN(n, len), "%s%u-%u",
-				n ? ":" : "", i, j);
-		i = j;
-	}
-	return n;
+	return format_id_list(bm, VSW_VLAN_WORDS * 64, buf, len);
 }
 
 /* vlan=N, trunks=LIST, native=N; 1: not a VLAN key. */
