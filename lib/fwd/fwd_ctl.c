@@ -164,6 +164,8 @@ vsw_fwd_free(struct vsw_fwd *f)
 		fwd_gso_free(&pc->gso);
 		vsw_free(pc);
 	}
+	for (port = 0; port < VSW_MAX_PORTS; port++)
+		vsw_free(f->ports[port].trunks);	/* trunk lists of ports in use */
 	fwd_snaps_free(f);
 	vsw_free(f->qsbr);
 	pthread_mutex_destroy(&f->ctl);

@@ -596,6 +596,7 @@ seg_case(const struct spec *s, uint16_t mss, bool partial, const char *what)
 		struct rte_mbuf *x = g.out[i];
 		uint32_t want = RTE_MIN((uint32_t)mss, s->payload - off);
 		const uint8_t *th;
+		uint32_t seq_be;
 
 		seglen = flatten(x, seg);
 		ok &= unit_report(seglen == hdr + want && x->pkt_len == seglen,
@@ -605,8 +606,8 @@ seg_case(const struct spec *s, uint16_t mss, bool partial, const char *what)
 		/* Headers: the original's but for lengths, ids, sums, flags. */
 		ok &= UNIT_EQ(memcmp(seg, orig, l3), 0);
 		th = seg + hdr - 20 - s->tcp_opt;
-		ok &= UNIT_EQ(rte_be_to_cpu_32(*(const uint32_t *)(th + 4)),
-			seq);
+		memcpy(&seq_be, th + 4, sizeof(seq_be));	/* unaligned */
+		ok &= UNIT_EQ(rte_be_to_cpu_32(seq_be), seq);
 		ok &= UNIT_EQ(th[13] & 0x09, i == n - 1 ? s->tcp_flags & 0x09 : 0);
 		ok &= UNIT_EQ(th[13] & 0x80, i == 0 ? s->tcp_flags & 0x80 : 0);
 		if (s->v6) {
