@@ -89,6 +89,7 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 {
 	uint64_t last_src = UINT64_MAX, last_dst = UINT64_MAX;
 	uint16_t last_port = VSW_MAC_PORT_NONE;
+	struct fwd_prev prev = { .slot = 0 };
 	uint16_t i, dropped = 0;
 
 	if (mode == VSW_FWD_XCONNECT)
@@ -102,6 +103,8 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 		uint64_t src, dst;
 		uint16_t port;
 
+		if (fwd_repeat(b, &prev, m, false))
+			continue;
 		if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
 			b->drop[VSW_DROP_MALFORMED]++;
 			dropped++;
@@ -136,6 +139,7 @@ fwd_classify(struct fwd_burst *b, const struct fwd_view *v,
 			dropped++;
 		} else {
 			fwd_burst_add(b, port, m);
+			prev.slot = b->slot[port];
 		}
 	}
 	return dropped;

@@ -10,8 +10,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_branch_prediction.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "vsw_config.h"
@@ -98,6 +101,55 @@ fwd_burst_add(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)
 		b->dst_port[s - 1] = port;
 	}
 	b->dst_pkts[s - 1][b->dst_nb[s - 1]++] = m;
+}
+
+/**
+ * The first 14 bytes (addresses and EtherType) of the frame a classifier
+ * handled last, and, when it went to one port as it was (untagged and
+ * unchanged), that port's slot plus one (0: it did not).
+ */
+struct fwd_prev {
+	uint64_t hi;
+	uint32_t lo;
+	uint16_t type;
+	uint16_t slot;
+	uint16_t tci;   /**< its vlan_tci (VLAN classifier) */
+};
+
+/**
+ * Frames of a burst usually share their addresses. Does @p m repeat the
+ * frame before (@p p), which went to one port as it was? Then it goes
+ * there too, with that frame's vlan_tci when @p set_tci, and the caller
+ * is done with it (its source was learned with the frame before).
+ * Otherwise @p p becomes @p m's, with no port yet.
+ */
+static inline bool
+fwd_repeat(struct fwd_burst *b, struct fwd_prev *p, struct rte_mbuf *m,
+	bool set_tci)
+{
+	const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint64_t hi;
+	uint32_t lo;
+	uint16_t type;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)) {
+		p->slot = 0;
+		return false;
+	}
+	memcpy(&hi, h, sizeof(hi));
+	memcpy(&lo, h + sizeof(hi), sizeof(lo));
+	memcpy(&type, h + 2 * RTE_ETHER_ADDR_LEN, sizeof(type));
+	if (hi == p->hi && lo == p->lo && type == p->type && p->slot != 0) {
+		if (set_tci)
+			m->vlan_tci = p->tci;
+		b->dst_pkts[p->slot - 1][b->dst_nb[p->slot - 1]++] = m;
+		return true;
+	}
+	p->hi = hi;
+	p->lo = lo;
+	p->type = type;
+	p->slot = 0;
+	return false;
 }
 
 /** Count what vsw_mac_learn() said, in @p b. */

@@ -216,6 +216,18 @@ malformed:
 	return -1;
 }
 
+/*
+ * Untagged @p m went to @p port as it came: a repeat of it can follow
+ * (fwd_repeat()).
+ */
+static inline void
+remember(const struct fwd_burst *b, struct fwd_prev *p, uint16_t port,
+	const struct rte_mbuf *m)
+{
+	p->slot = b->slot[port];
+	p->tci = m->vlan_tci;
+}
+
 uint16_t
 fwd_classify_vlan(struct fwd_burst *b, const struct fwd_view *v,
 	struct vsw_mac_table *mac, uint16_t in, struct rte_mbuf **pkts,
@@ -223,14 +235,18 @@ fwd_classify_vlan(struct fwd_burst *b, const struct fwd_view *v,
 {
 	uint64_t last_src = UINT64_MAX, last_dst = UINT64_MAX;
 	uint16_t last_port = VSW_MAC_PORT_NONE;
+	struct fwd_prev prev = { .slot = 0 };
 	uint16_t i, dropped = 0;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct rte_ether_hdr *eth;
 		uint64_t src, dst;
-		int vlan = ingress(b, &v->port[in], &m);
+		int vlan;
 
+		if (fwd_repeat(b, &prev, m, true))
+			continue;
+		vlan = ingress(b, &v->port[in], &m);
 		if (vlan < 0) {
 			dropped++;
 			continue;
@@ -252,8 +268,11 @@ fwd_classify_vlan(struct fwd_burst *b, const struct fwd_view *v,
 		}
 		if (last_port == VSW_MAC_PORT_NONE)
 			dropped += !flood_vlan(b, v, in, m, vlan);
-		else
-			dropped += !to_port(b, v, in, last_port, m, vlan);
+		else if (!to_port(b, v, in, last_port, m, vlan))
+			dropped++;
+		else if (prev.type != VLAN_TPID && fwd_vlan_out(
+				&v->port[last_port], vlan) == FWD_VLAN_AS_IS)
+			remember(b, &prev, last_port, m);
 	}
 	return dropped;
 }

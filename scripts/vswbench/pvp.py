@@ -19,10 +19,16 @@ one frozen, a window each per cycle):
   pvp-learn-vlan  vuswitch learn, both ports access ports of VLAN 10
   pvp-xconnect    vuswitch xconnect (memif patched to the vhost port)
   pvp-testpmd     testpmd io-fwd between net_memif and net_vhost
+  pvp-ovs         OVS-DPDK NORMAL: type=dpdk with the memif server's
+                  dpdk-devargs (Debian's OVS loads DPDK's net_memif
+                  plugin), and a dpdkvhostuser port
 
-OVS-DPDK is not measured here: its DPDK ports take the devargs of a
-device (type=dpdk options:dpdk-devargs=net_memif...), which needs an OVS
-built with that PMD; Debian's openvswitch-switch-dpdk was not tried.
+Queue pairs (--pvp-queues, the same on both ports of every system and of
+the generator): OVS gives each thread that sends a TX queue of its own,
+so its PMD thread sends on memif TX queue 1, which a peer with one queue
+pair does not connect: OVS needs two (it moves nothing with one). With
+two, the systems spread their frames over the queues differently, so the
+comparisons without OVS are made with one (docs/performance.md).
 """
 
 import os

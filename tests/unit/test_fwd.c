@@ -506,6 +506,25 @@ test_order_and_drops(void)
 	check_clean(&burst);
 	free_pkts(m, 12);
 
+	unit_case("repeated addresses: each frame the fate of its own kind");
+	m[0] = uframe(0xb, 0xa);        /* -> 1 */
+	m[1] = uframe(0xb, 0xa);        /* -> 1, as the one before */
+	m[2] = frame(&bcast, &a, 60);   /* -> 1, 2, 3 */
+	m[3] = frame(&bcast, &a, 60);   /* -> 1, 2, 3 again */
+	m[4] = uframe(0xf, 0xa);        /* drop: own port */
+	m[5] = uframe(0xf, 0xa);        /* dropped again */
+	m[6] = uframe(0xc, 0xa);        /* -> 2 */
+	m[7] = uframe(0xc, 0xa);        /* -> 2 */
+	m[8] = uframe(0xb, 0xa);        /* -> 1 */
+	UNIT_EQ(fwd_classify(&burst, &v, VSW_FWD_LEARN, t, 0, m, 9, NOW), 2);
+	UNIT_EQ(burst.drop[VSW_DROP_OWN_PORT], 2);
+	CHECK_DST(&burst, 1, m[0], m[1], m[2], m[3], m[8]);
+	CHECK_DST(&burst, 2, m[2], m[3], m[6], m[7]);
+	CHECK_DST(&burst, 3, m[2], m[3]);
+	fwd_burst_reset(&burst);
+	check_clean(&burst);
+	free_pkts(m, 9);
+
 	unit_case("full burst: VSW_BURST frames to one port keep their order");
 	for (i = 0; i < VSW_BURST; i++)
 		m[i] = uframe(0xc, (uint8_t)(0x20 + i));

@@ -303,6 +303,33 @@ test_unicast(void)
 	UNIT_EQ(burst.nb_extra, 0);
 	done(m, 1);
 
+	unit_case("unicast: repeated addresses, each frame tagged as its own");
+	{
+		struct rte_mbuf *r[6], *o[6];
+		int k;
+
+		m[0] = frame(NULL, 0xc, NO_TAG);	/* C (0xc) on port 3 */
+		classify(t, 3, m, 1);
+		done(m, 1);
+		r[0] = uframe(0xc, 0xa, NO_TAG);	/* -> 3, as it is */
+		r[1] = uframe(0xc, 0xa, NO_TAG);
+		r[2] = uframe(0xb, 0xa, NO_TAG);	/* -> 5, tagged */
+		r[3] = uframe(0xb, 0xa, NO_TAG);
+		r[4] = uframe(0xc, 0xa, (5 << 13) | 0);	/* priority tag */
+		r[5] = uframe(0xc, 0xa, NO_TAG);
+		UNIT_EQ(classify(t, 2, r, 6), 0);
+		UNIT_EQ(got(3, o), 4);
+		for (k = 0; k < 4; k++)
+			UNIT_CHECK(tag_of(o[k]) == NO_TAG);
+		UNIT_CHECK(o[0] == r[0] && o[1] == r[1] && o[2] == r[4] &&
+			o[3] == r[5]);
+		UNIT_EQ(got(5, o), 2);
+		UNIT_CHECK(o[0] == r[2] && o[1] == r[3] && tag_of(o[0]) == 10 &&
+			tag_of(o[1]) == 10);
+		UNIT_EQ(r[5]->vlan_tci, 10);
+		done(r, 6);
+	}
+
 	unit_case("unicast: the same MAC on two VLANs is two stations");
 	m[0] = frame(NULL, 0xa, 20);	/* A again, on VLAN 20, via trunk 5 */
 	classify(t, 5, m, 1);
