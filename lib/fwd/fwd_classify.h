@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
-#include <rte_branch_prediction.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 

@@ -55,6 +55,15 @@ def main():
         check(rc == 1 and out[-1] == "32 passed, 2 failed",
               "a failing run fails the sum: %d %s" % (rc, out))
 
+        rc, out = run(tmp, [("a", MESON + "17 passed, 0 failed\n", 0),
+                            ("b", " 3/4 vuswitch:integration / vlan      FAIL     12.44s\n"
+                             " 4/4 vuswitch:stress / port-churn  TIMEOUT  60.01s\n"
+                             "2 passed, 2 failed\n", 1)])
+        check(rc == 1 and out[-1] == "19 passed, 2 failed" and
+              out[2] == "b: not passed: vuswitch:integration / vlan (FAIL), "
+              "vuswitch:stress / port-churn (TIMEOUT)" and len(out) == 4,
+              "the tests that did not pass are named: %d %s" % (rc, out))
+
         rc, out = run(tmp, [("a", "17 passed, 0 failed\n", 0),
                             ("b", "E: Unable to locate package dpdk\n", 100)])
         check(rc == 1 and out[-1] == "17 passed, 1 failed",
