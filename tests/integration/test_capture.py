@@ -268,10 +268,17 @@ def port_removed(env, sw, cap):
     h.check(tshark(env, p, ["frame.len"]) == [], "its file reads")
 
 
-def reader(path, out):
-    """Read a pipe to its end (in a thread)."""
-    with open(path, "rb") as f:
-        out.append(f.read())
+def reader(fd, out):
+    """Read a pipe to its end (in a thread), then close it."""
+    os.set_blocking(fd, True)
+    chunks = []
+    while True:
+        b = os.read(fd, 1 << 16)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(fd)
+    out.append(b"".join(chunks))
 
 
 def stalled_pipe(env):
@@ -314,15 +321,19 @@ def stalled_pipe(env):
     r = cap.stop("c")
     h.check(r["result"] != 0 and "still writing" in r["error"],
             "stop while the pipe is stalled: the file closes later")
+    # The stalled reader itself reads on: a second reader opened after it
+    # closed would leave the pipe without one for a moment, and a write
+    # then fails (EPIPE), which fails the capture.
     out = []
-    t = threading.Thread(target=reader, args=(fifo, out))
+    t = threading.Thread(target=reader, args=(fd, out))
     t.start()
-    os.close(fd)
     t.join(30)
     h.check(not t.is_alive(), "the pipe reaches its end once read")
-    h.wait_for(lambda: cap.status(cid)["state"] == "done", 10,
-               "the capture to be done")
+    h.wait_for(lambda: cap.status(cid)["state"] in ("done", "failed"), 10,
+               "the capture to end")
     st = cap.status(cid)
+    h.check(st["state"] == "done", "it ended done: %s (%s)"
+            % (st["state"], st["error"]))
     path = os.path.join(env.dir, "stall.pcapng")
     with open(path, "wb") as f:
         f.write(out[0])
