@@ -58,6 +58,8 @@ def main():
         rc, out = run(tmp, [("a", MESON + "17 passed, 0 failed\n", 0),
                             ("b", " 3/4 vuswitch:integration / vlan      FAIL     12.44s\n"
                              " 4/4 vuswitch:stress / port-churn  TIMEOUT  60.01s\n"
+                             "\nSummary of Failures:\n\n"
+                             " 3/4 vuswitch:integration / vlan      FAIL     12.44s\n"
                              "2 passed, 2 failed\n", 1)])
         check(rc == 1 and out[-1] == "19 passed, 2 failed" and
               out[2] == "b: not passed: vuswitch:integration / vlan (FAIL), "
