@@ -34,7 +34,7 @@ import time
 from .common import BenchError, median, percentile, progress
 from .host import c2c_probe
 from .procs import Proc, Testpmd
-from .systems import Ovs, TestpmdVhost, Vuswitch
+from .systems import OvsUserspaceTso, TestpmdVhost, Vuswitch
 from . import guests as g
 from .tcp import gso_bench
 
@@ -91,26 +91,12 @@ class TestpmdTso(TestpmdVhost):
                 else None}
 
 
-class OvsGuestTso(Ovs):
+class OvsGuestTso(OvsUserspaceTso):
     """OVS with userspace TSO and two dpdkvhostuserclient ports: the
     guests' QEMU listens."""
-    name = "ovs-tso"
-
-    def configure(self):
-        super().configure()
-        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
-                   "other_config:userspace-tso-enable=true")
 
     def add_ports(self):
-        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
-                   "datapath_type=netdev")
-        self.socks = [os.path.join(self.dir, "g%d.sock" % i)
-                      for i in range(self.nports)]
-        for i, s in enumerate(self.socks):
-            self.vsctl("add-port", "br0", "vhu%d" % i, "--", "set",
-                       "Interface", "vhu%d" % i, "type=dpdkvhostuserclient",
-                       "options:vhost-server-path=%s" % s,
-                       "ofport_request=%d" % (i + 1))
+        self.socks = self.add_client_ports(self.nports)
 
     def ready(self, timeout=30):
         pass

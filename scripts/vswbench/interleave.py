@@ -24,16 +24,18 @@ MIN_STATE_CYCLES = 5  # fewest cycles of one state that make a ratio
 
 
 class Setup:
-    """One system under test and its own generator."""
+    """One system under test and its own generator, started, then frozen
+    and thawed together. Subclasses pick other systems and generators
+    (make_system, make_generator: pvp.PvpSetup)."""
 
     def __init__(self, ctx, name, nports, size):
         helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
         self.name = name
-        self.system = make_system(ctx, name, nports, 1, (helper, pmd_cpus))
+        self.system = self.make_system(ctx, name, nports, (helper, pmd_cpus))
         self.gen = None
         try:
             self.system.start()
-            self.gen = Generator(ctx, self.system.socks, helper, gen_cpus)
+            self.gen = self.make_generator(ctx, helper, gen_cpus)
             self.gen.wait_links()
             self.system.ready()
             self.system.go()
@@ -41,6 +43,12 @@ class Setup:
         except Exception:
             self.stop()
             raise
+
+    def make_system(self, ctx, name, nports, cpus):
+        return make_system(ctx, name, nports, 1, cpus)
+
+    def make_generator(self, ctx, helper, cpus):
+        return Generator(ctx, self.system.socks, helper, cpus)
 
     def freeze(self):
         """The generator first, so that the switch drains what it can."""
@@ -76,19 +84,42 @@ class Setup:
         self.system.stop()
 
 
-def start_all(ctx, systems, nports, size):
+def start_all(ctx, names, make, what):
+    """make(name) for each of @p names, warmed up (--warmup) and frozen; one
+    that fails to start is reported ("  <what name>: FAILED to start")
+    and left out."""
     setups = []
-    for name in systems:
+    for name in names:
         try:
-            s = Setup(ctx, name, nports, size)
+            s = make(name)
         except (BenchError, OSError, subprocess.SubprocessError) as e:
-            progress("  interleave: %s %d ports %dB: FAILED to start: %s"
-                     % (name, nports, size, str(e).splitlines()[0]))
+            progress("  %s: FAILED to start: %s"
+                     % (what(name), str(e).splitlines()[0]))
             continue
         s.gen.tp.sleep(ctx.args.warmup)
         s.freeze()
         setups.append(s)
     return setups
+
+
+def cycles_bound(ctx, ncases, nsystems, cycles, window):
+    """Seconds a phase of @p ncases cases of interleaved cycles may take:
+    a minute and the warm-up to start each system, two seconds beyond
+    each window, a minute more."""
+    return ncases * (nsystems * (60 + ctx.args.warmup) +
+                     cycles * nsystems * (window + 2)) + 60
+
+
+def run_case(ctx, names, make, what, case, cycles, window, deadline,
+             phase="interleave"):
+    """Start a setup per system of @p names (start_all), run the cycles
+    of one case (run_cycles) and stop them all; the records."""
+    setups = start_all(ctx, names, make, what)
+    try:
+        return run_cycles(ctx, setups, case, cycles, window, deadline, phase)
+    finally:
+        for s in setups:
+            s.stop()
 
 
 def phase_interleave(ctx, systems, cycles, window):
@@ -99,20 +130,17 @@ def phase_interleave(ctx, systems, cycles, window):
     recs = []
     cases = [(2, s) for s in a.sizes] + [(n, 64) for n in
                                          a.interleave_ports if n != 2]
-    bound = len(cases) * (len(systems) * (60 + a.warmup) +
-                          cycles * len(systems) * (window + 2)) + 60
+    bound = cycles_bound(ctx, len(cases), len(systems), cycles, window)
     deadline = time.monotonic() + bound
     progress("phase interleave: %d cycles x %d systems x %d cases, "
              "%.1f s windows, bounded to %.0f s"
              % (cycles, len(systems), len(cases), window, bound))
     for nports, size in cases:
-        setups = start_all(ctx, systems, nports, size)
-        try:
-            recs += run_cycles(ctx, setups, (nports, size), cycles, window,
-                               deadline)
-        finally:
-            for s in setups:
-                s.stop()
+        recs += run_case(
+            ctx, systems,
+            lambda name: Setup(ctx, name, nports, size),
+            lambda name: "interleave: %s %d ports %dB" % (name, nports, size),
+            (nports, size), cycles, window, deadline)
     return recs
 
 
@@ -183,14 +211,13 @@ def classify_windows(recs):
                        and r.get("ok")])
 
 
-def interleave_ratios(recs, a, b, size, state=None, ports=2):
-    """Per-cycle ratios mpps(a)/mpps(b) of the interleave phase at @p size
-    and @p ports; with @p state, only cycles whose every window was in
-    that host state."""
+def cycle_ratios(windows, a, b, state=None):
+    """Per-cycle ratios mpps(a)/mpps(b) over the classified @p windows of
+    one case; with @p state, only cycles whose every window was in that
+    host state."""
     by = {}
-    for r in classify_windows(recs):
-        if r["size"] == size and r["ports"] == ports:
-            by.setdefault(r["cycle"], {})[r["system"]] = r
+    for r in windows:
+        by.setdefault(r["cycle"], {})[r["system"]] = r
     out = []
     for d in by.values():
         if a not in d or b not in d or d[b]["mpps"] <= 0:
@@ -199,6 +226,15 @@ def interleave_ratios(recs, a, b, size, state=None, ports=2):
             continue
         out.append(d[a]["mpps"] / d[b]["mpps"])
     return out
+
+
+def interleave_ratios(recs, a, b, size, state=None, ports=2):
+    """Per-cycle ratios mpps(a)/mpps(b) of the interleave phase at @p size
+    and @p ports; with @p state, only cycles whose every window was in
+    that host state."""
+    return cycle_ratios([r for r in classify_windows(recs)
+                         if r["size"] == size and r["ports"] == ports],
+                        a, b, state)
 
 
 def state_ratio(recs, a, b, size):

@@ -32,15 +32,12 @@ comparisons without OVS are made with one (docs/performance.md).
 """
 
 import os
-import subprocess
 import time
 
-from .common import GEN_QUEUE_SIZE, TXFIRST_BURSTS, BenchError, \
-    c2c_states, median, progress, wait_for
-from .host import runtime_dir
-from .interleave import run_cycles
-from .procs import Proc, Testpmd
-from .systems import Ovs, System, Vuswitch, vm_mac
+from .common import GEN_QUEUE_SIZE, c2c_states, median, progress, wait_for
+from .interleave import Setup, cycle_ratios, cycles_bound, run_case
+from .procs import Testpmd
+from .systems import Generator, Ovs, System, Vuswitch, generator_eal, vm_mac
 
 PVP_SYSTEMS = ("pvp-learn", "pvp-learn-vlan", "pvp-xconnect", "pvp-testpmd",
                "pvp-ovs")
@@ -72,23 +69,14 @@ class PvpVuswitch(Vuswitch):
         self.name = name
         self.keys = VLAN_KEYS if name == "pvp-learn-vlan" else ""
 
-    def start(self):
-        c = self.ctx
-        self.prefix = c.prefix("vsw")
-        argv = [self.binary, "--lcores", self.lcores(), "--no-huge",
-                "-m", "512", "--no-pci", "--file-prefix", self.prefix,
-                "--log-level", "lib.vhost.config:warning"] + c.eal_extra
-        q = ",queues=%d" % c.args.pvp_queues
-        argv += ["--", "--port", "eth:net_memif0,role=server,socket=%s%s%s"
-                 % (memif_sock(self), q, self.keys),
-                 "--port", self.socks[1] + q + self.keys,
-                 "--mode", self.mode]
-        self.proc = Proc(c, "vuswitch-" + self.name, argv)
-        self.procs.append(self.proc)
-        self.proc.expect_log(r"press Ctrl-C to stop", 30)
-        path = os.path.join(runtime_dir(self.prefix), c.ctl.TELEMETRY_SOCK)
-        wait_for(lambda: os.path.exists(path), 10, "vuswitch telemetry")
-        self.tel = c.ctl.Telemetry(path)
+    def port_args(self):
+        q = ",queues=%d" % self.ctx.args.pvp_queues
+        return ["--port", "eth:net_memif0,role=server,socket=%s%s%s"
+                % (memif_sock(self), q, self.keys),
+                "--port", self.socks[1] + q + self.keys]
+
+    def proc_name(self):
+        return "vuswitch-" + self.name
 
 
 class PvpTestpmd(System):
@@ -132,8 +120,7 @@ class PvpOvs(Ovs):
         self.name = "pvp-ovs"
 
     def add_ports(self):
-        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
-                   "datapath_type=netdev")
+        self.add_bridge()
         self.vsctl("add-port", "br0", "wire", "--", "set", "Interface",
                    "wire", "type=dpdk",
                    "options:dpdk-devargs=net_memif0,role=server,socket=%s"
@@ -147,19 +134,16 @@ class PvpOvs(Ovs):
                  "OVS vhost-user socket")
 
 
-class PvpGenerator:
+class PvpGenerator(Generator):
     """One testpmd: port 0 the memif client (the wire), port 1 a
     net_virtio_user on the switch's vhost port (the VM); io between
     them."""
 
     def __init__(self, ctx, system, helper, cores):
-        prefix = ctx.prefix("gen")
-        lc = ["0@%d" % helper] + ["%d@%d" % (i + 1, c)
-                                  for i, c in enumerate(cores)]
-        argv = [ctx.testpmd, "--lcores", ",".join(lc), "--no-pci",
-                "--no-huge", "-m", "512", "--single-file-segments",
-                "--file-prefix", prefix,
-                "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+        self.ctx = ctx
+        self.n = 2
+        self.fwd = "io"
+        argv = generator_eal(ctx, helper, cores)
         argv += ["--vdev", "net_memif0,role=client,socket=%s,mac=%s"
                  % (memif_sock(system), vm_mac(0))]
         extra = ctx.args.gen_virtio
@@ -175,112 +159,42 @@ class PvpGenerator:
                  "--eth-peer=0,%s" % vm_mac(1), "--eth-peer=1,%s" % vm_mac(0)]
         self.tp = Testpmd(ctx, "generator-pvp", argv)
 
-    def wait_links(self, timeout=30):
-        wait_for(lambda: self.tp.links_up(2), timeout,
-                 "generator links up", 0.2)
 
-    def go(self, size):
-        self.tp.cmd("set fwd io")
-        self.tp.cmd("set txpkts %d" % size)
-        self.tp.cmd("start tx_first %d" % TXFIRST_BURSTS)
-
-    def stats(self):
-        return self.tp.port_stats()
-
-    def stop(self):
-        self.tp.stop()
-
-
-class PvpSetup:
-    """One PVP system and its generator (the interface of interleave's
-    Setup, which run_cycles uses)."""
+class PvpSetup(Setup):
+    """One PVP system and its generator, frozen and thawed as the
+    interleave phase's."""
 
     def __init__(self, ctx, name, size):
-        helper, pmd_cpus, gen_cpus = ctx.layout(1, 1, 1)
-        self.name = name
-        cpus = (helper, pmd_cpus)
+        super().__init__(ctx, name, 2, size)
+
+    def make_system(self, ctx, name, nports, cpus):
         if name == PVP_REFERENCE:
-            self.system = PvpTestpmd(ctx, 2, 1, cpus, "tpv")
-        elif name == "pvp-ovs":
-            self.system = PvpOvs(ctx, cpus)
-        else:
-            self.system = PvpVuswitch(ctx, cpus, name)
-        self.gen = None
-        try:
-            self.system.start()
-            self.gen = PvpGenerator(ctx, self.system, helper, gen_cpus)
-            self.gen.wait_links()
-            self.system.ready()
-            self.system.go()
-            self.gen.go(size)
-        except Exception:
-            self.stop()
-            raise
+            return PvpTestpmd(ctx, 2, 1, cpus, "tpv")
+        if name == "pvp-ovs":
+            return PvpOvs(ctx, cpus)
+        return PvpVuswitch(ctx, cpus, name)
 
-    def freeze(self):
-        if self.gen:
-            self.gen.tp.freeze()
-        for p in self.system.procs:
-            p.freeze()
-
-    def thaw(self):
-        for p in self.system.procs:
-            p.thaw()
-        if self.gen:
-            self.gen.tp.thaw()
-
-    def rx_total(self):
-        return sum(v[0] for v in self.gen.stats().values())
-
-    def window(self, seconds):
-        t0 = time.monotonic()
-        r0 = self.rx_total()
-        t0 = (t0 + time.monotonic()) / 2
-        self.gen.tp.sleep(seconds)
-        t1 = time.monotonic()
-        r1 = self.rx_total()
-        t1 = (t1 + time.monotonic()) / 2
-        return (r1 - r0) / (t1 - t0) / 1e6, t1 - t0
-
-    def stop(self):
-        self.thaw()
-        if self.gen is not None:
-            self.gen.stop()
-        self.system.stop()
+    def make_generator(self, ctx, helper, cpus):
+        return PvpGenerator(ctx, self.system, helper, cpus)
 
 
 def phase_pvp(ctx, systems, cycles, window):
     """@p cycles turns of one @p window per PVP system, at every size."""
     a = ctx.args
     recs = []
-    bound = len(a.sizes) * (len(systems) * (60 + a.warmup) +
-                            cycles * len(systems) * (window + 2)) + 60
+    bound = cycles_bound(ctx, len(a.sizes), len(systems), cycles, window)
     deadline = time.monotonic() + bound
     progress("phase pvp: %d cycles x %d systems x %d sizes, %.1f s windows,"
              " bounded to %.0f s" % (cycles, len(systems), len(a.sizes),
                                       window, bound))
     for size in a.sizes:
-        setups = []
-        for name in systems:
-            try:
-                s = PvpSetup(ctx, name, size)
-            except (BenchError, OSError, subprocess.SubprocessError) as e:
-                progress("  pvp: %s %dB: FAILED to start: %s"
-                         % (name, size, str(e).splitlines()[0]))
-                continue
-            s.gen.tp.sleep(a.warmup)
-            s.freeze()
-            setups.append(s)
-        try:
-            got = run_cycles(ctx, setups, (2, size), cycles, window,
-                             deadline, phase="pvp")
-            for r in got:   # a loop that carries nothing has failed
-                if r.get("ok") and not r.get("mpps"):
-                    r.update(ok=False, error="no frame went round")
-            recs += got
-        finally:
-            for s in setups:
-                s.stop()
+        got = run_case(ctx, systems, lambda name: PvpSetup(ctx, name, size),
+                       lambda name: "pvp: %s %dB" % (name, size), (2, size),
+                       cycles, window, deadline, phase="pvp")
+        for r in got:   # a loop that carries nothing has failed
+            if r.get("ok") and not r.get("mpps"):
+                r.update(ok=False, error="no frame went round")
+        recs += got
     return recs
 
 
@@ -294,18 +208,8 @@ def pvp_windows(recs):
 def pvp_ratios(recs, a, b, size, state=None):
     """Per-cycle ratios mpps(a)/mpps(b) of the pvp phase at @p size; with
     @p state, only cycles whose every window was in that host state."""
-    by = {}
-    for r in pvp_windows(recs):
-        if r["size"] == size:
-            by.setdefault(r["cycle"], {})[r["system"]] = r
-    out = []
-    for d in by.values():
-        if a not in d or b not in d or d[b]["mpps"] <= 0:
-            continue
-        if state and any(r.get("host_state") != state for r in d.values()):
-            continue
-        out.append(d[a]["mpps"] / d[b]["mpps"])
-    return out
+    return cycle_ratios([r for r in pvp_windows(recs) if r["size"] == size],
+                        a, b, state)
 
 
 # The ratios a pvp row carries: (key, numerator is the row's system or a

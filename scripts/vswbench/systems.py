@@ -14,6 +14,13 @@ from .host import runtime_dir
 from .procs import Proc, Testpmd
 
 
+def lcores(helper, cpus):
+    """EAL --lcores: lcore 0 on @p helper, lcores 1.. on @p cpus."""
+    s = ["0@%d" % helper]
+    s += ["%d@%d" % (i + 1, c) for i, c in enumerate(cpus)]
+    return ",".join(s)
+
+
 class System:
     name = "?"
 
@@ -28,9 +35,7 @@ class System:
         self.procs = []
 
     def lcores(self):
-        s = ["0@%d" % self.helper]
-        s += ["%d@%d" % (i + 1, c) for i, c in enumerate(self.pmd_cpus)]
-        return ",".join(s)
+        return lcores(self.helper, self.pmd_cpus)
 
     def start(self):
         raise NotImplementedError
@@ -77,16 +82,21 @@ class Vuswitch(System):
         argv = [self.binary, "--lcores", self.lcores(), "--no-huge",
                 "-m", "512", "--no-pci", "--file-prefix", self.prefix,
                 "--log-level", "lib.vhost.config:warning"] + c.eal_extra
-        argv += ["--"]
-        for s in self.socks:
-            argv += ["--port", s]
+        argv += ["--"] + self.port_args()
         argv += ["--mode", self.mode] + self.extra
-        self.proc = Proc(c, "vuswitch-" + self.mode, argv)
+        self.proc = Proc(c, self.proc_name(), argv)
         self.procs.append(self.proc)
         self.proc.expect_log(r"press Ctrl-C to stop", 30)
         path = os.path.join(runtime_dir(self.prefix), c.ctl.TELEMETRY_SOCK)
         wait_for(lambda: os.path.exists(path), 10, "vuswitch telemetry")
         self.tel = c.ctl.Telemetry(path)
+
+    def port_args(self):
+        """The --port options, one a socket."""
+        return [a for s in self.socks for a in ("--port", s)]
+
+    def proc_name(self):
+        return "vuswitch-" + self.mode
 
     def cmd(self, command, params=None):
         return self.tel.cmd(command, params)
@@ -217,9 +227,12 @@ class Ovs(System):
         wait_for(lambda: os.path.exists(self.appctl), 60,
                  "ovs-vswitchd control socket")
 
-    def add_ports(self):
+    def add_bridge(self):
         self.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
                    "datapath_type=netdev")
+
+    def add_ports(self):
+        self.add_bridge()
         for i in range(self.nports):
             self.vsctl("add-port", "br0", "vhu%d" % i, "--", "set",
                        "Interface", "vhu%d" % i, "type=dpdkvhostuser",
@@ -289,6 +302,31 @@ class Ovs(System):
             r["ovs_hits"] = {k.lower(): int(v) for k, v in m}
         r["ovs_pmd_stats"] = out[-3000:]
         return r
+
+
+class OvsUserspaceTso(Ovs):
+    """OVS with userspace TSO (other_config:userspace-tso-enable=true).
+    OVS 3.1 offers TSO only on dpdkvhostuserclient ports, whose peers
+    listen (add_client_ports)."""
+    name = "ovs-tso"
+
+    def configure(self):
+        super().configure()
+        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:userspace-tso-enable=true")
+
+    def add_client_ports(self, n):
+        """Bridge br0 with @p n dpdkvhostuserclient ports vhu0.. (OpenFlow
+        ports 1..) on the sockets g0.sock.. that their peers listen on;
+        the sockets' paths."""
+        self.add_bridge()
+        socks = [os.path.join(self.dir, "g%d.sock" % i) for i in range(n)]
+        for i, s in enumerate(socks):
+            self.vsctl("add-port", "br0", "vhu%d" % i, "--", "set",
+                       "Interface", "vhu%d" % i, "type=dpdkvhostuserclient",
+                       "options:vhost-server-path=%s" % s,
+                       "ofport_request=%d" % (i + 1))
+        return socks
 
 
 class CapturingVuswitch(Vuswitch):
@@ -361,6 +399,16 @@ VUCHECK_MAC = "02:00:00:00:0a:01"
 VUCHECK_PEER_MAC = "02:00:00:00:0a:02"
 
 
+def generator_eal(ctx, helper, cores, tag="gen", mem=512):
+    """The start of a generator testpmd's command line: the binary and its
+    EAL options (lcore 0 on @p helper, the forwarding lcores on @p cores,
+    @p mem MB without hugepages, a fresh --file-prefix from @p tag)."""
+    return [ctx.testpmd, "--lcores", lcores(helper, cores), "--no-pci",
+            "--no-huge", "-m", str(mem), "--single-file-segments",
+            "--file-prefix", ctx.prefix(tag),
+            "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+
+
 class Generator:
     """One testpmd with a net_virtio_user port per switch port.
 
@@ -377,13 +425,7 @@ class Generator:
         self.ctx = ctx
         self.n = len(socks)
         self.fwd = ctx.args.gen_fwd if alone and self.n == 2 else "mac"
-        prefix = ctx.prefix("gen")
-        lc = ["0@%d" % helper] + ["%d@%d" % (i + 1, c)
-                                  for i, c in enumerate(cores)]
-        argv = [ctx.testpmd, "--lcores", ",".join(lc), "--no-pci",
-                "--no-huge", "-m", "512", "--single-file-segments",
-                "--file-prefix", prefix,
-                "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+        argv = generator_eal(ctx, helper, cores)
         extra = ",".join(x for x in (ctx.args.gen_virtio, devargs) if x)
         for i, s in enumerate(socks):
             argv += ["--vdev", "net_virtio_user%d,path=%s,queues=1,"

@@ -46,10 +46,12 @@ import subprocess
 import sys
 import time
 
-from .common import SRC, BenchError, median, percentile, progress
+from .common import SRC, BenchError, median, percentile, progress, \
+    wait_for
 from .host import c2c_probe
 from .procs import Testpmd
-from .systems import Ovs, Vuswitch, vm_mac
+from .systems import OvsUserspaceTso, Vuswitch, generator_eal, \
+    vm_mac
 
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 import vhu_fe  # noqa: E402  (stdlib only)
@@ -78,26 +80,12 @@ GUEST_OFFLOADS = {"tso": ("0x1c", "0x2c"), "tx-tso": ("0x0", "0x2c"),
                   "none": ("0x0", "0x0")}
 
 
-class OvsTso(Ovs):
+class OvsTso(OvsUserspaceTso):
     """OVS with userspace TSO; ports 0 and 1 dpdkvhostuserclient (the
     guests listen), port 2 dpdkvhostuser (the injector connects)."""
-    name = "ovs-tso"
-
-    def configure(self):
-        super().configure()
-        self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
-                   "other_config:userspace-tso-enable=true")
 
     def add_ports(self):
-        from .common import wait_for
-        self.vsctl("add-br", "br0", "--", "set", "bridge", "br0",
-                   "datapath_type=netdev")
-        socks = [os.path.join(self.dir, "g%d.sock" % i) for i in (0, 1)]
-        for i, s in enumerate(socks):
-            self.vsctl("add-port", "br0", "vhu%d" % i, "--", "set",
-                       "Interface", "vhu%d" % i, "type=dpdkvhostuserclient",
-                       "options:vhost-server-path=%s" % s,
-                       "ofport_request=%d" % (i + 1))
+        socks = self.add_client_ports(2)
         self.vsctl("add-port", "br0", "vhu2", "--", "set", "Interface",
                    "vhu2", "type=dpdkvhostuser", "ofport_request=3")
         self.socks = socks + [os.path.join(self.dir, "vhu2")]
@@ -111,12 +99,7 @@ class TcpGuests:
     def __init__(self, ctx, socks, helper, cores, mode, server=False):
         self.mode = mode
         rxo, txo = GUEST_OFFLOADS[mode]
-        lc = ["0@%d" % helper] + ["%d@%d" % (i + 1, c)
-                                  for i, c in enumerate(cores)]
-        argv = [ctx.testpmd, "--lcores", ",".join(lc), "--no-pci",
-                "--no-huge", "-m", "1024", "--single-file-segments",
-                "--file-prefix", ctx.prefix("tcpgen"),
-                "--log-level", "pmd.net.virtio.*:warning"] + ctx.eal_extra
+        argv = generator_eal(ctx, helper, cores, "tcpgen", 1024)
         for i, s in enumerate(socks):
             argv += ["--vdev", "net_virtio_user%d,path=%s,queues=1,"
                      "queue_size=1024,mac=%s%s" % (i, s, vm_mac(i),
@@ -132,7 +115,6 @@ class TcpGuests:
         self.tp = Testpmd(ctx, "tcp-guests-" + mode, argv)
 
     def wait_links(self, timeout=30):
-        from .common import wait_for
         wait_for(lambda: self.tp.links_up(self.n), timeout,
                  "guest links up", 0.2)
 

@@ -6,6 +6,7 @@ Python stdlib only."""
 import struct
 
 ETH_ARP, ETH_IP, ETH_VLAN = 0x0806, 0x0800, 0x8100
+ETH_LOCAL = 0x88B5          # IEEE local experimental
 IP_ICMP, IP_UDP = 1, 17
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 
@@ -41,6 +42,12 @@ def eth(dst, src, ethertype, payload, vlan=None, pcp=0):
     if vlan is not None:
         hdr += struct.pack("!HH", ETH_VLAN, (pcp << 13) | vlan)
     return hdr + struct.pack("!H", ethertype) + payload
+
+
+def seq_frame(dst, src, seq=0):
+    """A 64-byte frame of the local experimental EtherType whose payload
+    starts with the 32-bit sequence number seq."""
+    return eth(dst, src, ETH_LOCAL, struct.pack("!I", seq) + bytes(46))
 
 
 def ipv4(src, dst, proto, payload, ident=0):

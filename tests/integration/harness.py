@@ -135,6 +135,13 @@ class Switch(Proc):
             self._tel = ctl.Telemetry(path)
         return self._tel.cmd(cmd, params)
 
+    def tel_ok(self, cmd, params=None):
+        """tel(), and a TestFailure unless the answer has result 0."""
+        r = self.tel(cmd, params)
+        if not isinstance(r, dict) or r.get("result") != 0:
+            raise TestFailure("%s,%s failed: %s" % (cmd, params, r))
+        return r
+
     def port(self, p):
         return self.tel("/vuswitch/port", str(p))
 
@@ -285,6 +292,18 @@ def stream(sw, env, a_port, b_port, mac_a, mac_b):
     a.start()
     wait_for(lambda: b.rx() > 1000, 10, "B to receive A's stream")
     return a, b
+
+
+def stream_for(a, b, seconds):
+    """B receiving (rxonly), A streaming to B's MAC (txonly) for @p
+    seconds, then halted. Returns the number of frames A sent."""
+    b.setup("rxonly")
+    b.start()
+    a.setup("txonly", peer=b.mac)
+    a.start()
+    time.sleep(seconds)
+    a.halt()
+    return a.tx()
 
 
 def drops(port, kinds):

@@ -298,13 +298,7 @@ def stalled_pipe(env):
             "a pipe without a reader is refused: %s" % r["error"])
     fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)   # a reader that stalls
     cid = started(cap.start(["c"], fifo, dir="rx"), "c rx into a stalled pipe")
-    vd.setup("rxonly")
-    vd.start()
-    vc.setup("txonly", peer=MAC_D)
-    vc.start()
-    time.sleep(2)
-    vc.halt()
-    c_tx = vc.tx()
+    c_tx = h.stream_for(vc, vd, 2)
     h.wait_for(lambda: sw.port(0)["rx_packets"] == c_tx, 10,
                "the switch to take every frame C sent (%d)" % c_tx)
     st = cap.status(cid)

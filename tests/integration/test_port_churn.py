@@ -34,9 +34,9 @@ getting to running and del-port).
 """
 import os
 import statistics
-import struct
 import time
 
+from frames import seq_frame as frame
 import harness as h
 import vhu_fe
 
@@ -45,26 +45,10 @@ WARMUP = 20
 RSS_SLACK_KB = 2048
 HELD = 3
 MAC_P = "02:00:00:00:01:00"
-ETH_TYPE = 0x88B5
-
-
-def mac(s):
-    return bytes(int(x, 16) for x in s.split(":"))
 
 
 def churn_mac(i):
     return "02:00:00:01:%02x:%02x" % ((i >> 8) & 0xff, i & 0xff)
-
-
-def frame(dst, src, seq):
-    return mac(dst) + mac(src) + struct.pack("!HI", ETH_TYPE, seq) + bytes(46)
-
-
-def tel_ok(sw, cmd, param):
-    r = sw.tel(cmd, param)
-    if not isinstance(r, dict) or r.get("result") != 0:
-        raise h.TestFailure("%s,%s failed: %s" % (cmd, param, r))
-    return r
 
 
 def receive(fe, want, timeout=5):
@@ -141,7 +125,7 @@ def cycle(env, sw, peer, i, path, times):
     """One cycle; how it ends depends on i % 3 (see the docstring)."""
     m, kind = churn_mac(i), i % 3
     t0 = time.monotonic()
-    r = tel_ok(sw, "/vuswitch/add_port", path + ",name=churn")
+    r = sw.tel_ok("/vuswitch/add_port", path + ",name=churn")
     t1 = time.monotonic()
     fe = vhu_fe.Frontend(path)
     try:
@@ -159,7 +143,7 @@ def cycle(env, sw, peer, i, path, times):
         elif kind == 2:
             hold(sw, peer, m, i)
         t3 = time.monotonic()
-        d = tel_ok(sw, "/vuswitch/del_port", "churn")
+        d = sw.tel_ok("/vuswitch/del_port", "churn")
         t4 = time.monotonic()
     finally:
         fe.close()

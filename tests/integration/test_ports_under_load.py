@@ -42,9 +42,9 @@ quiet end (the loop stopped, then what was in flight drained with rxonly):
 """
 import os
 import statistics
-import struct
 import time
 
+from frames import seq_frame as frame
 import harness as h
 import portsvm
 import vhu_fe
@@ -66,25 +66,6 @@ EXCHANGE = 1000               # frames each way between F and G
 # mbufs that the busy loop can have out of the pool at any instant: a
 # burst being forwarded, with room for the lcore's cache to refill.
 MBUF_NOISE = 128
-ETH_TYPE = 0x88B5
-
-
-def mac(s):
-    return bytes(int(x, 16) for x in s.split(":"))
-
-
-def frame(dst, src, seq=0):
-    """A 64-byte frame with a sequence number."""
-    return mac(dst) + mac(src) + struct.pack("!HI", ETH_TYPE, seq) + bytes(46)
-
-
-def tel_ok(sw, cmd, param):
-    r = sw.tel(cmd, param)
-    if not isinstance(r, dict) or r.get("result") != 0:
-        raise h.TestFailure("%s,%s failed: %s" % (cmd, param, r))
-    return r
-
-
 def ms(t0):
     return (time.monotonic() - t0) * 1000
 
@@ -163,7 +144,7 @@ def fe_port(env, sw, name, mac_addr):
     its MAC without a flood. Returns (id, front-end)."""
     path = env.sock(name)
     t0 = time.monotonic()
-    r = tel_ok(sw, "/vuswitch/add_port", "%s,name=%s" % (path, name))
+    r = sw.tel_ok("/vuswitch/add_port", "%s,name=%s" % (path, name))
     h.log("add-port %s: id %d in %.1f ms" % (name, r["id"], ms(t0)))
     fe = vhu_fe.Frontend(path)
     env.fes.append(fe)
@@ -220,13 +201,13 @@ def churn(env, sw, first_free):
     for i in range(CHURN):
         path = env.sock("churn%d" % i)
         t0 = time.monotonic()
-        r = tel_ok(sw, "/vuswitch/add_port", path)
+        r = sw.tel_ok("/vuswitch/add_port", path)
         adds.append(ms(t0))
         if r["id"] != first_free or not os.path.exists(path):
             raise h.TestFailure("port %d: id %d (not the lowest free, %d) or "
                                 "no socket" % (i, r["id"], first_free))
         t0 = time.monotonic()
-        tel_ok(sw, "/vuswitch/del_port", r["name"])
+        sw.tel_ok("/vuswitch/del_port", r["name"])
         dels.append(ms(t0))
         if os.path.exists(path):
             raise h.TestFailure("%s left behind by del-port" % path)
@@ -244,7 +225,7 @@ def remove_while_flowing(sw, cd):
     rate = (sw.port(C)["tx_packets"] - c0) / 0.2
     h.check(rate > 10000, "frames flow towards C: %.2f Mpps" % (rate / 1e6))
     t0 = time.monotonic()
-    r = tel_ok(sw, "/vuswitch/del_port", "c")
+    r = sw.tel_ok("/vuswitch/del_port", "c")
     h.log("del-port c under traffic: %.1f ms, final counters %s"
           % (ms(t0), {k: v for k, v in r.items() if k.startswith(("rx_",
                                                                  "tx_",
@@ -252,7 +233,7 @@ def remove_while_flowing(sw, cd):
     mac_table = sw.tel("/vuswitch/mac")
     h.check(MAC_C not in sum(mac_table.values(), []),
             "C's MAC flushed: %s" % mac_table)
-    tel_ok(sw, "/vuswitch/del_port", "d")
+    sw.tel_ok("/vuswitch/del_port", "d")
     cd.stop()
 
 
@@ -270,7 +251,7 @@ def remove_suspended(sw, e, f):
     h.check(m1 - m0 >= HELD - MBUF_NOISE,
             "the held frames keep %d mbufs out of the pool (%d -> %d)"
             % (m1 - m0, m0, m1))
-    r = tel_ok(sw, "/vuswitch/del_port", str(e_id))
+    r = sw.tel_ok("/vuswitch/del_port", str(e_id))
     h.check(r.get("drop_port_down") == HELD,
             "del-port: its %d held frames counted port-down (%s)"
             % (HELD, r.get("drop_port_down")))
@@ -301,7 +282,7 @@ def add_and_forward(env, sw, f):
             "the switch counted G's %d frames in and %d out"
             % (g["rx_packets"] - 1, g["tx_packets"]))
     for p in (f_id, g_id):
-        tel_ok(sw, "/vuswitch/del_port", str(p))
+        sw.tel_ok("/vuswitch/del_port", str(p))
 
 
 def body(env):

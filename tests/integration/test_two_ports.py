@@ -37,14 +37,7 @@ def body(env):
     h.check(len(rt) == 1 and rt[0][1:] == (1, 1) and "vhost" in rt[0][0],
             "one SCHED_FIFO 1 thread, rte_vhost's: %s" % rt)
 
-    vm_b.setup("rxonly")
-    vm_b.start()
-    vm_a.setup("txonly", peer=MAC_B)
-    vm_a.start()
-    time.sleep(3)
-    vm_a.halt()
-
-    a_tx = vm_a.tx()
+    a_tx = h.stream_for(vm_a, vm_b, 3)
     h.check(a_tx > 1000, "VM A sent %d frames" % a_tx)
     h.wait_for(lambda: sw.port(0)["rx_packets"] == a_tx, 10,
                "switch port 0 rx to reach A's tx (%d)" % a_tx)

@@ -86,11 +86,12 @@ sys.exit(0 if len(got) == 3 else 1)
 """
 
 
-def run_ping(ns, fe_a, fe_b, ip, a_ips, wait=2):
-    """Ping ip from the namespace while A answers for a_ips; returns
-    (ping's output, replies, frames A saw, frames B saw)."""
+def run_serving(ns, argv, fe_a, fe_b, a_ips):
+    """Run argv in the namespace (at most 20 s) while A answers for a_ips
+    and B's frames are collected; returns (its output, frames A saw,
+    frames B saw)."""
     seen_a, seen_b = [], []
-    p = ns.popen(["python3", "-c", PING, ip, str(wait)])
+    p = ns.popen(argv)
     deadline = time.monotonic() + 20
     while p.poll() is None and time.monotonic() < deadline:
         for a_ip in a_ips:
@@ -101,6 +102,14 @@ def run_ping(ns, fe_a, fe_b, ip, a_ips, wait=2):
         p.kill()
     out = p.communicate(timeout=10)[0].decode(errors="replace")
     h.log(out.strip())
+    return out, seen_a, seen_b
+
+
+def run_ping(ns, fe_a, fe_b, ip, a_ips, wait=2):
+    """Ping ip from the namespace while A answers for a_ips; returns
+    (ping's output, replies, frames A saw, frames B saw)."""
+    out, seen_a, seen_b = run_serving(
+        ns, ["python3", "-c", PING, ip, str(wait)], fe_a, fe_b, a_ips)
     n = int(out.split(" received")[0].split()[-1]) if " received" in out \
         else -1
     return out, n, seen_a, seen_b
@@ -384,20 +393,9 @@ def host_vlans(env, ns, fe_a, fe_b, tap):
 def raw_host(ns, fe_a, fe_b, tap, vid, ip):
     """The RAWHOST exchange on VLAN vid with ip, A answering for both
     VLANs' addresses: (its output, frames A saw, frames B saw)."""
-    seen_a, seen_b = [], []
     src = "10.98.0.1" if vid == 10 else "10.97.0.1"
-    p = ns.popen(["python3", "-c", RAWHOST, tap, str(vid), src, ip])
-    deadline = time.monotonic() + 20
-    while p.poll() is None and time.monotonic() < deadline:
-        for a_ip in ("10.98.0.2", "10.97.0.2"):
-            serve(fe_a, MAC_A, a_ip, seen_a)
-        seen_b += [f for f in fe_b.rx() if f is not None]
-        time.sleep(0.002)
-    if p.poll() is None:
-        p.kill()
-    out = p.communicate(timeout=10)[0].decode(errors="replace")
-    h.log(out.strip())
-    return out, seen_a, seen_b
+    return run_serving(ns, ["python3", "-c", RAWHOST, tap, str(vid), src,
+                            ip], fe_a, fe_b, ("10.98.0.2", "10.97.0.2"))
 
 
 def kernel_vlans(env, ns, sw, fe_a, fe_b, tap):

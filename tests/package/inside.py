@@ -145,13 +145,7 @@ def body(env):
     for i in (0, 1):
         h.wait_for(lambda: port(prefix, i)["state"] == "running", 30,
                    "port %d running" % i)
-    b.setup("rxonly")
-    b.start()
-    a.setup("txonly", peer=MAC_B)
-    a.start()
-    time.sleep(2)
-    a.halt()
-    sent = a.tx()
+    sent = h.stream_for(a, b, 2)
     h.wait_for(lambda: port(prefix, 0)["rx_packets"] == sent, 15,
                "switch port 0 to take A's %d frames" % sent)
     time.sleep(0.5)

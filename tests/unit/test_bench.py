@@ -10,8 +10,8 @@ import os
 import subprocess
 import sys
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from unitcheck import SRC, failures
+from unitcheck import check_quiet as check
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench.common import c2c_states  # noqa: E402
@@ -26,14 +26,6 @@ from vswbench.procs import load_script  # noqa: E402
 from vswbench.pvp import pvp_markdown, pvp_ratios, pvp_summary  # noqa: E402
 from vswbench.report import targets  # noqa: E402
 from vswbench.systems import port_state  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
 
 
 def close(a, b):

@@ -10,17 +10,9 @@ import subprocess
 import sys
 import tempfile
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from unitcheck import SRC, failures
+from unitcheck import check_quiet as check
 TOOL = os.path.join(SRC, ".ci", "sum-results")
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
 
 
 def run(tmp, runs):

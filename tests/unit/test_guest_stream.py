@@ -14,22 +14,11 @@ import random
 import subprocess
 import sys
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from unitcheck import SRC, check, failures
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench import guests as g  # noqa: E402
 from vswbench import guests_tcp as gt  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-    else:
-        print("ok: " + what)
 
 
 def run(tool, *args):

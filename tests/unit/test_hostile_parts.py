@@ -11,24 +11,13 @@ import os
 import struct
 import sys
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from unitcheck import SRC, check, failures
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 
 import hostile  # noqa: E402
 import hostile_run  # noqa: E402
 import steady  # noqa: E402
 import vhu_fe as fe  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what)
-    else:
-        print("ok: " + what)
 
 
 def device_move(src, dst):

@@ -11,20 +11,11 @@ import re
 import subprocess
 import sys
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from unitcheck import SRC, check, failures
 BUILD = os.environ.get("VSW_BUILD", os.path.join(SRC, "build"))
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 
 from vswbench.procs import load_script  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def man(name):
