@@ -233,9 +233,13 @@ app_port_add(struct app *a, const char *spec, char *err, size_t errlen);
 int
 app_port_set(struct app *a, const char *params, char *err, size_t errlen);
 
-/* ports.c: remove a port (id, name or path), then write back. */
+/*
+ * ports.c: remove a port (id, name or path), then write back. @p note
+ * (@p notelen bytes) says what became of the mirrors it was in, or "".
+ */
 int
-app_port_del(struct app *a, const char *key, char *err, size_t errlen);
+app_port_del(struct app *a, const char *key, char *err, size_t errlen,
+	char *note, size_t notelen);
 
 /* ports.c: where a port is: its socket path, or "eth:DEVARGS". */
 const char *
@@ -284,6 +288,32 @@ app_tel_capture_stop(struct app *a, const char *params,
 	struct rte_tel_data *d);
 int
 app_tel_captures(struct app *a, const char *params, struct rte_tel_data *d);
+
+/* mirror_cmd.c: /vuswitch/mirror, mirror_stop, mirrors. */
+int
+app_tel_mirror(struct app *a, const char *params, struct rte_tel_data *d);
+int
+app_tel_mirror_stop(struct app *a, const char *params,
+	struct rte_tel_data *d);
+int
+app_tel_mirrors(struct app *a, const char *params, struct rte_tel_data *d);
+
+/*
+ * mirror_cmd.c: may a capture in direction @p dir (VSW_CAPTURE_* bits)
+ * cover @p port? Not its tx when the port is a mirror's output (a capture
+ * does not see what a mirror sends). 0, or -EBUSY with why in @p err.
+ */
+int
+app_mirror_check_capture(struct app *a, uint16_t port, unsigned int dir,
+	char *err, size_t errlen);
+
+/*
+ * mirror_cmd.c: port @p port is being removed: the mirrors let go of it
+ * (a mirror whose output it is ends). @p note says what happened, or "".
+ */
+void
+app_mirror_port_removed(struct app *a, uint16_t port, char *note,
+	size_t len);
 
 /* Register the /vuswitch/... telemetry commands. */
 int

@@ -212,6 +212,7 @@ app_tel_capture(struct app *a, const char *params, struct rte_tel_data *d)
 {
 	char buf[VSW_CAPTURE_PATH_MAX + 512], err[RTE_TEL_MAX_STRING_LEN] = "";
 	struct vsw_capture_spec s;
+	uint16_t k;
 	int ret;
 
 	if (params == NULL || strlen(params) >= sizeof(buf)) {
@@ -220,6 +221,9 @@ app_tel_capture(struct app *a, const char *params, struct rte_tel_data *d)
 	} else {
 		strcpy(buf, params);
 		ret = parse_start(a, buf, &s, err, sizeof(err));
+		for (k = 0; ret == 0 && k < s.nb_ports; k++)
+			ret = app_mirror_check_capture(a, s.port[k], s.dir,
+				err, sizeof(err));
 		if (ret == 0)
 			ret = vsw_capture_start(a->capture, &s, err,
 				sizeof(err));

@@ -64,11 +64,13 @@ app_port_add(struct app *a, const char *spec, char *err, size_t errlen)
 }
 
 int
-app_port_del(struct app *a, const char *key, char *err, size_t errlen)
+app_port_del(struct app *a, const char *key, char *err, size_t errlen,
+	char *note, size_t notelen)
 {
 	char why[512];
 	int id = vsw_vport_lookup(a->ports, key);
 
+	note[0] = '\0';
 	if (id < 0) {
 		snprintf(err, errlen, "no port '%s' (give an id, a name or a "
 			"socket path)", key != NULL ? key : "");
@@ -81,8 +83,10 @@ app_port_del(struct app *a, const char *key, char *err, size_t errlen)
 			"failed: %s", why);
 		return -EIO;
 	}
-	/* Its capture, if any, ends (and its file is closed) first. */
+	/* Its capture, if any, ends (and its file is closed) first, and
+	 * the mirrors let go of it. */
 	vsw_capture_port_removed(a->capture, (uint16_t)id, 2000);
+	app_mirror_port_removed(a, (uint16_t)id, note, notelen);
 	vsw_vport_del(a->ports, (uint16_t)id);
 	a->persist[id] = false;
 	memset(a->pmd_lcores[id], 0, sizeof(a->pmd_lcores[id]));

@@ -236,15 +236,16 @@ h_set_port(struct app *a, const char *params, struct rte_tel_data *d)
 static int
 h_del_port(struct app *a, const char *params, struct rte_tel_data *d)
 {
-	char err[RTE_TEL_MAX_STRING_LEN] = "";
+	char err[RTE_TEL_MAX_STRING_LEN] = "", note[RTE_TEL_MAX_STRING_LEN];
 	int id;
 
-	id = app_port_del(a, params, err, sizeof(err));
+	id = app_port_del(a, params, err, sizeof(err), note, sizeof(note));
 	rte_tel_data_start_dict(d);
 	add_result(d, id, err);
 	if (id < 0)
 		return 0;
 	rte_tel_data_add_dict_int(d, "id", id);
+	rte_tel_data_add_dict_string(d, "mirror", note);
 	/*
 	 * Its final counters, the frames it held when it went among them
 	 * (port-down): nothing else can show them, and they stay until the
@@ -737,6 +738,9 @@ cmd_ ## name(const char *cmd, const char *params, struct rte_tel_data *d) \
 WRAP_EXT(capture, app_tel_capture)
 WRAP_EXT(capture_stop, app_tel_capture_stop)
 WRAP_EXT(captures, app_tel_captures)
+WRAP_EXT(mirror, app_tel_mirror)
+WRAP_EXT(mirror_stop, app_tel_mirror_stop)
+WRAP_EXT(mirrors, app_tel_mirrors)
 
 int
 app_telemetry_init(struct app *a)
@@ -781,6 +785,12 @@ app_telemetry_init(struct app *a)
 			"Stop the capture of a port or file. Parameter: PORT or FILE; none: every capture" },
 		{ "/vuswitch/captures", cmd_captures,
 			"Running and ended captures, with their figures. No parameters" },
+		{ "/vuswitch/mirror", cmd_mirror,
+			"Mirror ports to an output port: src=PORT... out=PORT [dir=rx|tx|both]" },
+		{ "/vuswitch/mirror_stop", cmd_mirror_stop,
+			"End the mirror of an output port. Parameter: OUT; none: every mirror" },
+		{ "/vuswitch/mirrors", cmd_mirrors,
+			"Mirrors, with their figures. No parameters" },
 		{ "/vuswitch/debug/stall", cmd_stall,
 			"Fault injection: PMD,MS makes PMD lcore hold its view for MS ms" },
 	};

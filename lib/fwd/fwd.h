@@ -85,6 +85,13 @@ struct port_shared {
 	uint32_t backlog_count; /* frames held for the port, all lcores */
 } __rte_cache_aligned;
 
+/* Figures of one mirror, kept by each lcore. */
+struct fwd_mirror_stats {
+	uint64_t frames;   /* taken by the output */
+	uint64_t bytes;
+	uint64_t lost;     /* not taken, or no mbuf to copy into */
+};
+
 struct pmd_ctx {
 	struct vsw_fwd *f;
 	uint16_t idx;                 /* PMD index, also the RCU thread id */
@@ -102,11 +109,16 @@ struct pmd_ctx {
 	uint16_t txq[VSW_MAX_PORTS];      /* guest RX vring to send on */
 	struct backlog backlog[VSW_MAX_PORTS];
 	const uint32_t *cap_on;       /* non-zero while a capture runs */
+	bool tap_on;                  /* this iteration: a capture runs or
+					 the view has mirrors (one test per
+					 burst for both) */
+	struct rte_mempool *mir_pool; /* for mirror copies: the lcore's node */
 
 	struct vsw_pmd_stats stats __rte_cache_aligned;
 	struct vsw_port_stats port_stats[VSW_MAX_PORTS] __rte_cache_aligned;
 	/* Busy cycles spent on each queue this lcore polled (pmd-rxq-show). */
 	uint64_t q_cycles[VSW_MAX_PORTS][VSW_MAX_QUEUES] __rte_cache_aligned;
+	struct fwd_mirror_stats mirror[VSW_FWD_MIRROR_MAX] __rte_cache_aligned;
 	struct rte_mbuf *rx[VSW_BURST] __rte_cache_aligned;
 	struct fwd_burst burst __rte_cache_aligned;
 	struct fwd_gso gso __rte_cache_aligned;
@@ -154,6 +166,12 @@ struct vsw_fwd {
 	uint64_t load_tsc;                   /* when the last sample was */
 	uint64_t load_interval;              /* TSC cycles between the last two */
 
+	/* The mirrors (fwd_mirror.c); the view has what the lcores need. */
+	struct {
+		bool used;
+		struct vsw_fwd_mirror conf;
+	} mirror[VSW_FWD_MIRROR_MAX];
+
 	struct port_shared shared[VSW_MAX_PORTS];
 	struct pmd_ctx *pmd[VSW_MAX_PMD];
 	uint32_t sleep_max_us;         /* idle back-off bound, 0: none */
@@ -183,6 +201,14 @@ fwd_snap_begin(struct vsw_fwd *f);
 /* fwd_snap.c: make @p s the current snapshot (no wait). */
 void
 fwd_snap_publish(struct vsw_fwd *f, struct fwd_snap *s);
+
+/*
+ * fwd_mirror.c: vsw_fwd_mirror_port_removed() with the engine's mutex
+ * held (vsw_fwd_port_del() calls it).
+ */
+int
+fwd_mirror_port_removed(struct vsw_fwd *f, uint16_t port,
+	struct vsw_fwd_mirror_status *st);
 
 /* fwd_ports.c: rebuild @p s's poll lists from the control side's table. */
 void

@@ -18,21 +18,26 @@ const char * const vsw_drop_names[VSW_DROP_MAX] = {
 	[VSW_DROP_BAD_OFFLOAD] = "bad-offload",
 	[VSW_DROP_VLAN] = "vlan",
 	[VSW_DROP_NO_MBUF] = "no-mbuf",
+	[VSW_DROP_MIRROR_OUT] = "mirror-out",
 	[VSW_DROP_RING_FULL] = "ring-full",
 	[VSW_DROP_SUSPENDED] = "suspended",
 	[VSW_DROP_PORT_DOWN] = "port-down",
 	[VSW_DROP_GSO_NOMEM] = "gso-nomem",
 };
 
-void
-fwd_view_set(struct fwd_view *v, uint16_t port,
-	enum vsw_fwd_port_state state, int vid)
+/* Is @p port in @p v's flood list (live, and no mirror's output)? */
+static inline bool
+listed(const struct fwd_view *v, uint16_t port)
 {
-	bool was = fwd_view_live(v, port), is = state != VSW_FWD_DOWN;
+	return fwd_view_live(v, port) && !v->port[port].mir_out;
+}
+
+/* Put @p port in the flood list or take it out, as it now @p is. */
+static void
+list_update(struct fwd_view *v, uint16_t port, bool was, bool is)
+{
 	uint16_t i = 0;
 
-	v->port[port].state = (uint8_t)state;
-	v->port[port].vid = vid;
 	if (was == is)
 		return;
 	while (i < v->nb_live && v->live[i] < port)
@@ -47,6 +52,26 @@ fwd_view_set(struct fwd_view *v, uint16_t port,
 			(v->nb_live - i - 1) * sizeof(v->live[0]));
 		v->nb_live--;
 	}
+}
+
+void
+fwd_view_set(struct fwd_view *v, uint16_t port,
+	enum vsw_fwd_port_state state, int vid)
+{
+	bool was = listed(v, port);
+
+	v->port[port].state = (uint8_t)state;
+	v->port[port].vid = vid;
+	list_update(v, port, was, listed(v, port));
+}
+
+void
+fwd_view_mirror_out(struct fwd_view *v, uint16_t port, bool out)
+{
+	bool was = listed(v, port);
+
+	v->port[port].mir_out = out;
+	list_update(v, port, was, listed(v, port));
 }
 
 /* Every live port but @p in; false if there is none. */

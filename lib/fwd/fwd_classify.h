@@ -56,21 +56,27 @@ struct fwd_view_port {
 	uint8_t link_down;   /**< ethdev: frames to it are port-down */
 	uint8_t vmode;       /**< enum vsw_vlan_mode */
 	uint16_t vlan;       /**< access: its VLAN; trunk: native, or 0 */
+	uint8_t mir_rx;      /**< mirror of what it sends us, + 1 (0: none) */
+	uint8_t mir_tx;      /**< mirror of what we deliver to it, + 1 */
+	uint8_t mir_out;     /**< a mirror's output: not in live[] */
 	const uint64_t *trunks; /**< trunk: its VLANs (4096 bits) */
 };
 
 /**
  * A read-only picture of the ports, as the lcores see it. live[] lists
- * the ports in RUN or PARK (the flood targets) in ascending order; it is
- * kept by fwd_view_set(), the only writer.
+ * the ports in RUN or PARK (the flood targets) that are no mirror's
+ * output, in ascending order; it is kept by fwd_view_set() and
+ * fwd_view_mirror_out(), its only writers.
  */
 struct fwd_view {
 	uint16_t nb_vlan;    /**< Ports with a VLAN mode: none, and every
 				  frame is on VLAN 0 (fwd_classify_vlan()
 				  is not needed). */
+	uint16_t nb_mirror;  /**< Mirrors (VSW_FWD_MIRROR_MAX at most). */
 	uint16_t nb_live;
 	uint16_t live[VSW_MAX_PORTS];
 	struct fwd_view_port port[VSW_MAX_PORTS];
+	uint16_t mirror_out[VSW_FWD_MIRROR_MAX]; /**< Mirror -> output. */
 };
 
 /** Is @p port a destination in view @p v (running or parked)? */
@@ -87,6 +93,13 @@ fwd_view_live(const struct fwd_view *v, uint16_t port)
 void
 fwd_view_set(struct fwd_view *v, uint16_t port,
 	enum vsw_fwd_port_state state, int vid);
+
+/**
+ * Make @p port a mirror's output (reserved: out of the flood list) or a
+ * port like the others again, in a view that is not published yet.
+ */
+void
+fwd_view_mirror_out(struct fwd_view *v, uint16_t port, bool out);
 
 /** Append frame @p m to port @p port's array in @p b. */
 static inline void

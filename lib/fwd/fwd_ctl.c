@@ -71,6 +71,7 @@ pmd_ctx_create(struct vsw_fwd *f, uint16_t idx)
 	pc->f = f;
 	pc->idx = idx;
 	pc->cap_on = vsw_capture_active_flag(f->p.capture);
+	pc->mir_pool = vsw_fwd_pool(f, (int)rte_lcore_to_socket_id(lcore));
 	pc->lcore_id = lcore;
 	if (fwd_gso_init(&pc->gso, __atomic_fetch_add(&gso_ids, 1,
 			__ATOMIC_RELAXED), (int)rte_lcore_to_socket_id(lcore)) != 0)

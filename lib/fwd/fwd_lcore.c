@@ -41,6 +41,112 @@ pick_txq(struct pmd_ctx *pc, uint16_t port)
 }
 
 /*
+ * Send @p n frames, whose references stay the caller's, to mirror output
+ * @p out; returns how many it took. A vhost-user output copies them
+ * during the call; an ethdev gets a reference of its own on each, as in
+ * tx_eth(). An output that is not running (a suspended one's guest
+ * memory is not touched), or whose link is down, takes none.
+ */
+static uint16_t
+mirror_tx(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t out,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct fwd_view_port *vp = &v->port[out];
+	uint16_t q, sent, i;
+
+	if (vp->state != VSW_FWD_RUN || n == 0)
+		return 0;
+	if (vp->kind == VSW_FWD_ETH) {
+		if (vp->link_down)
+			return 0;
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_refcnt_update(pkts[i], 1);
+		sent = rte_eth_tx_burst((uint16_t)vp->vid, pc->idx, pkts, n);
+		if (sent < n)
+			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		return sent;
+	}
+	q = pick_txq(pc, out);
+	return q != UINT16_MAX ? rte_vhost_enqueue_burst(vp->vid, q, pkts, n) :
+		0;
+}
+
+/*
+ * A copy of @p m for a mirror, without its offload flags (the requests
+ * were made of the switch, not of the mirror's output), or NULL.
+ */
+static struct rte_mbuf *
+mirror_copy(struct pmd_ctx *pc, const struct rte_mbuf *m)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, pc->mir_pool, 0, UINT32_MAX);
+
+	if (c != NULL) {
+		c->ol_flags &= ~(FWD_OL_RX_FLAGS | FWD_OL_TX_FLAGS);
+		c->packet_type = 0;
+	}
+	return c;
+}
+
+/*
+ * Mirror @p n frames (any number) to mirror @p mi's output, a burst at a
+ * time: by reference, or as a copy those with one of @p copy_flags (an
+ * offload request, which other destinations may complete in place
+ * later). What the output does not take is counted as lost.
+ */
+static void __rte_noinline
+mirror_burst(struct pmd_ctx *pc, const struct fwd_view *v, unsigned int mi,
+	uint64_t copy_flags, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct fwd_mirror_stats *ms = &pc->mirror[mi];
+	struct vsw_port_stats *ps = &pc->port_stats[v->mirror_out[mi]];
+	struct rte_mbuf *tx[VSW_BURST], *copy[VSW_BURST], *m;
+	uint16_t done, chunk, k, nc, sent, i;
+	uint64_t bytes;
+
+	for (done = 0; done < n; done += chunk) {
+		chunk = RTE_MIN(n - done, VSW_BURST);
+		for (i = 0, k = 0, nc = 0; i < chunk; i++) {
+			m = pkts[done + i];
+			if (unlikely(m->ol_flags & copy_flags)) {
+				m = mirror_copy(pc, m);
+				if (m == NULL)
+					continue;	/* lost */
+				copy[nc++] = m;
+			}
+			tx[k++] = m;
+		}
+		sent = mirror_tx(pc, v, v->mirror_out[mi], tx, k);
+		for (i = 0, bytes = 0; i < sent; i++)
+			bytes += rte_pktmbuf_pkt_len(tx[i]);
+		if (nc != 0)
+			rte_pktmbuf_free_bulk(copy, nc);
+		ms->frames += sent;
+		ms->bytes += bytes;
+		ms->lost += chunk - sent;
+		ps->tx_pkts += sent;
+		ps->tx_bytes += bytes;
+	}
+}
+
+/*
+ * While a capture runs or a mirror exists (pc->tap_on): @p pkts were
+ * delivered to @p port. The caller's references keep them readable.
+ */
+static void __rte_noinline
+observe_tx(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n)
+{
+	uint8_t mi = v->port[port].mir_tx;
+
+	if (*pc->cap_on)
+		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
+			VSW_CAPTURE_TX, pkts, n);
+	if (mi != 0)
+		mirror_burst(pc, v, mi - 1u, FWD_OL_RX_FLAGS | FWD_OL_TX_FLAGS,
+			pkts, n);
+}
+
+/*
  * Send to an ethdev port on this lcore's own TX queue. The device takes
  * ownership of what it sends, and the caller keeps its reference to
  * every frame (the burst is freed once, after every destination), so
@@ -66,9 +172,8 @@ tx_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	if (unlikely(sent < n))
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	/* The caller's reference keeps what was sent readable. */
-	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
-		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
-			VSW_CAPTURE_TX, pkts, sent);
+	if (unlikely(pc->tap_on) && sent != 0)	/* delivered: observe */
+		observe_tx(pc, v, port, pkts, sent);
 	for (i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ps->tx_pkts += sent;
@@ -119,9 +224,8 @@ tx_enqueue(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	q = pick_txq(pc, port);
 	sent = likely(q != UINT16_MAX) ?
 		rte_vhost_enqueue_burst(v->port[port].vid, q, pkts, n) : 0;
-	if (unlikely(*pc->cap_on) && sent != 0)	/* delivered: capture */
-		vsw_capture_burst(pc->f->p.capture, pc->idx, port,
-			VSW_CAPTURE_TX, pkts, sent);
+	if (unlikely(pc->tap_on) && sent != 0)	/* delivered: observe */
+		observe_tx(pc, v, port, pkts, sent);
 	for (i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	ps->tx_pkts += sent;
@@ -510,7 +614,7 @@ rx_offload(struct pmd_ctx *pc, uint8_t rx, struct rte_mbuf **pkts,
  * it as it is? Then the burst's references can go to the device
  * (tx_eth_owned()), without a reference of its own for each frame and
  * the atomic decrement that freeing a shared mbuf costs. Not with a
- * capture running (it reads frames after they were sent), copies in the
+ * capture or a mirror (they read frames after they were sent), copies in the
  * burst (VLANs), offload requests, or frames held for the port.
  */
 static inline bool
@@ -523,8 +627,37 @@ sole_eth_dest(const struct pmd_ctx *pc, const struct fwd_view *v,
 	return b->nb_dst == 1 && b->dst_nb[0] == n && b->nb_extra == 0 &&
 		v->port[port].kind == VSW_FWD_ETH &&
 		v->port[port].state == VSW_FWD_RUN &&
-		!v->port[port].link_down && !pc->ol_burst && !*pc->cap_on &&
+		!v->port[port].link_down && !pc->ol_burst && !pc->tap_on &&
 		!vsw_bitmap_test(pc->backlogged, port);
+}
+
+/*
+ * While a capture runs or a mirror exists (pc->tap_on): the burst in
+ * pc->rx (@p n frames) came from @p in. Returns true when it is done
+ * with: a mirror's output is reserved, and what it receives is dropped.
+ */
+static bool __rte_noinline
+observe_rx(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
+	uint16_t n)
+{
+	const struct fwd_view_port *vp = &v->port[in];
+
+	if (*pc->cap_on)
+		vsw_capture_burst(pc->f->p.capture, pc->idx, in,
+			VSW_CAPTURE_RX, pc->rx, n);
+	if (vp->mir_out) {
+		pc->burst.drop[VSW_DROP_MIRROR_OUT] += n;
+		account_rx(pc, in, pc->rx, n);
+		fwd_burst_reset(&pc->burst);
+		rte_pktmbuf_free_bulk(pc->rx, n);
+		return true;
+	}
+	/* As received: the requests of a port that may make them are
+	 * completed in place later, for some destinations. */
+	if (vp->mir_rx != 0)
+		mirror_burst(pc, v, vp->mir_rx - 1u, vp->ol & VSW_FWD_OL_RX_ALL ?
+			FWD_OL_RX_FLAGS : 0, pc->rx, n);
+	return false;
 }
 
 /* Forward one burst received on @p in. */
@@ -536,9 +669,8 @@ forward(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t in,
 	struct fwd_burst *b = &pc->burst;
 	uint16_t i, nb_ok = n;
 
-	if (unlikely(*pc->cap_on))
-		vsw_capture_burst(f->p.capture, pc->idx, in, VSW_CAPTURE_RX,
-			pc->rx, n);
+	if (unlikely(pc->tap_on) && observe_rx(pc, v, in, n))
+		return;
 	/* rte_vhost sets offload flags only for a port that negotiated. */
 	if (unlikely(v->port[in].ol & VSW_FWD_OL_RX_ALL))
 		nb_ok = rx_offload(pc, v->port[in].ol, pc->rx, n);
@@ -583,6 +715,8 @@ poll_once(struct pmd_ctx *pc, const struct fwd_snap *s)
 	unsigned int work = 0;
 	uint16_t i;
 
+	/* Captures and mirrors: one flag for both, tested once a burst. */
+	pc->tap_on = (*pc->cap_on | v->nb_mirror) != 0;
 	if (unlikely(pc->nb_backlogged != 0))
 		for_each_backlogged(pc, v, backlog_drain);
 

@@ -287,6 +287,7 @@ port_del_locked(struct vsw_fwd *f, uint16_t port)
 
 	if (port >= VSW_MAX_PORTS || !f->ports[port].in_use)
 		return -EINVAL;
+	fwd_mirror_port_removed(f, port, NULL);	/* mirrors let go of it */
 	__atomic_store_n(&f->ports[port].in_use, false, __ATOMIC_RELEASE);
 	s = fwd_snap_begin(f);
 	fwd_view_set(&s->v, port, VSW_FWD_DOWN, -1);

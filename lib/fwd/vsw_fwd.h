@@ -43,6 +43,19 @@
  * vsw_capture_burst() while a capture runs; with none, one branch per
  * burst.
  *
+ * Port mirroring. A mirror (vsw_fwd_mirror_add()) sends a copy of what
+ * its source ports receive (rx) and are delivered (tx) to an output port,
+ * as OVS's mirrors do. The mirrors are in the view: with none, the data
+ * path pays nothing more than one flag it already tests per burst (the
+ * same test as packet capture's). The output is reserved while the
+ * mirror exists: it is no flood or learning destination, and what it
+ * receives is dropped (VSW_DROP_MIRROR_OUT). Mirrored frames go out at
+ * once, by reference (a copy, without its offload flags, for a frame
+ * that carries offload requests); one the output cannot take is counted
+ * as lost, never holding up the original. A suspended source's frames
+ * are mirrored when they are delivered; a suspended or down output
+ * loses what is mirrored to it.
+ *
  * Idle lcores. With a sleep bound (vsw_fwd_set_sleep_max()), an lcore
  * whose polls come back empty pauses, then sleeps, offline for RCU, so
  * that no grace period waits for a sleeper.
@@ -55,6 +68,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -121,6 +135,8 @@ enum vsw_drop_reason {
 				    not. */
 	VSW_DROP_NO_MBUF,      /**< rx: no mbuf for the tagged copy of a
 				    flooded frame. */
+	VSW_DROP_MIRROR_OUT,   /**< rx: received on a mirror's output port,
+				    which is reserved for the mirror. */
 	VSW_DROP_RING_FULL,    /**< tx: guest RX ring full or not enabled. */
 	VSW_DROP_SUSPENDED,    /**< tx: backlog of a suspended port full. */
 	VSW_DROP_PORT_DOWN,    /**< tx: held frames discarded because the
@@ -130,7 +146,7 @@ enum vsw_drop_reason {
 };
 
 /** The last rx drop reason; the tx reasons follow it. */
-#define VSW_DROP_RX_LAST VSW_DROP_NO_MBUF
+#define VSW_DROP_RX_LAST VSW_DROP_MIRROR_OUT
 
 /**
  * @name Offloads of a port (vsw_fwd_port_offloads()), from the switch's
@@ -555,6 +571,101 @@ vsw_fwd_pmd_nb_polls(const struct vsw_fwd *f, uint16_t pmd);
  */
 int
 vsw_fwd_debug_stall(struct vsw_fwd *f, uint16_t pmd, uint32_t ms);
+
+/**
+ * @name Port mirroring (vsw_fwd_mirror_add()).
+ * @{
+ */
+/** Mirrors that can exist at once. */
+#define VSW_FWD_MIRROR_MAX 8
+/** Source ports of one mirror. */
+#define VSW_FWD_MIRROR_MAX_SRC 16
+/** Directions, as bits. */
+#define VSW_FWD_MIRROR_RX 1u  /**< Frames the switch receives from a
+				   source. */
+#define VSW_FWD_MIRROR_TX 2u  /**< Frames it delivers to a source. */
+
+/** A mirror: what goes where. */
+struct vsw_fwd_mirror {
+	uint16_t out;                          /**< Output port. */
+	uint16_t nb_src;
+	uint16_t src[VSW_FWD_MIRROR_MAX_SRC];  /**< Source ports. */
+	uint8_t dir;                           /**< VSW_FWD_MIRROR_* bits. */
+};
+
+/** A mirror and its counters (summed over the lcores). */
+struct vsw_fwd_mirror_status {
+	int id;                      /**< 0 .. VSW_FWD_MIRROR_MAX - 1. */
+	struct vsw_fwd_mirror conf;
+	uint64_t frames;             /**< Frames the output took. */
+	uint64_t bytes;              /**< Their bytes. */
+	uint64_t lost;               /**< Frames the output did not take
+					  (ring full, link or port down,
+					  suspended), or left out for want
+					  of an mbuf to copy them into. */
+};
+
+/**
+ * Control: add a mirror. It holds from the lcores' next iteration; when
+ * this returns the output is no flood destination, its learned
+ * addresses are flushed, and every lcore mirrors. Needs VSW_FWD_LEARN.
+ *
+ * @param err  One line saying what is wrong, on failure.
+ * @return The mirror's id (>= 0), or a negative errno, with nothing
+ *   changed: -EINVAL (no source, too many, a port not in use, a source
+ *   twice, the output among the sources, no direction), -EBUSY (the
+ *   output is already a mirror's output or source, a source is a
+ *   mirror's output, or a source's direction is mirrored already),
+ *   -ENOSPC (VSW_FWD_MIRROR_MAX mirrors), -ENOTSUP (not VSW_FWD_LEARN).
+ */
+int
+vsw_fwd_mirror_add(struct vsw_fwd *f, const struct vsw_fwd_mirror *m,
+	char *err, size_t errlen);
+
+/**
+ * Control: end mirror @p id. When this returns no lcore mirrors for it
+ * any more (a grace period, without a deadline) and its output is a port
+ * like any other again.
+ *
+ * @param final  Its last figures, or NULL.
+ * @return 0, or -ENOENT (no such mirror).
+ */
+int
+vsw_fwd_mirror_del(struct vsw_fwd *f, int id,
+	struct vsw_fwd_mirror_status *final);
+
+/**
+ * Control: port @p port is going away. A mirror whose output it is
+ * ends; a mirror it is a source of goes on without it (and ends with its
+ * last source). Called by vsw_fwd_port_del() too.
+ *
+ * @param st  The mirror concerned, with its figures at that moment (the
+ *   last ones if it ended), or NULL.
+ * @return 0 (the port was in no mirror), 1 (it left a mirror that goes
+ *   on), 2 (a mirror ended).
+ */
+int
+vsw_fwd_mirror_port_removed(struct vsw_fwd *f, uint16_t port,
+	struct vsw_fwd_mirror_status *st);
+
+/**
+ * Control: the mirror whose output is @p port, or that mirrors @p port
+ * in a direction of @p dir (0: as output only).
+ *
+ * @return Its id, or -ENOENT.
+ */
+int
+vsw_fwd_mirror_find(struct vsw_fwd *f, uint16_t port, unsigned int dir);
+
+/**
+ * Control: mirror @p id and its counters.
+ *
+ * @return 0, or -ENOENT (no such mirror).
+ */
+int
+vsw_fwd_mirror_status(struct vsw_fwd *f, int id,
+	struct vsw_fwd_mirror_status *out);
+/** @} */
 
 #ifdef __cplusplus
 }
