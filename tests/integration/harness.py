@@ -312,7 +312,7 @@ def drops(port, kinds):
 
 
 RX_DROPS = ("own_port", "no_dest", "malformed", "bad_offload", "vlan",
-            "no_mbuf")
+            "no_mbuf", "mirror_out")
 TX_DROPS = ("ring_full", "suspended", "port_down", "gso_nomem")
 
 
