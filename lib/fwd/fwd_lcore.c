@@ -91,7 +91,9 @@ mirror_copy(struct pmd_ctx *pc, const struct rte_mbuf *m)
  * Mirror @p n frames (any number) to mirror @p mi's output, a burst at a
  * time: by reference, or as a copy those with one of @p copy_flags (an
  * offload request, which other destinations may complete in place
- * later). What the output does not take is counted as lost.
+ * later), and, for an ethdev output (which may hold what it sends for a
+ * while), segments of the lcore's small segmentation pools. What the
+ * output does not take is counted as lost.
  */
 static void __rte_noinline
 mirror_burst(struct pmd_ctx *pc, const struct fwd_view *v, unsigned int mi,
@@ -99,6 +101,9 @@ mirror_burst(struct pmd_ctx *pc, const struct fwd_view *v, unsigned int mi,
 {
 	struct fwd_mirror_stats *ms = &pc->mirror[mi];
 	struct vsw_port_stats *ps = &pc->port_stats[v->mirror_out[mi]];
+	const struct rte_mempool *segs =
+		v->port[v->mirror_out[mi]].kind == VSW_FWD_ETH ?
+		pc->gso.ctx.direct_pool : NULL;
 	struct rte_mbuf *tx[VSW_BURST], *copy[VSW_BURST], *m;
 	uint16_t done, chunk, k, nc, sent, i;
 	uint64_t bytes;
@@ -107,7 +112,8 @@ mirror_burst(struct pmd_ctx *pc, const struct fwd_view *v, unsigned int mi,
 		chunk = RTE_MIN(n - done, VSW_BURST);
 		for (i = 0, k = 0, nc = 0; i < chunk; i++) {
 			m = pkts[done + i];
-			if (unlikely(m->ol_flags & copy_flags)) {
+			if (unlikely((m->ol_flags & copy_flags) ||
+					m->pool == segs)) {
 				m = mirror_copy(pc, m);
 				if (m == NULL)
 					continue;	/* lost */
