@@ -280,23 +280,29 @@ app_stats_print(struct app *a, double interval);
 
 struct rte_tel_data;
 
+/*
+ * A telemetry command's handler outside telemetry.c: it answers in @p d
+ * (a dict with "result" and "error"), run with the app locked.
+ */
+#define APP_TEL_HANDLER(name) \
+	int name(struct app *a, const char *params, struct rte_tel_data *d)
+
 /* capture_cmd.c: /vuswitch/capture, capture_stop, captures. */
-int
-app_tel_capture(struct app *a, const char *params, struct rte_tel_data *d);
-int
-app_tel_capture_stop(struct app *a, const char *params,
-	struct rte_tel_data *d);
-int
-app_tel_captures(struct app *a, const char *params, struct rte_tel_data *d);
+APP_TEL_HANDLER(app_tel_capture);
+APP_TEL_HANDLER(app_tel_capture_stop);
+APP_TEL_HANDLER(app_tel_captures);
 
 /* mirror_cmd.c: /vuswitch/mirror, mirror_stop, mirrors. */
-int
-app_tel_mirror(struct app *a, const char *params, struct rte_tel_data *d);
-int
-app_tel_mirror_stop(struct app *a, const char *params,
-	struct rte_tel_data *d);
-int
-app_tel_mirrors(struct app *a, const char *params, struct rte_tel_data *d);
+APP_TEL_HANDLER(app_tel_mirror);
+APP_TEL_HANDLER(app_tel_mirror_stop);
+APP_TEL_HANDLER(app_tel_mirrors);
+
+/*
+ * ports.c: append @p item to the comma-separated list in @p buf (@p len
+ * bytes, NUL-terminated), as far as it fits.
+ */
+void
+app_list_add(char *buf, size_t len, const char *item);
 
 /*
  * mirror_cmd.c: may a capture in direction @p dir (VSW_CAPTURE_* bits)

@@ -37,13 +37,11 @@ add_status(struct app *a, const struct vsw_capture_status *st,
 	struct rte_tel_data *d)
 {
 	char ports[RTE_TEL_MAX_STRING_LEN] = "";
-	size_t used = 0;
 	uint16_t k;
 
 	RTE_SET_USED(a);
-	for (k = 0; k < st->nb_ports && used < sizeof(ports); k++)
-		used += (size_t)snprintf(ports + used, sizeof(ports) - used,
-			"%s%s", k ? "," : "", st->name[k]);
+	for (k = 0; k < st->nb_ports; k++)
+		app_list_add(ports, sizeof(ports), st->name[k]);
 	rte_tel_data_add_dict_int(d, "id", st->id);
 	rte_tel_data_add_dict_string(d, "state",
 		vsw_capture_state_name(st->state));

@@ -42,12 +42,10 @@ add_status(struct app *a, const struct vsw_fwd_mirror_status *st,
 	struct rte_tel_data *d)
 {
 	char srcs[RTE_TEL_MAX_STRING_LEN] = "";
-	size_t used = 0;
 	uint16_t k;
 
-	for (k = 0; k < st->conf.nb_src && used < sizeof(srcs); k++)
-		used += (size_t)snprintf(srcs + used, sizeof(srcs) - used,
-			"%s%s", k ? "," : "", port_name(a, st->conf.src[k]));
+	for (k = 0; k < st->conf.nb_src; k++)
+		app_list_add(srcs, sizeof(srcs), port_name(a, st->conf.src[k]));
 	rte_tel_data_add_dict_int(d, "id", st->id);
 	rte_tel_data_add_dict_string(d, "sources", srcs);
 	rte_tel_data_add_dict_string(d, "out", port_name(a, st->conf.out));

@@ -188,3 +188,13 @@ app_port_state(struct app *a, uint16_t id)
 		return "link-down";
 	return vsw_port_state_name(vsw_vport_state(a->ports, id));
 }
+
+void
+app_list_add(char *buf, size_t len, const char *item)
+{
+	size_t used = strnlen(buf, len);
+
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+			item);
+}

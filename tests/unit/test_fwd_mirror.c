@@ -96,31 +96,46 @@ refused(struct vsw_fwd *f, const struct vsw_fwd_mirror *m, int want,
 	UNIT_CHECK(f->snap == before);
 }
 
+/* A mirror that must be refused, and why. */
+struct bad {
+	uint16_t out;
+	uint8_t dir;
+	uint16_t nb_src;
+	uint16_t src[2];
+	int err;
+	const char *msg;
+};
+
+static void
+refuse_all(struct vsw_fwd *f, const struct bad *b, unsigned int n)
+{
+	struct vsw_fwd_mirror m;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		m = mk(b[i].out, b[i].dir, RTE_MIN(b[i].nb_src, 2), b[i].src);
+		m.nb_src = b[i].nb_src;
+		refused(f, &m, b[i].err, b[i].msg);
+	}
+}
+
 static void
 test_bad(struct vsw_fwd *f)
 {
-	uint16_t two[] = { 1, 1 }, own[] = { 1, 2 }, one[] = { 1 };
-	uint16_t gone[] = { NB_PORTS };
-	struct vsw_fwd_mirror m;
+	static const struct bad cases[] = {
+		{ 2, BOTH, 0, { 1 }, -EINVAL, "1 to 16 sources" },
+		{ 2, BOTH, VSW_FWD_MIRROR_MAX_SRC + 1, { 1 }, -EINVAL,
+			"1 to 16 sources" },
+		{ 2, 0, 1, { 1 }, -EINVAL, "rx, tx or both" },
+		{ 2, 4, 1, { 1 }, -EINVAL, "rx, tx or both" },
+		{ NB_PORTS, BOTH, 1, { 1 }, -EINVAL, "no port 20" },
+		{ 2, BOTH, 1, { NB_PORTS }, -EINVAL, "no port 20" },
+		{ 2, BOTH, 2, { 1, 1 }, -EINVAL, "port 1 is given twice" },
+		{ 2, BOTH, 2, { 1, 2 }, -EINVAL, "source of its own mirror" },
+	};
 
 	unit_case("bad_mirrors");
-	m = mk(2, BOTH, 0, one);
-	refused(f, &m, -EINVAL, "1 to 16 sources");
-	m = mk(2, BOTH, 1, one);
-	m.nb_src = VSW_FWD_MIRROR_MAX_SRC + 1;
-	refused(f, &m, -EINVAL, "1 to 16 sources");
-	m = mk(2, 0, 1, one);
-	refused(f, &m, -EINVAL, "rx, tx or both");
-	m = mk(2, 4, 1, one);
-	refused(f, &m, -EINVAL, "rx, tx or both");
-	m = mk(NB_PORTS, BOTH, 1, one);
-	refused(f, &m, -EINVAL, "no port 20");
-	m = mk(2, BOTH, 1, gone);
-	refused(f, &m, -EINVAL, "no port 20");
-	m = mk(2, BOTH, 2, two);
-	refused(f, &m, -EINVAL, "port 1 is given twice");
-	m = mk(2, BOTH, 2, own);
-	refused(f, &m, -EINVAL, "source of its own mirror");
+	refuse_all(f, cases, RTE_DIM(cases));
 	UNIT_EQ(f->snap->v.nb_mirror, 0);
 	UNIT_EQ(vsw_fwd_mirror_add(f, NULL, NULL, 0), -EINVAL);
 }
@@ -128,7 +143,15 @@ test_bad(struct vsw_fwd *f)
 static void
 test_view_and_clashes(struct vsw_fwd *f)
 {
-	uint16_t s01[] = { 0, 1 }, s0[] = { 0 }, s2[] = { 2 }, s3[] = { 3 };
+	static const struct bad clashes[] = {
+		{ 2, BOTH, 1, { 3 }, -EBUSY,
+			"port 2 is already the output of mirror 0" },
+		{ 0, BOTH, 1, { 3 }, -EBUSY, "port 0 is a source of mirror 0" },
+		{ 3, BOTH, 1, { 2 }, -EBUSY, "port 2 is the output of mirror 0" },
+		{ 3, VSW_FWD_MIRROR_TX, 1, { 0 }, -EBUSY,
+			"port 0's tx is mirrored already, by mirror 0" },
+	};
+	uint16_t s01[] = { 0, 1 };
 	const struct fwd_view *v;
 	struct rte_ether_addr ea = unit_mac(2, 0, 0, 0, 0, 0x22);
 	uint64_t key = vsw_mac_key(&ea);
@@ -160,14 +183,7 @@ test_view_and_clashes(struct vsw_fwd *f)
 	UNIT_EQ(vsw_fwd_mirror_find(f, 0, 0), -ENOENT);
 	UNIT_EQ(vsw_fwd_mirror_find(f, 3, BOTH), -ENOENT);
 
-	m = mk(2, BOTH, 1, s3);
-	refused(f, &m, -EBUSY, "port 2 is already the output of mirror 0");
-	m = mk(0, BOTH, 1, s3);
-	refused(f, &m, -EBUSY, "port 0 is a source of mirror 0");
-	m = mk(3, BOTH, 1, s2);
-	refused(f, &m, -EBUSY, "port 2 is the output of mirror 0");
-	m = mk(3, VSW_FWD_MIRROR_TX, 1, s0);
-	refused(f, &m, -EBUSY, "port 0's tx is mirrored already, by mirror 0");
+	refuse_all(f, clashes, RTE_DIM(clashes));
 }
 
 static void
