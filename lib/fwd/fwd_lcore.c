@@ -326,20 +326,57 @@ eth_ol_frames(struct pmd_ctx *pc, uint16_t eth, uint8_t tx,
 }
 
 /*
- * tx_offload() for an ethdev: plain frames in runs, each frame with a
- * request as eth_ol_frames() makes it. The device may still hold mbufs
- * of the segmentation pools it sent earlier: when they ran dry, it is
- * asked to free what it is done with, and the frame tried once more.
+ * Does frame @p m go to @p port as it is, in a run of such frames? An
+ * ethdev takes plain frames; a guest takes every frame that needs no
+ * segmentation, its request applied (@p a: what fwd_ol_apply() did).
+ * @p eth is a constant in each caller: this folds into its branch.
  */
-static uint16_t __rte_noinline
-tx_offload_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
-	struct rte_mbuf **pkts, uint16_t n)
+static __rte_always_inline bool
+ol_in_run(struct rte_mbuf *m, uint8_t tx, bool eth, enum fwd_ol_action *a)
 {
-	uint16_t eth = (uint16_t)v->port[port].vid, i, start = 0, sent;
+	if (eth)
+		return fwd_ol_kind(m) == FWD_OL_NONE;
+	*a = fwd_ol_apply(m, tx);
+	return *a == FWD_OL_PASS || *a == FWD_OL_SW_CSUM;
+}
+
+/*
+ * The frames made of @p m, which is not in a run, in pc->gso.out: how
+ * many, or < 0 for want of mbufs. An ethdev may still hold mbufs of the
+ * segmentation pools it sent earlier: when they ran dry, it is asked to
+ * free what it is done with, and the frame tried once more.
+ */
+static __rte_always_inline int
+ol_frames(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf *m, enum fwd_ol_action a, bool eth)
+{
+	uint16_t id = (uint16_t)v->port[port].vid;
+	int nb;
+
+	if (!eth)
+		return fwd_gso_segment(&pc->gso, m, a == FWD_OL_SEG_PARTIAL);
+	nb = eth_ol_frames(pc, id, v->port[port].ol, m);
+	if (nb == -ENOMEM && rte_eth_tx_done_cleanup(id, pc->idx, 0) > 0)
+		nb = eth_ol_frames(pc, id, v->port[port].ol, m);
+	return nb;
+}
+
+/*
+ * tx_offload() for one kind of port (@p eth: an ethdev, else a guest):
+ * frames that go as they are in runs of one burst, each other frame
+ * as ol_frames() makes it.
+ */
+static __rte_always_inline uint16_t
+tx_runs(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
+	struct rte_mbuf **pkts, uint16_t n, bool eth)
+{
+	uint8_t tx = v->port[port].ol;
+	enum fwd_ol_action a = FWD_OL_PASS;
+	uint16_t i, start = 0, sent;
 	int nb;
 
 	for (i = 0; i < n; i++) {
-		if (likely(fwd_ol_kind(pkts[i]) == FWD_OL_NONE))
+		if (likely(ol_in_run(pkts[i], tx, eth, &a)))
 			continue;
 		if (i > start) {
 			sent = tx_enqueue(pc, v, port, pkts + start, i - start);
@@ -347,10 +384,7 @@ tx_offload_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 				return start + sent;
 		}
 		start = i + 1;
-		nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
-		if (nb == -ENOMEM &&
-				rte_eth_tx_done_cleanup(eth, pc->idx, 0) > 0)
-			nb = eth_ol_frames(pc, eth, v->port[port].ol, pkts[i]);
+		nb = ol_frames(pc, v, port, pkts[i], a, eth);
 		if (nb < 0) {
 			pc->port_stats[port].drop[VSW_DROP_GSO_NOMEM]++;
 			continue;
@@ -365,45 +399,20 @@ tx_offload_eth(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 
 /*
  * Send frames of which some carry offload requests: each is handed on,
- * completed or segmented as @p port's offloads require (fwd_ol_apply()).
- * Runs of frames that need no segmentation go in one burst. Returns how
- * many frames were consumed, in order: sent, or segmented (their
- * segments sent or counted), or dropped for want of mbufs (counted);
- * it stops at the first frame the guest ring did not take.
+ * completed or segmented as @p port's offloads require (fwd_ol_apply(),
+ * or eth_ol_frames() for an ethdev). Runs of frames that need no
+ * segmentation go in one burst. Returns how many frames were consumed,
+ * in order: sent, or segmented (their segments sent or counted), or
+ * dropped for want of mbufs (counted); it stops at the first frame the
+ * port did not take.
  */
 static uint16_t __rte_noinline
 tx_offload(struct pmd_ctx *pc, const struct fwd_view *v, uint16_t port,
 	struct rte_mbuf **pkts, uint16_t n)
 {
-	uint8_t tx = v->port[port].ol;
-	uint16_t i, start = 0, sent;
-	enum fwd_ol_action a;
-	int nseg;
-
 	if (v->port[port].kind == VSW_FWD_ETH)
-		return tx_offload_eth(pc, v, port, pkts, n);
-	for (i = 0; i < n; i++) {
-		a = fwd_ol_apply(pkts[i], tx);
-		if (likely(a == FWD_OL_PASS || a == FWD_OL_SW_CSUM))
-			continue;
-		if (i > start) {
-			sent = tx_enqueue(pc, v, port, pkts + start, i - start);
-			if (sent < i - start)
-				return start + sent;
-		}
-		start = i + 1;
-		nseg = fwd_gso_segment(&pc->gso, pkts[i],
-			a == FWD_OL_SEG_PARTIAL);
-		if (nseg < 0) {
-			pc->port_stats[port].drop[VSW_DROP_GSO_NOMEM]++;
-			continue;
-		}
-		if (send_segments(pc, v, port, (uint16_t)nseg) == 0)
-			return i;
-	}
-	if (n > start)
-		return start + tx_enqueue(pc, v, port, pkts + start, n - start);
-	return n;
+		return tx_runs(pc, v, port, pkts, n, true);
+	return tx_runs(pc, v, port, pkts, n, false);
 }
 
 /* Send to a running port, with the offload path when it may be needed. */
