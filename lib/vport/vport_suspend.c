@@ -112,8 +112,13 @@ vport_resume_locked(struct vsw_vport_set *set, struct vport *p)
 	return 0;
 }
 
-int
-vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
+/*
+ * @p op (suspend or resume) on port @p port under the set's lock;
+ * -ENOTSUP for an ethdev, which has no guest to hold for.
+ */
+static int
+vhost_port_op(struct vsw_vport_set *set, uint16_t port,
+	int (*op)(struct vsw_vport_set *, struct vport *))
 {
 	struct vport *p;
 	int ret = -EINVAL;
@@ -121,27 +126,23 @@ vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
 	pthread_mutex_lock(&set->lock);
 	p = vport_get(set, port);
 	if (p != NULL && p->conf.kind != VSW_VPORT_VHOST)
-		ret = -ENOTSUP;	/* an ethdev has no guest to hold for */
+		ret = -ENOTSUP;
 	else if (p != NULL)
-		ret = vport_suspend_locked(set, p);
+		ret = op(set, p);
 	pthread_mutex_unlock(&set->lock);
 	return ret;
 }
 
 int
+vsw_vport_suspend(struct vsw_vport_set *set, uint16_t port)
+{
+	return vhost_port_op(set, port, vport_suspend_locked);
+}
+
+int
 vsw_vport_resume(struct vsw_vport_set *set, uint16_t port)
 {
-	struct vport *p;
-	int ret = -EINVAL;
-
-	pthread_mutex_lock(&set->lock);
-	p = vport_get(set, port);
-	if (p != NULL && p->conf.kind != VSW_VPORT_VHOST)
-		ret = -ENOTSUP;	/* an ethdev has no guest to hold for */
-	else if (p != NULL)
-		ret = vport_resume_locked(set, p);
-	pthread_mutex_unlock(&set->lock);
-	return ret;
+	return vhost_port_op(set, port, vport_resume_locked);
 }
 
 static bool
