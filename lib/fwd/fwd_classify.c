@@ -74,6 +74,19 @@ fwd_view_mirror_out(struct fwd_view *v, uint16_t port, bool out)
 	list_update(v, port, was, listed(v, port));
 }
 
+void
+fwd_view_vlan_set(struct fwd_view *v, uint16_t port, uint8_t mode,
+	uint16_t vlan, const uint64_t *trunks)
+{
+	struct fwd_view_port *vp = &v->port[port];
+
+	v->nb_vlan -= vp->vmode != VSW_VLAN_NONE;
+	v->nb_vlan += mode != VSW_VLAN_NONE;
+	vp->vmode = mode;
+	vp->vlan = vlan;
+	vp->trunks = trunks;
+}
+
 /* Every live port but @p in; false if there is none. */
 static inline bool
 add_flood(struct fwd_burst *b, const struct fwd_view *v, uint16_t in,

@@ -101,6 +101,15 @@ fwd_view_set(struct fwd_view *v, uint16_t port,
 void
 fwd_view_mirror_out(struct fwd_view *v, uint16_t port, bool out);
 
+/**
+ * Set one port's VLANs (enum vsw_vlan_mode @p mode, its VLAN or native
+ * one, the trunk bitmap, which the view does not own) in a view that is
+ * not published yet, and keep the count of ports with VLANs.
+ */
+void
+fwd_view_vlan_set(struct fwd_view *v, uint16_t port, uint8_t mode,
+	uint16_t vlan, const uint64_t *trunks);
+
 /** Append frame @p m to port @p port's array in @p b. */
 static inline void
 fwd_burst_add(struct fwd_burst *b, uint16_t port, struct rte_mbuf *m)

@@ -103,20 +103,6 @@ publish_polls(struct vsw_fwd *f)
 	fwd_snap_publish(f, s);
 }
 
-/* A port's VLANs in view @p v, and the count of ports with VLANs. */
-static void
-view_vlan_set(struct fwd_view *v, uint16_t port, uint8_t mode,
-	uint16_t vlan, const uint64_t *trunks)
-{
-	struct fwd_view_port *vp = &v->port[port];
-
-	v->nb_vlan -= vp->vmode != VSW_VLAN_NONE;
-	v->nb_vlan += mode != VSW_VLAN_NONE;
-	vp->vmode = mode;
-	vp->vlan = vlan;
-	vp->trunks = trunks;
-}
-
 static int
 check_conf(const struct vsw_fwd *f, uint16_t port,
 	const struct vsw_fwd_port_conf *c)
@@ -198,7 +184,7 @@ port_add_locked(struct vsw_fwd *f, uint16_t port,
 	s->v.port[port].kind = conf->kind;
 	s->v.port[port].link_down = 0;
 	s->v.port[port].ol = 0;	/* a removed port's may still be there */
-	view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
+	fwd_view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
 	fwd_ports_polls(f, s);
 	fwd_snap_publish(f, s);
 	return 0;
@@ -258,7 +244,7 @@ port_vlan_locked(struct vsw_fwd *f, uint16_t port,
 	old = c->trunks;
 	c->trunks = bm;
 	s = fwd_snap_begin(f);
-	view_vlan_set(&s->v, port, vc->mode, vc->vlan, bm);
+	fwd_view_vlan_set(&s->v, port, vc->mode, vc->vlan, bm);
 	fwd_snap_publish(f, s);
 	if (old != NULL) {
 		vsw_fwd_sync(f, 0);	/* no lcore reads the old list */
@@ -291,7 +277,7 @@ port_del_locked(struct vsw_fwd *f, uint16_t port)
 	__atomic_store_n(&f->ports[port].in_use, false, __ATOMIC_RELEASE);
 	s = fwd_snap_begin(f);
 	fwd_view_set(&s->v, port, VSW_FWD_DOWN, -1);
-	view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
+	fwd_view_vlan_set(&s->v, port, VSW_VLAN_NONE, 0, NULL);
 	fwd_ports_polls(f, s);
 	fwd_snap_publish(f, s);
 	/* No iteration polls it; then every held frame is discarded. */

@@ -15,6 +15,7 @@
 #include "fwd_classify.h"
 #include "vsw_mac.h"
 #include "unit.h"
+#include "unit_fwd.h"
 
 #define NB_PORTS 8
 #define NOW 100
@@ -71,11 +72,7 @@ set_view(struct fwd_view *v, const uint8_t state[NB_PORTS])
 {
 	unsigned int i;
 
-	memset(v, 0, sizeof(*v));
-	for (i = 0; i < VSW_MAX_PORTS; i++) {
-		v->port[i].vid = -1;
-		v->port[i].state = VSW_FWD_DOWN;
-	}
+	unit_view_init(v);
 	/* In reverse, so that fwd_view_set() must keep live[] sorted. */
 	for (i = NB_PORTS; i-- > 0;)
 		fwd_view_set(v, (uint16_t)i, state[i],
@@ -89,25 +86,6 @@ view_all(struct fwd_view *v, uint8_t st)
 
 	memset(s, st, sizeof(s));
 	set_view(v, s);
-}
-
-static struct vsw_mac_table *
-mk_table(uint32_t capacity, uint32_t port_limit)
-{
-	struct vsw_mac_params p = {
-		.capacity = capacity,
-		.port_limit = port_limit,
-		.nb_ports = NB_PORTS,
-		.socket_id = SOCKET_ID_ANY,
-	};
-	struct vsw_mac_table *t = vsw_mac_create(&p);
-
-	if (t == NULL) {
-		fprintf(stderr, "vsw_mac_create: %s\n",
-			rte_strerror(rte_errno));
-		exit(2);
-	}
-	return t;
 }
 
 /* The destinations of a burst, as a mask (the tests use ports < 64). */
@@ -196,7 +174,7 @@ test_flood_unknown(void)
 	const uint8_t st[NB_PORTS] = { VSW_FWD_RUN, VSW_FWD_RUN, VSW_FWD_RUN,
 		VSW_FWD_RUN, VSW_FWD_DOWN, VSW_FWD_PARK, VSW_FWD_DOWN,
 		VSW_FWD_DOWN };
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct fwd_view v;
 	struct rte_mbuf *m[2];
 
@@ -241,7 +219,7 @@ test_flood_group(void)
 		VSW_FWD_RUN, VSW_FWD_PARK, VSW_FWD_DOWN, VSW_FWD_DOWN,
 		VSW_FWD_RUN };
 	const uint64_t want = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 7);
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct rte_ether_addr a = sta(0xa), b = sta(0xb);
 	struct fwd_view v;
 	struct rte_mbuf *m[3];
@@ -271,7 +249,7 @@ test_flood_group(void)
 static void
 test_learned_unicast(void)
 {
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct fwd_view v;
 	struct rte_mbuf *m[3];
 
@@ -349,7 +327,7 @@ test_no_dest(void)
 	const uint8_t st[NB_PORTS] = { VSW_FWD_RUN, VSW_FWD_DOWN, VSW_FWD_DOWN,
 		VSW_FWD_DOWN, VSW_FWD_DOWN, VSW_FWD_DOWN, VSW_FWD_DOWN,
 		VSW_FWD_DOWN };
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct rte_ether_addr a = sta(0xa);
 	struct fwd_view v;
 	struct rte_mbuf *m[3];
@@ -380,7 +358,7 @@ test_no_dest(void)
 static void
 test_malformed(void)
 {
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct rte_ether_addr a = sta(0xa), b = sta(0xb);
 	struct fwd_view v;
 	struct rte_mbuf *m[4];
@@ -461,7 +439,7 @@ test_order_and_drops(void)
 	const uint8_t st[NB_PORTS] = { VSW_FWD_RUN, VSW_FWD_RUN, VSW_FWD_RUN,
 		VSW_FWD_PARK, VSW_FWD_DOWN, VSW_FWD_DOWN, VSW_FWD_DOWN,
 		VSW_FWD_DOWN };
-	struct vsw_mac_table *t = mk_table(256, 256);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, NB_PORTS);
 	struct rte_ether_addr a = sta(0xa), x = sta(0x9);
 	struct fwd_view v;
 	struct rte_mbuf *m[VSW_BURST];
@@ -548,7 +526,7 @@ test_order_and_drops(void)
 static void
 test_learn_failures(void)
 {
-	struct vsw_mac_table *t = mk_table(256, 2);
+	struct vsw_mac_table *t = unit_mac_table(256, 2, NB_PORTS);
 	struct fwd_view v;
 	struct rte_mbuf *m[5];
 
@@ -572,7 +550,7 @@ test_learn_failures(void)
 	vsw_mac_free(t);
 
 	unit_case("learn failures: table full counted, frames still flood");
-	t = mk_table(2, 256);
+	t = unit_mac_table(2, 256, NB_PORTS);
 	m[0] = uframe(0x77, 0x1);   /* NEW */
 	m[1] = uframe(0x77, 0x2);   /* NEW: table full */
 	m[2] = uframe(0x77, 0x3);   /* TABLE_FULL */
@@ -604,7 +582,7 @@ test_learn_failures(void)
 static void
 test_burst_reset(void)
 {
-	struct vsw_mac_table *t = mk_table(2, 1);
+	struct vsw_mac_table *t = unit_mac_table(2, 1, NB_PORTS);
 	struct rte_ether_addr a = sta(0xa);
 	struct fwd_view v;
 	struct rte_mbuf *m[6];
@@ -650,21 +628,9 @@ test_burst_reset(void)
 	vsw_mac_free(t);
 }
 
-int
-main(int argc, char **argv)
+static void
+cases(void)
 {
-	unsigned int avail;
-
-	RTE_SET_USED(argc);
-	RTE_SET_USED(argv);
-	unit_eal_init("test_fwd");
-	pool = unit_pool(511);
-	if (pool == NULL) {
-		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
-		return 2;
-	}
-	avail = rte_mempool_avail_count(pool);
-
 	check_clean(&burst);
 	test_flood_unknown();
 	test_flood_group();
@@ -675,9 +641,13 @@ main(int argc, char **argv)
 	test_order_and_drops();
 	test_learn_failures();
 	test_burst_reset();
+}
 
-	/* The classifier neither frees nor keeps: every mbuf came back. */
-	UNIT_EQ(rte_mempool_avail_count(pool), avail);
-	rte_mempool_free(pool);
-	return unit_finish("test_fwd");
+/* The classifier neither frees nor keeps: every mbuf comes back. */
+int
+main(int argc, char **argv)
+{
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	return unit_main_pool("test_fwd", 511, &pool, cases);
 }

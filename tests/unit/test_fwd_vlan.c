@@ -24,6 +24,7 @@
 #include "fwd_classify.h"
 #include "vsw_mac.h"
 #include "unit.h"
+#include "unit_fwd.h"
 
 #define NB_PORTS 8
 #define NOW 100
@@ -93,17 +94,12 @@ static void
 set_port(uint16_t port, uint8_t mode, uint16_t vlan, const uint16_t *carry,
 	unsigned int n)
 {
-	struct fwd_view_port *vp = &view.port[port];
 	unsigned int i;
 
-	view.nb_vlan -= vp->vmode != VSW_VLAN_NONE;
-	view.nb_vlan += mode != VSW_VLAN_NONE;
-	vp->vmode = mode;
-	vp->vlan = vlan;
 	memset(trunks[port], 0, sizeof(trunks[port]));
 	for (i = 0; i < n; i++)
 		trunks[port][carry[i] / 64] |= 1ULL << (carry[i] % 64);
-	vp->trunks = trunks[port];
+	fwd_view_vlan_set(&view, port, mode, vlan, trunks[port]);
 }
 
 static void
@@ -113,9 +109,7 @@ make_view(void)
 		t7[] = { 20 };
 	uint16_t i;
 
-	memset(&view, 0, sizeof(view));
-	for (i = 0; i < VSW_MAX_PORTS; i++)
-		view.port[i].vid = -1;
+	unit_view_init(&view);
 	for (i = 0; i < NB_PORTS; i++)
 		fwd_view_set(&view, i, VSW_FWD_RUN, i);
 	set_port(2, VSW_VLAN_ACCESS, 10, NULL, 0);
@@ -124,23 +118,6 @@ make_view(void)
 	set_port(5, VSW_VLAN_TRUNK, 0, t5, RTE_DIM(t5));
 	set_port(6, VSW_VLAN_TRUNK, 30, t6, RTE_DIM(t6));
 	set_port(7, VSW_VLAN_TRUNK, 10, t7, RTE_DIM(t7));
-}
-
-static struct vsw_mac_table *
-mk_table(void)
-{
-	struct vsw_mac_params p = {
-		.capacity = 1024, .port_limit = 1024, .nb_ports = NB_PORTS,
-		.socket_id = SOCKET_ID_ANY,
-	};
-	struct vsw_mac_table *t = vsw_mac_create(&p);
-
-	if (t == NULL) {
-		fprintf(stderr, "vsw_mac_create: %s\n",
-			rte_strerror(rte_errno));
-		exit(2);
-	}
-	return t;
 }
 
 /* Frames port @p port got from the burst (NULL-terminated copy). */
@@ -224,7 +201,7 @@ test_decisions(void)
 static void
 test_flood_in_vlan(void)
 {
-	struct vsw_mac_table *t = mk_table();
+	struct vsw_mac_table *t = unit_mac_table(1024, 1024, NB_PORTS);
 	struct rte_mbuf *m[2], *out[4], *copy;
 
 	unit_case("flood: broadcast from an access port stays in its VLAN");
@@ -274,7 +251,7 @@ test_flood_in_vlan(void)
 static void
 test_unicast(void)
 {
-	struct vsw_mac_table *t = mk_table();
+	struct vsw_mac_table *t = unit_mac_table(1024, 1024, NB_PORTS);
 	struct rte_mbuf *m[1], *out[2];
 
 	/* A (0xa) on access port 2, B (0xb) on trunk 5, both VLAN 10. */
@@ -359,7 +336,7 @@ test_unicast(void)
 static void
 test_drops(void)
 {
-	struct vsw_mac_table *t = mk_table();
+	struct vsw_mac_table *t = unit_mac_table(1024, 1024, NB_PORTS);
 	struct rte_mbuf *m[6];
 
 	unit_case("drops: VLANs a port does not carry, counted as vlan");
@@ -390,7 +367,7 @@ test_drops(void)
 static void
 test_tags(void)
 {
-	struct vsw_mac_table *t = mk_table();
+	struct vsw_mac_table *t = unit_mac_table(1024, 1024, NB_PORTS);
 	struct rte_mbuf *m[1], *out[2], *c;
 	uint8_t before[72];
 
@@ -441,7 +418,7 @@ test_tags(void)
 static void
 test_no_vlans(void)
 {
-	struct vsw_mac_table *t = mk_table();
+	struct vsw_mac_table *t = unit_mac_table(1024, 1024, NB_PORTS);
 	struct rte_mbuf *m[1];
 	uint16_t i;
 
@@ -458,20 +435,9 @@ test_no_vlans(void)
 	vsw_mac_free(t);
 }
 
-int
-main(int argc, char **argv)
+static void
+cases(void)
 {
-	unsigned int avail;
-
-	RTE_SET_USED(argc);
-	RTE_SET_USED(argv);
-	unit_eal_init("test_fwd_vlan");
-	pool = unit_pool(511);
-	if (pool == NULL) {
-		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
-		return 2;
-	}
-	avail = rte_mempool_avail_count(pool);
 	make_view();
 	test_decisions();
 	test_flood_in_vlan();
@@ -479,8 +445,13 @@ main(int argc, char **argv)
 	test_drops();
 	test_tags();
 	test_no_vlans();
-	unit_case("every mbuf and copy was given back");
-	UNIT_EQ(rte_mempool_avail_count(pool), avail);
-	rte_mempool_free(pool);
-	return unit_finish("test_fwd_vlan");
+}
+
+/* Every mbuf and copy is given back. */
+int
+main(int argc, char **argv)
+{
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	return unit_main_pool("test_fwd_vlan", 511, &pool, cases);
 }

@@ -27,6 +27,7 @@
 #include "vsw_mac.h"
 #include "vsw_vport.h"
 #include "unit.h"
+#include "unit_fwd.h"
 
 #define ALL_RX VSW_FWD_OL_RX_ALL
 #define MSS 1448
@@ -678,27 +679,20 @@ static struct vsw_mac_table *
 vlan_setup(struct fwd_view *v, uint64_t trunks[][VSW_VLAN_WORDS],
 	uint16_t dst_port)
 {
-	struct vsw_mac_params mp = { .capacity = 64, .port_limit = 64,
-		.nb_ports = 4, .socket_id = SOCKET_ID_ANY };
 	static const uint8_t mode[4] = { VSW_VLAN_ACCESS, VSW_VLAN_TRUNK,
 		VSW_VLAN_ACCESS, VSW_VLAN_TRUNK };
 	static const uint16_t vlan[4] = { 10, 0, 10, 20 };
-	struct vsw_mac_table *t = vsw_mac_create(&mp);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	struct rte_ether_addr a = unit_mac(2, 0, 0, 0, 0, 2);
 	uint16_t i;
 
-	memset(v, 0, sizeof(*v));
-	for (i = 0; i < VSW_MAX_PORTS; i++)
-		v->port[i].vid = -1;
+	unit_view_init(v);
 	for (i = 0; i < 4; i++) {
 		fwd_view_set(v, i, VSW_FWD_RUN, i);
 		memset(trunks[i], 0, sizeof(trunks[i]));
 		trunks[i][0] = (1ULL << 10) | (1ULL << 20);
-		v->port[i].vmode = mode[i];
-		v->port[i].vlan = vlan[i];
-		v->port[i].trunks = trunks[i];
+		fwd_view_vlan_set(v, i, mode[i], vlan[i], trunks[i]);
 	}
-	v->nb_vlan = 4;
 	if (t != NULL && dst_port != UINT16_MAX)
 		vsw_mac_learn(t, vsw_mac_vkey(vsw_mac_key(&a), 10), dst_port, 1);
 	return t;

@@ -158,6 +158,27 @@ unit_pool(unsigned int n)
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 }
 
+int
+unit_main_pool(const char *prog, unsigned int n, struct rte_mempool **pool,
+	void (*cases)(void))
+{
+	unsigned int avail;
+
+	unit_eal_init(prog);
+	*pool = unit_pool(n);
+	if (*pool == NULL) {
+		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
+		return 2;
+	}
+	avail = rte_mempool_avail_count(*pool);
+	cases();
+	unit_case("every mbuf was given back to the pool");
+	UNIT_EQ(rte_mempool_avail_count(*pool), avail);
+	rte_mempool_free(*pool);
+	*pool = NULL;
+	return unit_finish(prog);
+}
+
 struct rte_mbuf *
 unit_mbuf_eth(struct rte_mempool *mp, const struct rte_ether_addr *dst,
 	const struct rte_ether_addr *src, uint16_t len)

@@ -75,6 +75,16 @@ struct rte_mempool *
 unit_pool(unsigned int n);
 
 /*
+ * main() of a test whose cases share one mbuf pool: start EAL as
+ * @p prog, make a pool of @p n mbufs in @p *pool (exit status 2 if it
+ * cannot), run @p cases, check that every mbuf came back to the pool,
+ * free it; the exit status for main.
+ */
+int
+unit_main_pool(const char *prog, unsigned int n, struct rte_mempool **pool,
+	void (*cases)(void));
+
+/*
  * An mbuf holding an Ethernet frame of @p len bytes (>= 14: header, then
  * filler; < 14: only the first @p len bytes of the header), EtherType IPv4.
  * NULL if the pool is empty.
