@@ -18,6 +18,7 @@
 #include "vsw_config.h"
 #include "vsw_mac.h"
 #include "unit.h"
+#include "unit_mac.h"
 
 #define NONE VSW_MAC_PORT_NONE
 
@@ -26,25 +27,6 @@ static uint64_t
 ua(uint32_t i)
 {
 	return 0x020000000000ULL | i;
-}
-
-static struct vsw_mac_table *
-mk_table(uint32_t capacity, uint32_t port_limit, uint16_t nb_ports)
-{
-	struct vsw_mac_params p = {
-		.capacity = capacity,
-		.port_limit = port_limit,
-		.nb_ports = nb_ports,
-		.socket_id = SOCKET_ID_ANY,
-	};
-	struct vsw_mac_table *t = vsw_mac_create(&p);
-
-	if (t == NULL) {
-		fprintf(stderr, "vsw_mac_create(%u, %u, %u): %s\n", capacity,
-			port_limit, nb_ports, rte_strerror(rte_errno));
-		exit(2);
-	}
-	return t;
 }
 
 /* xorshift64*: a fixed-seed generator so that runs are reproducible. */
@@ -189,7 +171,7 @@ test_key(void)
 static void
 test_learn_lookup(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	struct rte_ether_addr a = unit_mac(0x52, 0x54, 0x00, 0x12, 0x34, 0x56);
 	uint64_t ka = vsw_mac_key(&a);
 
@@ -237,7 +219,7 @@ test_group_ignored(void)
 		0x030000000000ULL,  /* I/G set, U/L set */
 		0x010000000000ULL,  /* I/G only */
 	};
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	unsigned int i;
 
 	unit_case("learn: group sources are ignored");
@@ -258,7 +240,7 @@ test_group_ignored(void)
 static void
 test_move(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	const struct vsw_mac_entry *e;
 
 	unit_case("learn: station moves to another port");
@@ -301,7 +283,7 @@ test_move(void)
 static void
 test_age(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	const struct vsw_mac_entry *e;
 
 	unit_case("age: idle entries leave, fresh ones stay");
@@ -351,7 +333,7 @@ test_age(void)
 static void
 test_age_keep(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 	const struct vsw_mac_entry *e;
 	struct walk_log *w;
 	uint64_t keep[1];
@@ -397,7 +379,7 @@ test_age_keep(void)
 static void
 test_age_clock_skew(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 4);
 
 	unit_case("age: a learner clock ahead of the ager's evicts nothing");
 	UNIT_EQ(vsw_mac_learn(t, ua(1), 1, 1000), VSW_MAC_LEARN_NEW);
@@ -425,7 +407,7 @@ static void
 test_capacity(void)
 {
 	const uint32_t cap = 100;
-	struct vsw_mac_table *t = mk_table(cap, cap, 2);
+	struct vsw_mac_table *t = unit_mac_table(cap, cap, 2);
 	uint32_t i, learned = 0, bucket_full = 0, first_rejected = 0;
 	uint64_t learned_key[100];
 	int r;
@@ -490,7 +472,7 @@ test_bucket_full(void)
 
 	unit_case("capacity: a full bucket refuses below capacity");
 	for (trial = 0; trial < 2000 && !found; trial++) {
-		struct vsw_mac_table *t = mk_table(cap, cap, 1);
+		struct vsw_mac_table *t = unit_mac_table(cap, cap, 1);
 		uint64_t k = 0;
 		uint32_t before;
 		int r = VSW_MAC_LEARN_NEW;
@@ -531,7 +513,7 @@ test_bucket_full(void)
 static void
 test_port_limit(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 3, 4);
+	struct vsw_mac_table *t = unit_mac_table(64, 3, 4);
 	uint32_t i;
 
 	unit_case("port limit: PORT_LIMIT, other ports unaffected");
@@ -575,7 +557,7 @@ test_port_limit(void)
 static void
 test_flush(void)
 {
-	struct vsw_mac_table *t = mk_table(256, 256, 4);
+	struct vsw_mac_table *t = unit_mac_table(256, 256, 4);
 	uint32_t i;
 
 	unit_case("flush_port: removes one port's entries only");
@@ -627,7 +609,7 @@ stop_cb(const struct vsw_mac_entry *e, void *arg)
 static void
 test_walk(void)
 {
-	struct vsw_mac_table *t = mk_table(64, 64, 8);
+	struct vsw_mac_table *t = unit_mac_table(64, 64, 8);
 	struct stop_arg s = { 0, 0 };
 	const struct vsw_mac_entry *e;
 	struct walk_log *w;
@@ -672,7 +654,7 @@ static void
 test_model(void)
 {
 	const uint32_t cap = 128, limit = 30;
-	struct vsw_mac_table *t = mk_table(cap, limit, MODEL_PORTS);
+	struct vsw_mac_table *t = unit_mac_table(cap, limit, MODEL_PORTS);
 	uint16_t port[MODEL_ADDRS];     /* NONE if not in the table */
 	uint32_t seen[MODEL_ADDRS];
 	uint32_t pc[MODEL_PORTS] = { 0 }, total = 0, now = 1000;
@@ -912,7 +894,7 @@ test_concurrent(void)
 
 	unit_case("concurrency: 2 learners + ager/flusher for ~1 s");
 	memset(&s, 0, sizeof(s));
-	s.t = mk_table(CC_CAP, CC_LIMIT, CC_PORTS);
+	s.t = unit_mac_table(CC_CAP, CC_LIMIT, CC_PORTS);
 	s.clock = 1000;
 	for (i = 0; i < 2; i++) {
 		l[i].s = &s;
@@ -1012,7 +994,7 @@ static void
 test_vlan_keys(void)
 {
 	const uint16_t nb_ports = 7;
-	struct vsw_mac_table *t = mk_table(16384, 16384, nb_ports);
+	struct vsw_mac_table *t = unit_mac_table(16384, 16384, nb_ports);
 	static uint8_t seen[4096];
 	uint64_t mac = ua(0x1234), other = ua(0x4321);
 	struct walk_log *w;
