@@ -241,7 +241,13 @@ def vport_fw_seeds():
 
 # ------------------------------------------------------------ fwd_classify
 
-XCONNECT, SMALL_TABLE = 0x1, 0x2
+XCONNECT, SMALL_TABLE, VLANS = 0x1, 0x2, 0x4
+# Frame flags (bits of lenseg): data in the pool's buffer, a second
+# reference held, no headroom.
+DIRECT, SHARED, NO_HEADROOM = 1 << 11, 1 << 12, 1 << 13
+IN_VSET = 0x40
+NONE, ACCESS, TRUNK = 0, 1, 2
+VLAN_MAX = 4094
 
 
 def mac(*b):
@@ -265,16 +271,22 @@ def arp_request(src, ip_src, ip_dst):
     return eth(BCAST, src, 0x0806, body)
 
 
-def frame(data, cuts=()):
+def tagged(dst, src, tci, ethertype=0x0800, body=b""):
+    return dst + src + struct.pack(">HHH", 0x8100, tci, ethertype) + body
+
+
+def frame(data, cuts=(), flags=0):
     """A frame, in len(cuts) + 1 segments of the given lengths."""
     assert len(data) < 512 and len(cuts) < 4
-    return (u16(len(data) | (len(cuts) << 9)) +
+    return (u16(len(data) | (len(cuts) << 9) | flags) +
             b"".join(u8(c) for c in cuts) + data)
 
 
-def burst(port, frames, advance=0, age=None):
+def burst(port, frames, advance=0, age=None, vset=None):
+    """Frames received on a port; vset: change a port's VLANs first."""
     op = (advance << 1) | (1 if age is not None else 0)
-    out = u8(port) + u8(len(frames) - 1) + u8(op)
+    out = u8(port | (IN_VSET if vset is not None else 0))
+    out += (vset or b"") + u8(len(frames) - 1) + u8(op)
     if age is not None:
         out += u8(age)
     return out + b"".join(frames)
@@ -282,6 +294,22 @@ def burst(port, frames, advance=0, age=None):
 
 def cl_header(cfg=0, live=0xf, now=1000):
     return u8(cfg) + u64(live) + u32(now)
+
+
+def vset(port, mode, index=0, native=False, carry=0, span=False):
+    """A port's VLANs: index is the pal[] entry of its access or native
+    VLAN, carry the pal[] entries a trunk carries (a bit each), span:
+    and every VLAN from pal[0] to pal[1]."""
+    return (u8(port) + u8(mode | (index << 2) | (0x10 if native else 0)) +
+            u8(carry | (0x10 if span else 0)))
+
+
+def vlans(pal, sets, spare=255):
+    """The VLAN section: pal (four VLANs, 1-4094), the mbufs left for
+    copies (64 or more: no shortage), the port settings."""
+    assert len(pal) == 4 and all(1 <= v <= VLAN_MAX for v in pal)
+    return (b"".join(u16(v - 1) for v in pal) + u8(spare) +
+            u8(len(sets)) + b"".join(sets))
 
 
 def payload(n):
@@ -334,6 +362,94 @@ def fwd_classify_seeds():
     s["alone"] = cl_header(live=0x1) + (
         burst(0, [frame(eth(BCAST, sta(1), body=payload(46))),
                   frame(eth(sta(3), sta(1), body=payload(46)))]))
+    s.update(fwd_classify_vlan_seeds())
+    return s
+
+
+# VLANs 10, 20, 30, 100 (pal[0..3]); ports as tests/unit/test_fwd_vlan.c:
+# 0, 1 no VLAN; 2, 3 access 10; 4 access 20; 5 trunk 10, 20, 30;
+# 6 trunk 10, 20 native 30; 7 trunk 20 native 10.
+PAL = (10, 20, 30, 100)
+V10, V20, V30 = 0b0001, 0b0010, 0b0100
+PORTS8 = [vset(2, ACCESS, 0), vset(3, ACCESS, 0), vset(4, ACCESS, 1),
+          vset(5, TRUNK, carry=V10 | V20 | V30),
+          vset(6, TRUNK, 2, native=True, carry=V10 | V20),
+          vset(7, TRUNK, 0, native=True, carry=V20)]
+
+
+def vlan_header(sets=None, spare=255, cfg=0, live=0xff):
+    return (cl_header(cfg=cfg | VLANS, live=live) +
+            vlans(PAL, PORTS8 if sets is None else sets, spare))
+
+
+def fwd_classify_vlan_seeds():
+    s = {}
+    body = payload(46)
+    # Floods within a VLAN from an access port, a trunk and a native
+    # VLAN; learned unicast both ways; what each port must drop.
+    s["vlan-membership"] = vlan_header() + (
+        burst(2, [frame(eth(BCAST, sta(1), body=body))]) +
+        burst(5, [frame(tagged(BCAST, sta(2), 20, body=body))]) +
+        burst(7, [frame(eth(BCAST, sta(3), body=body))]) +
+        burst(6, [frame(eth(sta(1), sta(4), body=body))]) +
+        burst(3, [frame(eth(sta(4), sta(5), body=body)),
+                  frame(eth(sta(4), sta(1), body=body))]) +
+        burst(5, [frame(tagged(sta(1), sta(6), 10, body=body)),
+                  frame(tagged(sta(1), sta(6), 99, body=body)),
+                  frame(eth(sta(1), sta(6), body=body))]) +
+        burst(2, [frame(tagged(sta(6), sta(1), 0xa000, body=body)),
+                  frame(tagged(sta(6), sta(1), 10, body=body))]) +
+        burst(0, [frame(tagged(BCAST, sta(7), 10, body=body)),
+                  frame(tagged(BCAST, sta(7), 10)[:16])]))
+    # Repeats: a run of one unicast frame to an access port (the fast
+    # path), then to a trunk (tagged: no fast path), then on a native
+    # VLAN, interleaved with another station.
+    a = frame(eth(sta(8), sta(1), body=body))
+    t = frame(eth(sta(6), sta(1), body=body))
+    n = frame(eth(sta(3), sta(9), body=body))
+    s["vlan-repeat"] = vlan_header() + (
+        burst(3, [frame(eth(BCAST, sta(8), body=body))]) +
+        burst(5, [frame(tagged(BCAST, sta(6), 10, body=body))]) +
+        burst(2, [a] * 16 + [t] * 8 + [a] * 8) +
+        burst(7, [n] * 4 + [frame(eth(sta(3), sta(9), 0x86dd, body))] +
+              [n] * 4) +
+        burst(2, [a, t] * 16))
+    # Frames in the pool's own buffers (popped and pushed in place),
+    # shared ones (copied first), no headroom, tags across segments.
+    d = tagged(sta(1), sta(6), 0x3014, body=payload(60))
+    s["vlan-in-place"] = vlan_header() + (
+        burst(2, [frame(eth(BCAST, sta(1), body=body), flags=DIRECT)]) +
+        burst(5, [frame(d, flags=DIRECT), frame(d, flags=DIRECT | SHARED),
+                  frame(d, flags=DIRECT | NO_HEADROOM),
+                  frame(d, cuts=(16,), flags=DIRECT),
+                  frame(d, cuts=(18, 30), flags=DIRECT),
+                  frame(d, cuts=(40,))]) +
+        burst(2, [frame(eth(sta(6), sta(1), body=body),
+                        flags=DIRECT | NO_HEADROOM),
+                  frame(eth(sta(6), sta(1), body=body), flags=SHARED)]) +
+        burst(6, [frame(tagged(BCAST, sta(2), 20, body=body),
+                        flags=DIRECT)] * 4))
+    # Too few mbufs for the tagged copies of floods and pushes, and for
+    # the copy of a shared frame: two left, then none.
+    s["vlan-no-mbuf"] = vlan_header(spare=2) + (
+        burst(2, [frame(eth(BCAST, sta(1), body=body))] * 4) +
+        burst(5, [frame(tagged(BCAST, sta(2), 20, body=body))]) +
+        burst(5, [frame(tagged(sta(1), sta(2), 10, body=body),
+                        flags=SHARED)] * 3) +
+        burst(2, [frame(eth(sta(2), sta(1), body=body))] * 3))
+    # VLANs change under learned entries; a trunk of a span of VLANs.
+    s["vlan-change"] = vlan_header() + (
+        burst(3, [frame(eth(BCAST, sta(8), body=body))]) +
+        burst(2, [frame(eth(sta(8), sta(1), body=body))]) +
+        burst(2, [frame(eth(sta(8), sta(1), body=body))],
+              vset=vset(3, ACCESS, 1)) +
+        burst(5, [frame(tagged(BCAST, sta(4), 15, body=body))],
+              vset=vset(5, TRUNK, carry=V30, span=True)) +
+        burst(5, [frame(tagged(BCAST, sta(4), 15, body=body))],
+              vset=vset(6, TRUNK, 2, native=True, span=True)) +
+        burst(4, [frame(eth(sta(4), sta(2), body=body))],
+              vset=vset(4, NONE)) +
+        burst(0, [frame(eth(BCAST, sta(3), body=body))]))
     return s
 
 
