@@ -358,6 +358,12 @@ def fwd_classify_seeds():
         burst(0, [frame(eth(sta(2), sta(1), body=payload(46)))] * 3) +
         burst(3, [frame(b""), frame(bytes(60))]) +
         burst(5, [frame(eth(BCAST, sta(1), body=payload(46)))]))
+    # Repeats of a unicast frame after a flood gave every port a slot:
+    # each repeat goes to the port the first one went to.
+    s["repeat-after-flood"] = cl_header() + (
+        burst(2, [frame(eth(BCAST, sta(2), body=payload(46)))]) +
+        burst(0, [frame(eth(BCAST, sta(1), body=payload(46)))] +
+              [frame(eth(sta(2), sta(1), body=payload(46)))] * 3))
     # Only the ingress port is live: nothing to flood to.
     s["alone"] = cl_header(live=0x1) + (
         burst(0, [frame(eth(BCAST, sta(1), body=payload(46))),
@@ -403,7 +409,8 @@ def fwd_classify_vlan_seeds():
                   frame(tagged(BCAST, sta(7), 10)[:16])]))
     # Repeats: a run of one unicast frame to an access port (the fast
     # path), then to a trunk (tagged: no fast path), then on a native
-    # VLAN, interleaved with another station.
+    # VLAN, interleaved with another station; a tagged frame with the
+    # addresses of the frame before (no repeat: its EtherType differs).
     a = frame(eth(sta(8), sta(1), body=body))
     t = frame(eth(sta(6), sta(1), body=body))
     n = frame(eth(sta(3), sta(9), body=body))
@@ -413,7 +420,8 @@ def fwd_classify_vlan_seeds():
         burst(2, [a] * 16 + [t] * 8 + [a] * 8) +
         burst(7, [n] * 4 + [frame(eth(sta(3), sta(9), 0x86dd, body))] +
               [n] * 4) +
-        burst(2, [a, t] * 16))
+        burst(2, [a, t] * 16) +
+        burst(2, [a, frame(tagged(sta(8), sta(1), 20, body=body)), a]))
     # Frames in the pool's own buffers (popped and pushed in place),
     # shared ones (copied first), no headroom, tags across segments.
     d = tagged(sta(1), sta(6), 0x3014, body=payload(60))
