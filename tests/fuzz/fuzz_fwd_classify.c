@@ -50,8 +50,8 @@
  *     ingress decided (unchanged on ports without VLANs); a frame the
  *     classifier did not own alone (shared, or an external buffer) is
  *     never written;
- *   - when nothing failed to learn, every source is found on the ingress
- *     port under its (VLAN, MAC) key;
+ *   - when nothing failed to learn and no frame lacked an mbuf, every
+ *     source is found on the ingress port under its (VLAN, MAC) key;
  *   - xconnect: all frames to the peer (in ^ 1), as they came, if it is
  *     live, else all dropped;
  *   - the twin gets the same destinations, drops, learning counts and
@@ -758,7 +758,9 @@ check_frames(const struct side *sd, uint16_t in, uint16_t n)
 
 /*
  * With nothing failing to learn, every source of the burst is on the
- * ingress port under its (VLAN, MAC) key.
+ * ingress port under its (VLAN, MAC) key. (A frame that was to be
+ * copied before its tag was popped, and found no mbuf, was dropped
+ * before its source was learned.)
  */
 static void
 check_learned(const struct side *sd, uint16_t in, uint16_t n)
@@ -768,7 +770,8 @@ check_learned(const struct side *sd, uint16_t in, uint16_t n)
 	unsigned int i;
 
 	if (run.mode != VSW_FWD_LEARN || b->learn_table_full != 0 ||
-			b->learn_port_limit != 0)
+			b->learn_port_limit != 0 ||
+			b->drop[VSW_DROP_NO_MBUF] != 0)
 		return;
 	for (i = 0; i < n; i++) {
 		const struct expect *e = &sd->exp[i];
