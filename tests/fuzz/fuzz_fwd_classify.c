@@ -79,7 +79,8 @@
  *                  frames are built (the rest are held back), so that
  *                  copies may fail; COPY_ROOM or more: all of them
  *     u8 nb        port VLAN settings that follow, % (MAX_VSET + 1)
- *     nb x vset ]
+ *     nb x vset ]  (without it: pal[] all VLAN 1, no mbuf shortage,
+ *                  no port with VLANs until a burst's vset)
  *   then bursts until the input ends (at most MAX_BURSTS):
  *     u8 in        bits 0-5: ingress port; bit 6: a vset follows (a
  *                  port's VLANs change before the burst; its MAC
@@ -965,6 +966,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t cfg;
 
 	memset(&run, 0, sizeof(run));
+	for (i = 0; i < NB_PAL; i++)
+		run.pal[i] = 1;         /* as a VLAN section of zeros reads */
 	cfg = fz_u8(&in);
 	run.mode = (cfg & 1) ? VSW_FWD_XCONNECT : VSW_FWD_LEARN;
 	run.which = (cfg >> 1) & 1;
