@@ -353,6 +353,11 @@ def fwd_classify_seeds():
               advance=100, age=30) +
         burst(5, [frame(eth(BCAST, sta(i), body=payload(46)))
                   for i in range(20, 40)]))
+    # The small table full: four sources on each of four ports (the
+    # per-port limit), then more on a fifth.
+    s["table-full"] = cl_header(cfg=SMALL_TABLE, live=0x3f) + b"".join(
+        burst(p, [frame(eth(BCAST, sta(16 * p + i), body=payload(46)))
+                  for i in range(6)]) for p in range(5))
     # Ports 0<->1 and 2<->3 patched; 5's peer 4 is down.
     s["xconnect"] = cl_header(cfg=XCONNECT, live=0x2f) + (
         burst(0, [frame(eth(sta(2), sta(1), body=payload(46)))] * 3) +
