@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,13 +48,16 @@ parse_l2(const uint8_t *p, uint16_t len, struct ol_hdrs *h)
 
 	if (len < RTE_ETHER_HDR_LEN)
 		return false;
-	type = ((const struct rte_ether_hdr *)p)->ether_type;
+	/* Loads by memcpy(): the frame's bytes need not be aligned. */
+	memcpy(&type, p + offsetof(struct rte_ether_hdr, ether_type),
+		sizeof(type));
 	for (tags = 0; tags < 2 &&
 			(type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
 			 type == RTE_BE16(RTE_ETHER_TYPE_QINQ)); tags++) {
 		if (off + sizeof(struct rte_vlan_hdr) > len)
 			return false;
-		type = ((const struct rte_vlan_hdr *)(p + off))->eth_proto;
+		memcpy(&type, p + off + offsetof(struct rte_vlan_hdr,
+			eth_proto), sizeof(type));
 		off += sizeof(struct rte_vlan_hdr);
 	}
 	h->l2 = off;
