@@ -305,6 +305,16 @@ void
 app_list_add(char *buf, size_t len, const char *item);
 
 /*
+ * Directions of captures and mirrors: bit 1 rx, bit 2 tx (the values of
+ * VSW_CAPTURE_RX/TX and VSW_FWD_MIRROR_RX/TX alike). app_dir_parse()
+ * reads "rx", "tx" or "both" (0: none of them); app_dir_name() names it.
+ */
+unsigned int
+app_dir_parse(const char *v);
+const char *
+app_dir_name(unsigned int dir);
+
+/*
  * mirror_cmd.c: may a capture in direction @p dir (VSW_CAPTURE_* bits)
  * cover @p port? Not its tx when the port is a mirror's output (a capture
  * does not see what a mirror sends). 0, or -EBUSY with why in @p err.

@@ -25,13 +25,6 @@
 #define MAX_SECONDS (366u * 86400)
 #define MAX_SNAPLEN 262144
 
-static const char *
-dir_name(unsigned int dir)
-{
-	return dir == VSW_CAPTURE_RX ? "rx" : dir == VSW_CAPTURE_TX ? "tx" :
-		"both";
-}
-
 static void
 add_status(struct app *a, const struct vsw_capture_status *st,
 	struct rte_tel_data *d)
@@ -48,7 +41,7 @@ add_status(struct app *a, const struct vsw_capture_status *st,
 	rte_tel_data_add_dict_string(d, "end", vsw_capture_end_name(st->end));
 	rte_tel_data_add_dict_string(d, "file", st->file);
 	rte_tel_data_add_dict_string(d, "ports", ports);
-	rte_tel_data_add_dict_string(d, "dir", dir_name(st->dir));
+	rte_tel_data_add_dict_string(d, "dir", app_dir_name(st->dir));
 	rte_tel_data_add_dict_u64(d, "count", st->count);
 	rte_tel_data_add_dict_u64(d, "seconds", st->seconds);
 	rte_tel_data_add_dict_u64(d, "snaplen", st->snaplen);
@@ -134,10 +127,7 @@ parse_kv(struct app *a, const char *k, const char *v,
 	if (strcmp(k, "port") == 0)
 		return parse_port(a, v, s, err, errlen);
 	if (strcmp(k, "dir") == 0) {
-		s->dir = strcmp(v, "rx") == 0 ? VSW_CAPTURE_RX :
-			strcmp(v, "tx") == 0 ? VSW_CAPTURE_TX :
-			strcmp(v, "both") == 0 ? VSW_CAPTURE_RX | VSW_CAPTURE_TX :
-			0;
+		s->dir = app_dir_parse(v);
 		if (s->dir == 0) {
 			snprintf(err, errlen, "dir must be rx, tx or both");
 			return -EINVAL;

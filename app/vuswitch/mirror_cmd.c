@@ -23,13 +23,6 @@
 #include "app.h"
 
 static const char *
-dir_name(unsigned int dir)
-{
-	return dir == VSW_FWD_MIRROR_RX ? "rx" :
-		dir == VSW_FWD_MIRROR_TX ? "tx" : "both";
-}
-
-static const char *
 port_name(struct app *a, uint16_t id)
 {
 	const struct vsw_vport_conf *c = vsw_vport_conf(a->ports, id);
@@ -50,7 +43,7 @@ add_status(struct app *a, const struct vsw_fwd_mirror_status *st,
 	rte_tel_data_add_dict_string(d, "sources", srcs);
 	rte_tel_data_add_dict_string(d, "out", port_name(a, st->conf.out));
 	rte_tel_data_add_dict_int(d, "out_id", st->conf.out);
-	rte_tel_data_add_dict_string(d, "dir", dir_name(st->conf.dir));
+	rte_tel_data_add_dict_string(d, "dir", app_dir_name(st->conf.dir));
 	rte_tel_data_add_dict_u64(d, "frames", st->frames);
 	rte_tel_data_add_dict_u64(d, "bytes", st->bytes);
 	rte_tel_data_add_dict_u64(d, "lost", st->lost);
@@ -105,10 +98,7 @@ parse_kv(struct app *a, const char *k, const char *v,
 		return parse_port(a, v, &m->out, err, errlen);
 	}
 	if (strcmp(k, "dir") == 0) {
-		m->dir = strcmp(v, "rx") == 0 ? VSW_FWD_MIRROR_RX :
-			strcmp(v, "tx") == 0 ? VSW_FWD_MIRROR_TX :
-			strcmp(v, "both") == 0 ?
-			VSW_FWD_MIRROR_RX | VSW_FWD_MIRROR_TX : 0;
+		m->dir = app_dir_parse(v);
 		if (m->dir != 0)
 			return 0;
 		snprintf(err, errlen, "dir must be rx, tx or both");
@@ -163,7 +153,7 @@ check_capture(struct app *a, uint16_t out, char *err, size_t errlen)
 		return 0;
 	snprintf(err, errlen, "port %s is captured with dir %s (capture %d); "
 		"a mirror output's tx is not: dir rx", port_name(a, out),
-		st.dir == VSW_CAPTURE_TX ? "tx" : "both", id);
+		app_dir_name(st.dir), id);
 	return -EBUSY;
 }
 

@@ -8,6 +8,7 @@
  * Callers hold app_lock(): telemetry handlers run under it.
  */
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,6 +188,25 @@ app_port_state(struct app *a, uint16_t id)
 			!ei.link_up)
 		return "link-down";
 	return vsw_port_state_name(vsw_vport_state(a->ports, id));
+}
+
+static_assert(VSW_CAPTURE_RX == VSW_FWD_MIRROR_RX &&
+	VSW_CAPTURE_TX == VSW_FWD_MIRROR_TX,
+	"captures and mirrors share their direction bits");
+
+unsigned int
+app_dir_parse(const char *v)
+{
+	return strcmp(v, "rx") == 0 ? VSW_CAPTURE_RX :
+		strcmp(v, "tx") == 0 ? VSW_CAPTURE_TX :
+		strcmp(v, "both") == 0 ? VSW_CAPTURE_RX | VSW_CAPTURE_TX : 0;
+}
+
+const char *
+app_dir_name(unsigned int dir)
+{
+	return dir == VSW_CAPTURE_RX ? "rx" : dir == VSW_CAPTURE_TX ? "tx" :
+		"both";
 }
 
 void
